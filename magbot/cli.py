@@ -1,0 +1,119 @@
+"""`magbot run | console | migrate | check`: the operator's commands."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from magbot.app import App, make_platforms
+from magbot.config import ConfigError, Settings, load_settings
+from magbot.core.clock import ManualClock
+from magbot.storage.migrate import SchemaOutOfDate, current_revision, head_revision, upgrade
+
+log = logging.getLogger("magbot")
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(stream=sys.stderr, level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # httpx logs request URLs at INFO, and Telegram's URLs carry the bot token.
+    for noisy in ("httpx", "httpcore", "telegram", "nio", "apscheduler", "aiosqlite"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def console_clock(settings: Settings, start: str | None) -> ManualClock:
+    text = start or settings.console_start
+    if not text:
+        return ManualClock()
+    local = datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=ZoneInfo("Europe/London"))
+    return ManualClock(local.astimezone(UTC))
+
+
+async def run_console(settings: Settings, start: str | None = None) -> int:
+    from magbot.platforms.console import ConsolePlatform
+
+    clock = console_clock(settings, start)
+    app = App(settings, clock=clock)
+    try:
+        await app.prepare()
+        console = ConsolePlatform(app, sys.stdout, clock, Path(settings.data_dir) / "console-files")
+        app.add_platform(console)
+        if sys.stdin.isatty():
+            print("magbot console. Try 'dave: /setup', then 'dave: /help'. ':quit' ends.", flush=True)
+        await console.settle()
+        await console.play(sys.stdin)
+    finally:
+        await app.close()
+    return 0
+
+
+async def run_bot(settings: Settings) -> int:
+    if tuple(settings.platforms) == ("console",):
+        return await run_console(settings)
+    app = App(settings)
+    try:
+        await app.prepare()
+        for platform in make_platforms(app):
+            app.add_platform(platform)
+        await app.serve()
+    finally:
+        await app.close()
+    return 0
+
+
+async def migrate(settings: Settings) -> int:
+    app = App(settings)
+    try:
+        before = await current_revision(app.engine)
+        await upgrade(app.engine)
+        print(f"database schema: {before or 'empty'} -> {head_revision()}")
+    finally:
+        await app.close()
+    return 0
+
+
+async def check(settings: Settings) -> int:
+    """Config, database and platform credentials, without sending a single message."""
+    print(f"config: ok (platforms: {', '.join(settings.platforms)})")
+    app = App(settings)
+    try:
+        current = await current_revision(app.engine)
+        state = "up to date" if current == head_revision() else f"at {current or 'nothing'}: run `magbot migrate`"
+        print(f"database: reachable, schema {state}")
+        for platform in make_platforms(app):
+            print(await platform.check())
+    finally:
+        await app.close()
+    return 0 if current in (None, head_revision()) else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="magbot", description="The mutual aid group's chat bot.")
+    parser.add_argument("--config", help="config file (default config/magbot.toml, or MAGBOT_CONFIG)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run the bot on the configured platforms")
+    console = sub.add_parser("console", help="chat with the bot in this terminal (or replay a story file)")
+    console.add_argument("--start", help="console clock start, London time: '2026-11-23 10:00'")
+    sub.add_parser("migrate", help="bring the database schema up to date")
+    sub.add_parser("check", help="validate config, database and platform credentials")
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as exc:
+        print(f"magbot: config problem: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level if args.command != "console" else "WARNING")
+    try:
+        if args.command == "console":
+            return asyncio.run(run_console(settings, args.start))
+        action = {"run": run_bot, "migrate": migrate, "check": check}[args.command]
+        return asyncio.run(action(settings))
+    except SchemaOutOfDate as exc:
+        print(f"magbot: {exc}", file=sys.stderr)
+        return 3
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,1 @@
+"""Platform-neutral types, the clock, the dispatcher and the outbox sender."""

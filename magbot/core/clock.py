@@ -1,0 +1,46 @@
+"""Time as a dependency: all code asks a Clock, so tests and the console can move time by hand."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware, in UTC."""
+        ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class ManualClock:
+    """A clock that only moves when told to (tests, the console's `:advance` and `:at`)."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        start = start or datetime.now(UTC).replace(second=0, microsecond=0)
+        if start.tzinfo is None:
+            raise ValueError("ManualClock needs an aware datetime")
+        self._now = start.astimezone(UTC)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, delta: timedelta) -> None:
+        if delta < timedelta(0):
+            raise ValueError("time only moves forward")
+        self._now += delta
+
+    def set(self, when: datetime) -> None:
+        when = when.astimezone(UTC)
+        if when < self._now:
+            raise ValueError("time only moves forward")
+        self._now = when
+
+
+def as_utc(value: datetime) -> datetime:
+    """Databases may hand back naive datetimes (SQLite); everything we store is UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -1,0 +1,86 @@
+"""What a handler gets: the event, the unit of work, the clock, who is speaking, and helpers to answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from magbot.core.clock import Clock
+from magbot.core.events import Button, ChatRef, Incoming, Post
+from magbot.domain.members import Group, Member
+from magbot.storage.state import PendingInput
+from magbot.storage.uow import UnitOfWork
+
+# A button with this url opens the member's private chat with the bot; each platform renders it
+# (Telegram: a t.me/<bot>?start= deep link; Matrix: a matrix.to link; console: the label only).
+DM_LINK = "magbot:dm"
+
+if TYPE_CHECKING:
+    from magbot.core.router import Router
+
+Buttons = tuple[tuple[Button, ...], ...]
+
+
+@dataclass(frozen=True)
+class BotPolicy:
+    """The operator's choices that handlers need (from config), nothing secret."""
+
+    setup_allowed: frozenset[str] = frozenset()
+    founding_members: frozenset[str] = frozenset()
+    defaults: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Context:
+    incoming: Incoming
+    uow: UnitOfWork
+    clock: Clock
+    policy: BotPolicy
+    group: Group | None = None
+    member: Member | None = None
+    pending: PendingInput | None = None
+    router: Router | None = None
+
+    @property
+    def args(self) -> str:
+        """A command's words after its name; empty when the command came from a button."""
+        value: Any = getattr(self.incoming, "args", "")
+        return str(value).strip()
+
+    @property
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    @property
+    def platform(self) -> str:
+        return self.incoming.chat.platform
+
+    @property
+    def in_dm(self) -> bool:
+        return self.incoming.chat.is_dm
+
+    def group_chat(self) -> ChatRef:
+        assert self.group is not None, "group_chat() needs a group"
+        return ChatRef(self.group.platform, self.group.chat_id, "group")
+
+    def reply(self, text: str, buttons: Buttons = (), card: str | None = None) -> Post:
+        """An answer in the chat the event came from (inside its thread, if it came from one)."""
+        thread = getattr(self.incoming, "thread", None)
+        return Post(self.incoming.chat, text, buttons=buttons, card=card, thread=thread)
+
+    def to_group(self, text: str, buttons: Buttons = (), card: str | None = None) -> Post:
+        return Post(self.group_chat(), text, buttons=buttons, card=card)
+
+    def dm(self, member: Member, text: str, buttons: Buttons = (), card: str | None = None) -> Post:
+        return Post(dm_chat(self.platform if self.group is None else self.group.platform, member), text,
+                    buttons=buttons, card=card)
+
+
+def dm_chat(platform: str, member: Member) -> ChatRef:
+    """A member's private chat: platforms address it by the person's user id."""
+    return ChatRef(platform, member.user_id, "dm")
+
+
+def open_dm_button(label: str = "Open a private chat with me") -> tuple[Button, ...]:
+    return (Button(label, url=DM_LINK),)

@@ -1,0 +1,144 @@
+"""The outbox sender: delivers saved messages in order per chat, within each platform's rate limits.
+
+A message leaves the outbox only after the platform accepted it, so a crash between "handled" and "sent"
+loses nothing: the next start sends what is still there. Each chat is a queue; one slow or blocked chat
+does not hold up the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import timedelta
+
+from magbot.core.clock import Clock
+from magbot.core.context import open_dm_button
+from magbot.core.delivery import Places, RetryLater, Sender, Undeliverable, Unreachable
+from magbot.core.events import ChatRef, Delete, Edit, Outgoing, Post
+from magbot.core.ratelimit import RateLimiter
+from magbot.storage.delivery import CardPlace, QueuedMessage
+from magbot.storage.uow import UnitOfWork, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF = 300.0
+IDLE_WAKE = 30.0
+
+
+class OutboxSender:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, senders: list[Sender]) -> None:
+        self._uow, self._clock = uow, clock
+        self._senders = {sender.platform: sender for sender in senders}
+        self._limiters = {sender.platform: RateLimiter(sender.rate) for sender in senders}
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            self._wake.clear()
+            try:
+                wait = await self.flush()
+            except Exception as exc:  # the database may be briefly away; never let the sender die
+                log.error("outbox flush failed error=%s", type(exc).__name__)
+                wait = 5.0
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=min(wait or IDLE_WAKE, IDLE_WAKE))
+
+    async def flush(self) -> float | None:
+        """Send everything that may go now. Returns seconds until something else may go (None: all sent)."""
+        waits: list[float] = []
+        for platform, sender in self._senders.items():
+            async with self._uow() as uow:
+                chats = await uow.outbox.pending_chats(platform, self._clock.now())
+            for chat_id in chats:
+                wait = await self._drain(sender, chat_id)
+                if wait is not None:
+                    waits.append(wait)
+            async with self._uow() as uow:
+                next_due = await uow.outbox.next_due(platform)
+            if next_due is not None:
+                waits.append(max(0.05, (next_due - self._clock.now()).total_seconds()))
+        return min(waits) if waits else None
+
+    async def _drain(self, sender: Sender, chat_id: str) -> float | None:
+        limiter = self._limiters[sender.platform]
+        while True:
+            async with self._uow() as uow:
+                queued = await uow.outbox.head(sender.platform, chat_id)
+                places = await self._places(uow, queued.message) if queued else Places()
+            if queued is None:
+                return None
+            chat = queued.message.chat
+            wait = limiter.wait_needed(chat_id, not chat.is_dm, self._clock.now())
+            if wait > 0:
+                return wait
+            outcome = await self._send_one(sender, queued, places)
+            if outcome is not None:
+                return outcome
+            limiter.record(chat_id, not chat.is_dm, self._clock.now())
+
+    async def _send_one(self, sender: Sender, queued: QueuedMessage, places: Places) -> float | None:
+        kind = type(queued.message).__name__
+        try:
+            landed = await sender.send(queued.id, queued.message, places)
+        except RetryLater as exc:
+            return await self._retry(queued, exc.seconds)
+        except Unreachable:
+            await self._unreachable(queued.message.chat)
+            return None
+        except Undeliverable:
+            log.warning("outbox drop id=%d kind=%s platform=%s", queued.id, kind, sender.platform)
+            async with self._uow() as uow:
+                await uow.outbox.done(queued.id)
+            return None
+        except Exception as exc:  # a network error or a 5xx: back off and try again
+            log.warning("outbox send failed id=%d kind=%s error=%s", queued.id, kind, type(exc).__name__)
+            return await self._retry(queued, min(MAX_BACKOFF, 2.0 ** (queued.attempts + 1)))
+        await self._record(queued, landed)
+        return None
+
+    async def _record(self, queued: QueuedMessage, landed: CardPlace | None) -> None:
+        message, now = queued.message, self._clock.now()
+        async with self._uow() as uow:
+            await uow.outbox.done(queued.id)
+            card = getattr(message, "card", None)
+            if landed is not None and card:
+                await uow.cards.remember(message.chat.platform, message.chat.chat_id, card, landed, now)
+            if isinstance(message, Delete) and message.card:
+                await uow.cards.forget(message.chat.platform, message.chat.chat_id, message.card)
+
+    async def _retry(self, queued: QueuedMessage, seconds: float) -> float:
+        async with self._uow() as uow:
+            await uow.outbox.retry_later(queued.id, self._clock.now() + timedelta(seconds=seconds))
+        return seconds
+
+    async def _places(self, uow: UnitOfWork, message: Outgoing) -> Places:
+        cards = uow.cards
+        chat = message.chat
+        card_name = message.card if isinstance(message, Edit | Delete) else getattr(message, "card", None)
+        card = await cards.find(chat.platform, chat.chat_id, card_name) if card_name else None
+        thread_name = getattr(message, "thread", None)
+        thread = await cards.find(chat.platform, chat.chat_id, thread_name) if thread_name else None
+        return Places(card=card, thread=thread)
+
+    async def _unreachable(self, chat: ChatRef) -> None:
+        """A private chat we may not write to: keep its messages, and tell the person once, in the group."""
+        async with self._uow() as uow:
+            if not chat.is_dm:
+                log.warning("group chat unreachable platform=%s; dropping its queue", chat.platform)
+                await uow.outbox.drop_for_chat(chat.platform, chat.chat_id)
+                return
+            await uow.outbox.hold_chat(chat.platform, chat.chat_id)
+            await uow.members.set_reachability(chat.platform, chat.chat_id, dm_open=False)
+            notes: list[Outgoing] = []
+            for member in await uow.members.active_for_user(chat.platform, chat.chat_id):
+                group = await uow.groups.get(member.group_id)
+                if group is None or member.unreachable_told:
+                    continue
+                text = f"{member.name}, I can't message you privately yet. Press the button, then Start."
+                notes.append(Post(ChatRef(group.platform, group.chat_id), text, buttons=(open_dm_button(),)))
+                await uow.members.mark_unreachable_told(member.id)
+            await uow.outbox.add(notes, self._clock.now())

@@ -1,0 +1,63 @@
+"""Groups and members as the rest of the code sees them, and the membership rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Literal
+
+MemberStatus = Literal["active", "left", "removed"]
+
+# After /setup, people may press "I'm a member" on the setup post for this long; after that,
+# membership changes only by a group decision.
+FOUNDING_WINDOW = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Group:
+    id: int
+    platform: str
+    chat_id: str
+    setup_at: datetime | None
+    settings: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_set_up(self) -> bool:
+        return self.setup_at is not None
+
+    def founding_open(self, now: datetime) -> bool:
+        """Before setup anyone who takes part is founding; after it, only within the window."""
+        return self.setup_at is None or now - self.setup_at <= FOUNDING_WINDOW
+
+
+@dataclass(frozen=True)
+class Member:
+    id: int
+    group_id: int
+    user_id: str
+    name: str
+    status: MemberStatus
+    founding: bool
+    joined_at: datetime
+    dm_open: bool = False
+    unreachable_told: bool = False
+
+    @property
+    def active(self) -> bool:
+        return self.status == "active"
+
+
+def member_list_text(members: list[Member]) -> str:
+    """`/members`: names in the order people joined, founding members marked."""
+    active = sorted((m for m in members if m.active), key=lambda m: (m.joined_at, m.id))
+    if not active:
+        return "No members yet. Run /setup in the group to start."
+    lines = [f"{len(active)} members:"]
+    lines += [f"- {m.name}" for m in active]
+    return "\n".join(lines)
+
+
+def clean_name(raw: str, fallback: str = "Someone") -> str:
+    """A display name fit for one line: no control characters, trimmed, at most 40 characters."""
+    printable = "".join(ch for ch in raw if ch.isprintable()).strip()
+    return (printable or fallback)[:40]

@@ -1,0 +1,39 @@
+"""Use cases, one module per feature. `build_router()` is the one list of every route."""
+
+from __future__ import annotations
+
+from magbot.core.context import Context
+from magbot.core.events import Command, Reply
+from magbot.core.router import Router, as_reply
+from magbot.core.routing import choose_handler
+from magbot.handlers import membership, privacy
+from magbot.scheduler import Jobs, core_jobs
+
+
+async def command_button(ctx: Context) -> Reply:
+    """Buttons like "What can you do?" (`cmd:help`) run the command as if it had been typed."""
+    press = ctx.incoming
+    name = getattr(press, "data", "").split(":", 2)[1] if ":" in getattr(press, "data", "") else ""
+    assert ctx.router is not None
+    as_command = Command(press.key, press.chat, press.sender, press.at, name=name)
+    handler, refusal = await choose_handler(ctx.router, _with_incoming(ctx, as_command))
+    if handler is None:
+        return refusal
+    return as_reply(await handler(ctx))
+
+
+def _with_incoming(ctx: Context, incoming: Command) -> Context:
+    return Context(incoming, ctx.uow, ctx.clock, ctx.policy, ctx.group, ctx.member, router=ctx.router)
+
+
+def build_jobs() -> Jobs:
+    """Every scheduled-job kind and planner; features add theirs here."""
+    return core_jobs()
+
+
+def build_router() -> Router:
+    router = Router()
+    membership.register(router)
+    privacy.register(router)
+    router.button("cmd", command_button)
+    return router

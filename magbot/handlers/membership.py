@@ -1,0 +1,128 @@
+"""Membership: /start, /help, /setup and its "I'm a member" button, /members, /leave."""
+
+from __future__ import annotations
+
+from magbot.core.context import Context, open_dm_button
+from magbot.core.events import Button, ButtonPress, Edit, Post, Remove, Reply
+from magbot.core.router import Router
+from magbot.domain.group_settings import settings_summary, settings_text
+from magbot.domain.members import FOUNDING_WINDOW, Group, clean_name, member_list_text
+
+INTRO = (
+    "I'm the group's bot. I help with check-ins, offloads, the meeting agenda, polls and sign-ups. "
+    "Nobody is in charge here: the group decides things together."
+)
+
+
+async def start(ctx: Context) -> Reply:
+    assert ctx.member is not None
+    buttons = ((Button("What can you do?", "cmd:help"), Button("Who's in the group?", "cmd:members")),)
+    return Reply([ctx.reply(f"Hi {ctx.member.name}. {INTRO}", buttons=buttons)])
+
+
+async def help_(ctx: Context) -> Reply:
+    lines = [INTRO, ""]
+    # /help lists exactly what is registered, so it never promises a command that isn't there.
+    commands = ctx.router.commands.items() if ctx.router else ()
+    lines += [f"/{name} - {route.summary}" for name, route in commands if route.summary]
+    return Reply([ctx.reply("\n".join(lines))])
+
+
+def setup_card(group: Group) -> str:
+    return f"setup:{group.id}"
+
+
+async def setup(ctx: Context) -> Reply:
+    group = ctx.group
+    assert group is not None
+    if group.is_set_up:
+        assert group.setup_at is not None
+        day = group.setup_at.strftime("%d %B %Y")
+        return Reply([ctx.reply(f"This group was set up on {day}. /settings shows how it runs.")])
+    if ctx.member is None:  # setup.allowed names who may start the group, and this person is not one
+        return Reply([ctx.reply("Only the people named in my config can run /setup here.")])
+    await ctx.uow.groups.mark_set_up(group.id, ctx.now)
+    for user_id in ctx.policy.founding_members:
+        if await ctx.uow.members.in_group(group.id, user_id) is None:
+            await ctx.uow.members.add(group.id, user_id, user_id, founding=True, now=ctx.now)
+    group = await ctx.uow.groups.get(group.id)
+    assert group is not None
+    return Reply([ctx.to_group(await setup_text(ctx, group), buttons=setup_buttons(), card=setup_card(group))])
+
+
+async def setup_text(ctx: Context, group: Group) -> str:
+    members = await ctx.uow.members.of_group(group.id)
+    names = ", ".join(m.name for m in members if m.active) or "nobody yet"
+    days = FOUNDING_WINDOW.days
+    return (
+        "Welcome to the group's space. I'm the group's bot.\n"
+        f"Founding members: {names}.\n"
+        f"Part of the group? Press \"I'm a member\" in the next {days} days. "
+        "After that, new members join by a group decision.\n"
+        "Please also open a private chat with me, so I can message you.\n"
+        f"{settings_summary(group.settings)} /settings shows them all."
+    )
+
+
+def setup_buttons() -> tuple[tuple[Button, ...], ...]:
+    return ((Button("I'm a member", "setup:join"),), open_dm_button())
+
+
+async def join_as_founder(ctx: Context) -> Reply:
+    group, press = ctx.group, ctx.incoming
+    assert isinstance(press, ButtonPress)
+    if group is None or ctx.in_dm:
+        return Reply(toast="Press this in the group chat.")
+    if ctx.member is not None:
+        return Reply(toast="You're already a member.")
+    if not group.is_set_up or not group.founding_open(ctx.now):
+        return Reply(toast="Joining now needs a group decision. Ask a member to /invite you.")
+    sender = press.sender
+    await ctx.uow.members.add(group.id, sender.user_id, clean_name(sender.display_name), founding=True, now=ctx.now)
+    edit = Edit(ctx.group_chat(), setup_card(group), await setup_text(ctx, group), buttons=setup_buttons())
+    return Reply([edit], toast="Welcome, you're in.")
+
+
+async def members(ctx: Context) -> Reply:
+    assert ctx.group is not None
+    return Reply([ctx.reply(member_list_text(await ctx.uow.members.of_group(ctx.group.id)))])
+
+
+async def leave(ctx: Context) -> Reply:
+    assert ctx.member is not None
+    buttons = ((Button("Yes", f"leave:yes:{ctx.member.id}"), Button("No", f"leave:no:{ctx.member.id}")),)
+    return Reply([ctx.reply("Do you want to leave the group? You can ask to come back later.", buttons=buttons)])
+
+
+async def leave_answer(ctx: Context) -> Reply:
+    press, member, group = ctx.incoming, ctx.member, ctx.group
+    assert isinstance(press, ButtonPress) and member is not None and group is not None
+    _, answer, member_id = (press.data.split(":") + ["", ""])[:3]
+    if member_id != str(member.id):
+        return Reply(toast="That question was for someone else.")
+    if answer != "yes":
+        return Reply([ctx.reply("Good, you're staying.")], toast="Okay.")
+    await ctx.uow.members.set_status(member.id, "left")
+    await ctx.uow.pending.clear_member(member.id)
+    out = [
+        Post(ctx.group_chat(), f"{member.name} has left the group. All the best."),
+        Remove(ctx.group_chat(), member.user_id),
+    ]
+    return Reply(out, toast="You've left the group. Take care.")
+
+
+async def settings(ctx: Context) -> Reply:
+    assert ctx.group is not None
+    text = settings_text(ctx.group.settings) + "\nThe group changes these together, by a vote."
+    return Reply([ctx.reply(text)])
+
+
+def register(router: Router) -> None:
+    router.command("start", start, summary="", where="dm")
+    router.command("help", help_, summary="what I can do")
+    router.command("setup", setup, where="group", members_only=False, summary="", example="")
+    router.command("members", members, summary="who is in the group")
+    router.command("settings", settings, summary="how the group runs")
+    router.command("leave", leave, summary="leave the group")
+    router.button("setup", join_as_founder, members_only=False)
+    router.button("leave", leave_answer)

@@ -1,0 +1,126 @@
+"""The console's sending side: prints each outgoing message as one line, as PRODUCT.md "the console" shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from magbot.core.delivery import Places, RatePolicy
+from magbot.core.events import (
+    ApproveJoin,
+    Button,
+    ClosePoll,
+    DeclineJoin,
+    Delete,
+    Edit,
+    File,
+    Mute,
+    NativePoll,
+    Outgoing,
+    Post,
+    Remove,
+)
+from magbot.storage.delivery import CardPlace
+
+
+@dataclass
+class Shown:
+    """A message on the console's screen: where it is, and its buttons (label -> data)."""
+
+    message_id: int
+    chat_id: str
+    thread: str | None
+    buttons: dict[str, Button] = field(default_factory=dict)
+    poll_card: str | None = None
+
+
+def one_line(text: str) -> str:
+    return " / ".join(part for part in text.splitlines()) if text else ""
+
+
+class ConsoleSender:
+    platform = "console"
+    rate = RatePolicy()
+
+    def __init__(self, out: TextIO, files_dir: Path) -> None:
+        self._out, self._files_dir = out, files_dir
+        self.shown: list[Shown] = []
+        self._next_id = 0
+        self._threads = 0
+
+    def _prefix(self, chat_id: str, thread: str | None) -> str:
+        if thread:
+            return f"[thread {thread}]"
+        return "[group]" if chat_id == "group" else f"[dm {chat_id}]"
+
+    def _print(self, prefix: str, text: str, buttons: list[Button] = ()) -> None:  # type: ignore[assignment]
+        labels = " ".join(f"[{b.label}]" for b in buttons)
+        self._out.write(" ".join(part for part in (prefix, one_line(text), labels) if part) + "\n")
+        self._out.flush()
+
+    async def send(self, outbox_id: int, message: Outgoing, places: Places) -> CardPlace | None:
+        chat_id = message.chat.chat_id
+        thread = places.thread.thread_id if places.thread else None
+        if isinstance(message, Post):
+            return self._post(message, chat_id, thread)
+        if isinstance(message, NativePoll):
+            buttons = [Button(option, f"poll:{index}") for index, option in enumerate(message.options)]
+            return self._show(self._prefix(chat_id, None), message.question, buttons, chat_id, None, message.card)
+        if isinstance(message, Edit):
+            prefix = self._prefix(chat_id, places.card.thread_id if places.card else None) + " (edited)"
+            flat = [b for row in message.buttons for b in row]
+            self._print(prefix, message.text, flat)
+            self._replace_buttons(places.card, flat)
+            return None
+        if isinstance(message, File):
+            path = self._files_dir / message.name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(message.data)
+            self._print(self._prefix(chat_id, thread), f"FILE {message.name}" + (f" / {message.caption}" if message.caption else ""))
+            return None
+        self._print(self._prefix(chat_id, thread), _action_text(message))
+        return None
+
+    def _post(self, message: Post, chat_id: str, thread: str | None) -> CardPlace:
+        if message.start_thread:
+            self._threads += 1
+            thread_id = str(self._threads)
+            place = self._show(self._prefix(chat_id, None), message.text, _flat(message), chat_id, thread_id)
+            return place
+        return self._show(self._prefix(chat_id, thread), message.text, _flat(message), chat_id, thread)
+
+    def _show(
+        self, prefix: str, text: str, buttons: list[Button], chat_id: str, thread: str | None, poll: str | None = None
+    ) -> CardPlace:
+        self._next_id += 1
+        self._print(prefix, text, buttons)
+        self.shown.append(Shown(self._next_id, chat_id, thread, {b.label: b for b in buttons}, poll))
+        return CardPlace(str(self._next_id), thread)
+
+    def _replace_buttons(self, place: CardPlace | None, buttons: list[Button]) -> None:
+        for shown in self.shown:
+            if place and str(shown.message_id) == place.message_id:
+                shown.buttons = {b.label: b for b in buttons}
+
+
+def _flat(message: Post) -> list[Button]:
+    return [b for row in message.buttons for b in row]
+
+
+def _action_text(message: Outgoing) -> str:
+    user = getattr(message, "user_id", "")
+    match message:
+        case Delete():
+            return "(message deleted)"
+        case ClosePoll():
+            return "(poll closed)"
+        case ApproveJoin():
+            return f"({user} let in)"
+        case DeclineJoin():
+            return f"({user} not let in)"
+        case Mute():
+            return f"({user} muted)"
+        case Remove():
+            return f"({user} removed from the chat)"
+    return f"({type(message).__name__})"

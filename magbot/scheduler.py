@@ -1,0 +1,130 @@
+"""Scheduled sends, built from database rows; APScheduler only decides when to look.
+
+The `scheduled` table is the truth: each row is one send with an idempotency key, a due time and a grace
+window. `tick()` runs every due row once, in its own transaction, and marks it done in that same transaction,
+so a restart never doubles a send. A row found later than its grace window is skipped and logged, never sent
+late. Planners (one per feature) add the next rows, e.g. next week's reminders; the housekeeping planner
+prunes old event keys and expired guided flows.
+
+In production an APScheduler AsyncIOScheduler wakes `tick()` at the next due time and once a minute as a
+safety net (memory job store, nothing pickled). Tests and the console call `tick()` after moving a ManualClock.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from magbot.core.clock import Clock
+from magbot.core.events import Outgoing
+from magbot.storage.state import ScheduledJob
+from magbot.storage.uow import UnitOfWork, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+JobHandler = Callable[[UnitOfWork, ScheduledJob, datetime], Awaitable[list[Outgoing]]]
+Planner = Callable[[UnitOfWork, datetime], Awaitable[None]]
+EVENT_KEYS_KEPT = timedelta(days=7)  # platforms redeliver within hours (Telegram keeps updates 24 h)
+
+
+@dataclass
+class Jobs:
+    """What features register: a handler per job kind, and planners that add upcoming rows."""
+
+    handlers: dict[str, JobHandler] = field(default_factory=dict)
+    planners: list[Planner] = field(default_factory=list)
+
+    def on(self, kind: str, handler: JobHandler) -> None:
+        self.handlers[kind] = handler
+
+    def plan_with(self, planner: Planner) -> None:
+        self.planners.append(planner)
+
+
+async def housekeeping(uow: UnitOfWork, job: ScheduledJob, now: datetime) -> list[Outgoing]:
+    await uow.events.forget_older_than(now - EVENT_KEYS_KEPT)
+    await uow.pending.drop_expired(now)
+    return []
+
+
+async def plan_housekeeping(uow: UnitOfWork, now: datetime) -> None:
+    day = (now + timedelta(days=1)).date()
+    due = datetime.combine(day, time(4, 0), tzinfo=UTC)
+    await uow.schedule.plan(f"housekeeping:{day.isoformat()}", "housekeeping", due, grace_seconds=86400)
+
+
+def core_jobs() -> Jobs:
+    jobs = Jobs()
+    jobs.on("housekeeping", housekeeping)
+    jobs.plan_with(plan_housekeeping)
+    return jobs
+
+
+class Scheduler:
+    def __init__(
+        self, uow: UnitOfWorkFactory, clock: Clock, jobs: Jobs, on_outbox: Callable[[], None] = lambda: None
+    ) -> None:
+        self._uow, self._clock, self._jobs, self._on_outbox = uow, clock, jobs, on_outbox
+        self._aps: AsyncIOScheduler | None = None
+
+    async def tick(self) -> int:
+        """Plan ahead, then run every due job once. Returns how many jobs sent or ran."""
+        now = self._clock.now()
+        async with self._uow() as uow:
+            for planner in self._jobs.planners:
+                await planner(uow, now)
+            due = await uow.schedule.due(now)
+        ran = 0
+        for job in due:
+            ran += await self._run_one(job, now)
+        if ran:
+            self._on_outbox()
+        return ran
+
+    async def _run_one(self, job: ScheduledJob, now: datetime) -> int:
+        late = (now - job.due_at).total_seconds()
+        try:
+            async with self._uow() as uow:
+                if late > job.grace_seconds:
+                    if await uow.schedule.finish(job.id, "skipped", now):
+                        log.warning("job skipped kind=%s id=%d late_s=%d", job.kind, job.id, late)
+                    return 0
+                if not await uow.schedule.finish(job.id, "done", now):
+                    return 0  # another instance ran it
+                handler = self._jobs.handlers.get(job.kind)
+                out = await handler(uow, job, now) if handler else []
+                await uow.outbox.add(out, now)
+                log.info("job ran kind=%s id=%d out=%d", job.kind, job.id, len(out))
+                return 1
+        except Exception as exc:  # left pending: the next tick tries again within the grace window
+            log.error("job failed kind=%s id=%d error=%s", job.kind, job.id, type(exc).__name__)
+            return 0
+
+    async def next_due(self) -> datetime | None:
+        async with self._uow() as uow:
+            return await uow.schedule.next_due_at()
+
+    # ---- production wake-ups
+
+    def start(self) -> None:
+        # misfire_grace_time=None: APScheduler must never drop a wake-up; our own grace windows decide.
+        self._aps = AsyncIOScheduler(timezone=UTC, job_defaults={"misfire_grace_time": None, "coalesce": True})
+        self._aps.add_job(self._wake, IntervalTrigger(minutes=1), id="safety-net")
+        self._aps.add_job(self._wake, DateTrigger(datetime.now(UTC)), id="next")
+        self._aps.start()
+
+    async def _wake(self) -> None:
+        await self.tick()
+        when = await self.next_due()
+        if self._aps is not None and when is not None:
+            self._aps.add_job(self._wake, DateTrigger(max(when, datetime.now(UTC))), id="next", replace_existing=True)
+
+    def shutdown(self) -> None:
+        if self._aps is not None:
+            self._aps.shutdown(wait=False)

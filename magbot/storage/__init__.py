@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy models, repositories returning domain dataclasses, the unit of work, migrations."""

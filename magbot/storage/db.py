@@ -1,0 +1,65 @@
+"""Engine set-up for SQLite (the default) and PostgreSQL, and the one dialect-aware upsert helper."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Table, event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def make_engine(url: str) -> AsyncEngine:
+    """An async engine. SQLite gets WAL, a busy timeout and BEGIN IMMEDIATE for every transaction.
+
+    BEGIN IMMEDIATE takes the write lock up front: a deferred read-then-write transaction can otherwise fail
+    with "database is locked" at its first write without waiting for the busy timeout.
+    """
+    if url.startswith("sqlite"):
+        _ensure_sqlite_folder(url)
+        engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        _tune_sqlite(engine)
+        return engine
+    return create_async_engine(url, pool_pre_ping=True)
+
+
+def _ensure_sqlite_folder(url: str) -> None:
+    path = url.split("///", 1)[-1]
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _tune_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, decide when transactions begin (see the "begin" hook).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+
+
+async def insert_ignoring_duplicates(
+    session: AsyncSession, table: Table, values: dict[str, Any], keys: list[str]
+) -> bool:
+    """INSERT unless a row with the same `keys` exists. True when this call inserted the row."""
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    builder = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = builder(table).values(**values).on_conflict_do_nothing(index_elements=keys)
+    result = await session.execute(statement)
+    return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -1,0 +1,132 @@
+"""Repositories for groups and members; they return domain dataclasses and never commit."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from magbot.domain.members import Group, Member, MemberStatus
+from magbot.storage.models import GroupRow, MemberRow
+
+
+def _group(row: GroupRow) -> Group:
+    return Group(row.id, row.platform, row.chat_id, row.setup_at, json.loads(row.settings or "{}"))
+
+
+def _member(row: MemberRow) -> Member:
+    return Member(
+        id=row.id,
+        group_id=row.group_id,
+        user_id=row.user_id,
+        name=row.name,
+        status=row.status,  # type: ignore[arg-type]
+        founding=row.founding,
+        joined_at=row.joined_at,
+        dm_open=row.dm_open,
+        unreachable_told=row.unreachable_told,
+    )
+
+
+class Groups:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def by_chat(self, platform: str, chat_id: str) -> Group | None:
+        row = await self._session.scalar(
+            select(GroupRow).where(GroupRow.platform == platform, GroupRow.chat_id == chat_id)
+        )
+        return _group(row) if row else None
+
+    async def get(self, group_id: int) -> Group | None:
+        row = await self._session.get(GroupRow, group_id)
+        return _group(row) if row else None
+
+    async def create(self, platform: str, chat_id: str, settings: dict[str, str], now: datetime) -> Group:
+        row = GroupRow(platform=platform, chat_id=chat_id, settings=json.dumps(settings), created_at=now)
+        self._session.add(row)
+        await self._session.flush()
+        return _group(row)
+
+    async def mark_set_up(self, group_id: int, now: datetime) -> None:
+        await self._session.execute(update(GroupRow).where(GroupRow.id == group_id).values(setup_at=now))
+
+    async def save_settings(self, group_id: int, settings: dict[str, str]) -> None:
+        await self._session.execute(
+            update(GroupRow).where(GroupRow.id == group_id).values(settings=json.dumps(settings))
+        )
+
+    async def all_set_up(self) -> list[Group]:
+        rows = await self._session.scalars(select(GroupRow).where(GroupRow.setup_at.is_not(None)))
+        return [_group(r) for r in rows]
+
+
+class Members:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def in_group(self, group_id: int, user_id: str) -> Member | None:
+        row = await self._session.scalar(
+            select(MemberRow).where(MemberRow.group_id == group_id, MemberRow.user_id == user_id)
+        )
+        return _member(row) if row else None
+
+    async def get(self, member_id: int) -> Member | None:
+        row = await self._session.get(MemberRow, member_id)
+        return _member(row) if row else None
+
+    async def active_for_user(self, platform: str, user_id: str) -> list[Member]:
+        """Every group in which this person is an active member (a DM can belong to several)."""
+        rows = await self._session.scalars(
+            select(MemberRow)
+            .join(GroupRow, GroupRow.id == MemberRow.group_id)
+            .where(GroupRow.platform == platform, MemberRow.user_id == user_id, MemberRow.status == "active")
+            .order_by(MemberRow.id)
+        )
+        return [_member(r) for r in rows]
+
+    async def of_group(self, group_id: int) -> list[Member]:
+        rows = await self._session.scalars(
+            select(MemberRow).where(MemberRow.group_id == group_id).order_by(MemberRow.joined_at, MemberRow.id)
+        )
+        return [_member(r) for r in rows]
+
+    async def add(self, group_id: int, user_id: str, name: str, *, founding: bool, now: datetime) -> Member:
+        existing = await self._session.scalar(
+            select(MemberRow).where(MemberRow.group_id == group_id, MemberRow.user_id == user_id)
+        )
+        if existing:  # a returning member: same row, active again
+            existing.status, existing.name, existing.joined_at = "active", name, now
+            await self._session.flush()
+            return _member(existing)
+        row = MemberRow(group_id=group_id, user_id=user_id, name=name, founding=founding, joined_at=now)
+        self._session.add(row)
+        await self._session.flush()
+        return _member(row)
+
+    async def set_status(self, member_id: int, status: MemberStatus) -> None:
+        await self._session.execute(update(MemberRow).where(MemberRow.id == member_id).values(status=status))
+
+    async def set_reachability(self, platform: str, user_id: str, *, dm_open: bool) -> None:
+        """Telegram lets a bot write only to people who opened its private chat: remember who did."""
+        group_ids = select(GroupRow.id).where(GroupRow.platform == platform)
+        values: dict[str, bool] = {"dm_open": dm_open}
+        if dm_open:
+            values["unreachable_told"] = False
+        await self._session.execute(
+            update(MemberRow)
+            .where(MemberRow.user_id == user_id, MemberRow.group_id.in_(group_ids))
+            .values(**values)
+        )
+
+    async def mark_unreachable_told(self, member_id: int) -> None:
+        await self._session.execute(
+            update(MemberRow).where(MemberRow.id == member_id).values(unreachable_told=True)
+        )
+
+    async def delete(self, member_id: int) -> None:
+        row = await self._session.get(MemberRow, member_id)
+        if row:
+            await self._session.delete(row)

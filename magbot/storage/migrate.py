@@ -1,0 +1,65 @@
+"""Schema versions: apply Alembic migrations, and tell whether a database is behind the code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from alembic import command
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class SchemaOutOfDate(Exception):
+    """The database is older than the code: run `magbot migrate`."""
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def _current(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def _upgrade(connection: Connection) -> None:
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+
+
+async def current_revision(engine: AsyncEngine) -> str | None:
+    async with engine.connect() as connection:
+        return await connection.run_sync(_current)
+
+
+async def upgrade(engine: AsyncEngine) -> None:
+    async with engine.begin() as connection:
+        await connection.run_sync(_upgrade)
+
+
+async def ensure_schema(engine: AsyncEngine, *, create_if_empty: bool = True) -> None:
+    """A new, empty database is brought to the head; an old one is refused with a clear message."""
+    current = await current_revision(engine)
+    if current == head_revision():
+        return
+    if current is None and create_if_empty:
+        await upgrade(engine)
+        return
+    raise SchemaOutOfDate(
+        f"The database schema is at {current or 'nothing'} but this magbot needs {head_revision()}. "
+        "Back up the database, then run `magbot migrate`."
+    )

@@ -1,0 +1,160 @@
+"""Repositories for state that spans messages: guided-flow steps, scheduled sends, platform cursors."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from magbot.storage.db import insert_ignoring_duplicates
+from magbot.storage.models import PendingInputRow, PlatformStateRow, ScheduledRow
+
+
+@dataclass(frozen=True)
+class PendingInput:
+    flow: str
+    step: str
+    data: dict[str, Any]
+
+
+class PendingInputs:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, member_id: int, chat_id: str, now: datetime) -> PendingInput | None:
+        row = await self._session.get(PendingInputRow, (member_id, chat_id))
+        if row is None or row.expires_at <= now:
+            return None
+        return PendingInput(row.flow, row.step, json.loads(row.data))
+
+    async def put(
+        self, member_id: int, chat_id: str, pending: PendingInput, expires_at: datetime
+    ) -> None:
+        await self.clear(member_id, chat_id)
+        self._session.add(
+            PendingInputRow(
+                member_id=member_id,
+                chat_id=chat_id,
+                flow=pending.flow,
+                step=pending.step,
+                data=json.dumps(pending.data, ensure_ascii=False),
+                expires_at=expires_at,
+            )
+        )
+        await self._session.flush()
+
+    async def clear(self, member_id: int, chat_id: str) -> None:
+        await self._session.execute(
+            delete(PendingInputRow).where(
+                PendingInputRow.member_id == member_id, PendingInputRow.chat_id == chat_id
+            )
+        )
+
+    async def clear_member(self, member_id: int) -> None:
+        await self._session.execute(delete(PendingInputRow).where(PendingInputRow.member_id == member_id))
+
+    async def drop_expired(self, now: datetime) -> None:
+        await self._session.execute(delete(PendingInputRow).where(PendingInputRow.expires_at <= now))
+
+
+@dataclass(frozen=True)
+class ScheduledJob:
+    id: int
+    key: str
+    kind: str
+    group_id: int | None
+    due_at: datetime
+    grace_seconds: int
+    payload: dict[str, Any]
+
+
+class Schedule:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def plan(
+        self,
+        key: str,
+        kind: str,
+        due_at: datetime,
+        *,
+        group_id: int | None = None,
+        grace_seconds: int = 3600,
+        payload: dict[str, Any] | None = None,
+    ) -> bool:
+        """Plan a send once: planning the same key again is a no-op (True when newly planned)."""
+        values = {
+            "key": key,
+            "kind": kind,
+            "group_id": group_id,
+            "due_at": due_at,
+            "grace_seconds": grace_seconds,
+            "payload": json.dumps(payload or {}),
+            "status": "pending",
+        }
+        return await insert_ignoring_duplicates(
+            self._session, ScheduledRow.__table__, values, ["key"]  # type: ignore[arg-type]
+        )
+
+    async def due(self, now: datetime, limit: int = 500) -> list[ScheduledJob]:
+        rows = await self._session.scalars(
+            select(ScheduledRow)
+            .where(ScheduledRow.status == "pending", ScheduledRow.due_at <= now)
+            .order_by(ScheduledRow.due_at, ScheduledRow.id)
+            .limit(limit)
+        )
+        return [
+            ScheduledJob(r.id, r.key, r.kind, r.group_id, r.due_at, r.grace_seconds, json.loads(r.payload))
+            for r in rows
+        ]
+
+    async def finish(self, job_id: int, status: str, now: datetime) -> bool:
+        """Mark done/skipped; False if another worker got there first (so the caller must not send)."""
+        result = await self._session.execute(
+            update(ScheduledRow)
+            .where(ScheduledRow.id == job_id, ScheduledRow.status == "pending")
+            .values(status=status, done_at=now)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def cancel(self, key_prefix: str) -> None:
+        await self._session.execute(
+            update(ScheduledRow)
+            .where(ScheduledRow.key.startswith(key_prefix), ScheduledRow.status == "pending")
+            .values(status="cancelled")
+        )
+
+    async def next_due_at(self) -> datetime | None:
+        return await self._session.scalar(
+            select(ScheduledRow.due_at)
+            .where(ScheduledRow.status == "pending")
+            .order_by(ScheduledRow.due_at)
+            .limit(1)
+        )
+
+    async def status_of(self, key: str) -> str | None:
+        return await self._session.scalar(select(ScheduledRow.status).where(ScheduledRow.key == key))
+
+
+class PlatformState:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, key: str) -> str | None:
+        row = await self._session.get(PlatformStateRow, key)
+        return row.value if row else None
+
+    async def put(self, key: str, value: str) -> None:
+        row = await self._session.get(PlatformStateRow, key)
+        if row:
+            row.value = value
+        else:
+            self._session.add(PlatformStateRow(key=key, value=value))
+        await self._session.flush()
+
+    async def delete_matching(self, suffix: str) -> None:
+        await self._session.execute(delete(PlatformStateRow).where(PlatformStateRow.key.endswith(suffix)))

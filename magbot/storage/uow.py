@@ -1,0 +1,60 @@
+"""The unit of work: one session, one transaction, every repository. It alone commits."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from magbot.storage.delivery import Cards, Outbox, ProcessedEvents
+from magbot.storage.membership import Groups, Members
+from magbot.storage.state import PendingInputs, PlatformState, Schedule
+
+
+class UnitOfWork:
+    """`async with uow_factory() as uow:` commits on a clean exit and rolls back on an exception."""
+
+    session: AsyncSession
+    groups: Groups
+    members: Members
+    events: ProcessedEvents
+    outbox: Outbox
+    cards: Cards
+    pending: PendingInputs
+    schedule: Schedule
+    state: PlatformState
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def __aenter__(self) -> UnitOfWork:
+        self.session = self._sessions()
+        await self.session.begin()
+        self.groups = Groups(self.session)
+        self.members = Members(self.session)
+        self.events = ProcessedEvents(self.session)
+        self.outbox = Outbox(self.session)
+        self.cards = Cards(self.session)
+        self.pending = PendingInputs(self.session)
+        self.schedule = Schedule(self.session)
+        self.state = PlatformState(self.session)
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            if exc_type is None:
+                await self.session.commit()
+            else:
+                await self.session.rollback()
+        finally:
+            await self.session.close()
+
+
+class UnitOfWorkFactory:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.sessions = sessions
+
+    def __call__(self) -> UnitOfWork:
+        return UnitOfWork(self.sessions)
