@@ -34,7 +34,7 @@ find_bin() {
         echo "$MAGBOT_PG_BIN"; return 0
     fi
     local d
-    d="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1 || true)"
+    d="$(printf "%s\n" /usr/lib/postgresql/*/bin | grep -v "\*" | sort -V | tail -n1 || true)"
     if [[ -n "$d" && -x "$d/initdb" && -x "$d/postgres" ]]; then
         echo "$d"; return 0
     fi
@@ -53,6 +53,15 @@ ensure_bin() {
         apt-get install -y -q --no-install-recommends postgresql >&2
     fi
     PGBIN="$(find_bin)" || { log "still no server binaries after install"; exit 1; }
+    # Debian's postinst may have created and started a default cluster (port 5432, also on ::1):
+    # we started it just now, so stop it; this script runs its own server.
+    if command -v pg_lsclusters >/dev/null; then
+        pg_lsclusters --no-header 2>/dev/null | awk '$4 == "online" {print $1, $2}' |
+            while read -r ver name; do
+                log "stopping the cluster $ver/$name that the package install started"
+                pg_ctlcluster "$ver" "$name" stop >&2 || true
+            done
+    fi
 }
 
 # Run a command as the postgres OS user when we are root (initdb/postgres refuse root).

@@ -266,8 +266,8 @@ do_stop() {
     fi
     log "stopping pid $pid"
     kill -TERM "$pid" 2>/dev/null || true
-    local i
-    for i in $(seq 1 100); do   # up to 20 s
+    local _
+    for _ in $(seq 1 100); do   # up to 20 s
         [[ -d "/proc/$pid" ]] || break
         sleep 0.2
     done

@@ -20,11 +20,13 @@ import itertools
 import os
 import secrets
 import time
+from typing import NamedTuple
 
 import aiohttp
 
 __all__ = [
     "MatrixAdminError",
+    "RegisteredUser",
     "homeserver_from_env",
     "login",
     "register_user",
@@ -33,6 +35,15 @@ __all__ = [
 
 _RUN_ID = f"{int(time.time()) % 1_000_000:06d}{secrets.token_hex(2)}"
 _COUNTER = itertools.count(1)
+
+
+class RegisteredUser(NamedTuple):
+    """(user_id, access_token, device_id) -- note nio's ``restore_login(user_id, device_id, access_token)``
+    takes the last two in the other order: pass them by name."""
+
+    user_id: str
+    access_token: str
+    device_id: str
 
 
 class MatrixAdminError(RuntimeError):
@@ -89,7 +100,7 @@ async def login(
     device_id: str | None = None,
     session: aiohttp.ClientSession | None = None,
     http_timeout: float = 30,
-) -> tuple[str, str, str]:
+) -> RegisteredUser:
     """Password login; returns (user_id, access_token, device_id)."""
     body: dict[str, object] = {
         "type": "m.login.password",
@@ -105,7 +116,7 @@ async def login(
             data = await _json(resp)
             if resp.status != 200 or not isinstance(data, dict):
                 raise MatrixAdminError(resp.status, data, "login")
-        return data["user_id"], data["access_token"], data["device_id"]
+        return RegisteredUser(data["user_id"], data["access_token"], data["device_id"])
     finally:
         if own:
             await sess.close()
@@ -122,7 +133,7 @@ async def register_user(
     login_if_exists: bool = True,
     session: aiohttp.ClientSession | None = None,
     http_timeout: float = 30,
-) -> tuple[str, str, str]:
+) -> RegisteredUser:
     """Create a user with the shared-secret admin API; returns (user_id, access_token, device_id).
 
     If the user already exists (``M_USER_IN_USE``) and ``login_if_exists`` is true, logs in with
@@ -151,7 +162,7 @@ async def register_user(
         async with sess.post(url, json=body) as resp:
             data = await _json(resp)
             if resp.status == 200 and isinstance(data, dict):
-                return data["user_id"], data["access_token"], data["device_id"]
+                return RegisteredUser(data["user_id"], data["access_token"], data["device_id"])
             err = MatrixAdminError(resp.status, data, f"register {localpart!r}")
         if login_if_exists and err.errcode == "M_USER_IN_USE":
             return await login(base, localpart, password, session=sess)

@@ -77,10 +77,10 @@ class Dispatcher:
             now = self._clock.now()
             if not await uow.events.claim(incoming.key, now):
                 return DispatchResult(duplicate=True)
-            reply = Reply(toast=SORRY)
-            if not _is_button(incoming):
-                ctx = Context(incoming, uow, self._clock, self._policy)
-                reply.out.append(ctx.reply(SORRY))
+            if _is_button(incoming):
+                reply = Reply(toast=SORRY)
+            else:
+                reply = Reply([Context(incoming, uow, self._clock, self._policy).reply(SORRY)])
             await uow.outbox.add(reply.out, now)
             return DispatchResult(toast=reply.toast, messages=len(reply.out))
 

@@ -52,7 +52,7 @@ def member_list_text(members: list[Member]) -> str:
     active = sorted((m for m in members if m.active), key=lambda m: (m.joined_at, m.id))
     if not active:
         return "No members yet. Run /setup in the group to start."
-    lines = [f"{len(active)} members:"]
+    lines = [f"{len(active)} member{'s' if len(active) != 1 else ''}:"]
     lines += [f"- {m.name}" for m in active]
     return "\n".join(lines)
 

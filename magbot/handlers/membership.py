@@ -21,7 +21,7 @@ async def start(ctx: Context) -> Reply:
 
 
 async def help_(ctx: Context) -> Reply:
-    lines = [INTRO, ""]
+    lines = [INTRO]
     # /help lists exactly what is registered, so it never promises a command that isn't there.
     commands = ctx.router.commands.items() if ctx.router else ()
     lines += [f"/{name} - {route.summary}" for name, route in commands if route.summary]

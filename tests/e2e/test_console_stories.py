@@ -1,0 +1,25 @@
+"""Member stories piped through the console: the transcript is the product, and it must be the same on
+SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from magbot.core.clock import ManualClock
+from tests.conftest import START, settings_for
+from tests.story import console_app, story
+
+STORIES = Path(__file__).parent / "stories"
+
+
+async def play(name: str, url: str, tmp_path: Path) -> str:
+    lines = (STORIES / f"{name}.txt").read_text().splitlines()
+    async with console_app(settings_for(url, tmp_path), ManualClock(START)) as app:
+        await story(app).say(*lines)
+        return story(app).transcript
+
+
+async def test_membership_story_matches_its_transcript(database_url: str, tmp_path: Path) -> None:
+    transcript = await play("membership", database_url, tmp_path)
+    expected = (STORIES / "membership.expected").read_text()
+    assert transcript == expected

@@ -1,0 +1,99 @@
+"""The dispatcher: exactly once, strangers refused, failures answered kindly, guided-flow plumbing."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import pytest
+
+from magbot.app import App
+from magbot.core.events import ButtonPress, ChatRef, Command, Text, UserRef
+from magbot.core.routing import STRANGER_LINE
+from tests.story import story
+
+GROUP = ChatRef("console", "group")
+
+
+def command(key: str, user: str, name: str, args: str = "", chat: ChatRef = GROUP, at=None) -> Command:
+    return Command(key, chat, UserRef("console", user, user.title()), at, name=name, args=args)
+
+
+async def outbox_count(app: App) -> int:
+    async with app.uow() as uow:
+        return await uow.outbox.count()
+
+
+async def test_the_same_event_twice_changes_nothing_the_second_time(app: App) -> None:
+    await story(app).say("dave: /setup")
+    event = command("k1", "dave", "members", at=app.clock.now())
+    first = await app.dispatcher.dispatch(event)
+    second = await app.dispatcher.dispatch(event)
+    assert (first.duplicate, second.duplicate) == (False, True)
+    assert await outbox_count(app) == 1
+    # Replaying every kind of event is harmless too: a button press and a plain text.
+    press = ButtonPress("k2", GROUP, UserRef("console", "sam", "Sam"), app.clock.now(), data="setup:join")
+    assert not (await app.dispatcher.dispatch(press)).duplicate
+    assert (await app.dispatcher.dispatch(press)).duplicate
+    async with app.uow() as uow:
+        group = await uow.groups.by_chat("console", "group")
+        assert group is not None
+        assert len(await uow.members.of_group(group.id)) == 2
+
+
+async def test_a_stranger_gets_one_polite_line_in_private_and_nothing_in_the_group(app: App) -> None:
+    await story(app).say("dave: /setup")
+    assert await story(app).say("eve: /members", "eve: hello all") == []
+    assert await story(app).say("eve> /members") == [f"[dm eve] {STRANGER_LINE}"]
+    assert await story(app).say("eve> what is this") == [f"[dm eve] {STRANGER_LINE}"]
+
+
+async def test_a_failing_handler_gets_an_apology_not_silence(app: App, caplog: pytest.LogCaptureFixture) -> None:
+    async def broken(ctx):  # type: ignore[no-untyped-def]
+        raise RuntimeError(ctx.incoming.args)
+
+    app.router.command("broken", broken, summary="")
+    await story(app).say("dave: /setup")
+    with caplog.at_level(logging.DEBUG, logger="magbot"):
+        lines = await story(app).say("dave: /broken my secret words")
+    assert lines == ["[group] Sorry, something went wrong on my side. Please try again in a minute, or type /help."]
+    assert "secret words" not in caplog.text
+    assert "RuntimeError" in caplog.text
+
+
+async def test_odd_input_gets_a_friendly_answer(app: App) -> None:
+    await story(app).say("dave: /setup")
+    huge = "/members " + "x" * 5000
+    assert "too long" in (await story(app).say(f"dave: {huge}"))[0] or "under" in story(app).transcript
+    odd = await story(app).say("dave: /ｍembers", "dave: /members\u202e\u0000", "dave: /🙂")
+    assert all(line.startswith("[group]") for line in odd)
+
+
+async def test_guided_flow_step_survives_in_the_database_and_a_command_ends_it(app: App) -> None:
+    seen: list[str] = []
+
+    async def ask(ctx):  # type: ignore[no-untyped-def]
+        from magbot.storage.state import PendingInput
+
+        await ctx.uow.pending.put(ctx.member.id, ctx.incoming.chat.chat_id, PendingInput("echo", "one", {}),
+                                  ctx.now + timedelta(minutes=30))
+        return [ctx.reply("Say something")]
+
+    async def echo(ctx):  # type: ignore[no-untyped-def]
+        seen.append(ctx.incoming.text)
+        await ctx.uow.pending.clear(ctx.member.id, ctx.incoming.chat.chat_id)
+        return [ctx.reply("Got it")]
+
+    app.router.command("ask", ask, summary="")
+    app.router.flow("echo", echo)
+    await story(app).say("dave: /setup")
+    assert await story(app).say("dave: /ask", "dave: hello there") == ["[group] Say something", "[group] Got it"]
+    assert seen == ["hello there"]
+    await story(app).say("dave: /ask", "dave: /members", "dave: not for the flow")
+    assert seen == ["hello there"]
+
+
+async def test_plain_text_in_a_group_is_left_alone(app: App) -> None:
+    await story(app).say("dave: /setup")
+    assert await story(app).say("dave: just chatting", "dave: about football") == []
+    assert Text  # the type exists for platforms; nothing answers plain chat

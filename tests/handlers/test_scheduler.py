@@ -1,0 +1,115 @@
+"""Scheduled sends: exactly once across restarts, never late past the grace window, right across DST."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from magbot.app import App
+from magbot.core.clock import ManualClock
+from magbot.core.events import ChatRef, Post
+from magbot.domain.recurrence import next_weekly
+from magbot.scheduler import Jobs, Scheduler
+from magbot.storage.state import ScheduledJob
+from magbot.storage.uow import UnitOfWork
+from tests.conftest import settings_for, sqlite_url
+
+LONDON = ZoneInfo("Europe/London")
+GROUP = ChatRef("console", "group")
+
+
+async def weekly_note(uow: UnitOfWork, job: ScheduledJob, now: datetime) -> list:
+    return [Post(GROUP, f"note for {job.payload['week']}")]
+
+
+async def plan_weekly(uow: UnitOfWork, now: datetime) -> None:
+    """A test planner like the meeting reminder's: the next Thursday 18:00 London time."""
+    due = next_weekly(now - timedelta(hours=1), 3, time(18, 0), LONDON)
+    for when in (due, next_weekly(due, 3, time(18, 0), LONDON)):  # this one and the next
+        week = when.astimezone(LONDON).date().isoformat()
+        await uow.schedule.plan(f"note:{week}", "note", when, grace_seconds=3600, payload={"week": week})
+
+
+def jobs() -> Jobs:
+    made = Jobs()
+    made.on("note", weekly_note)
+    made.plan_with(plan_weekly)
+    return made
+
+
+async def sent_notes(app: App) -> list[str]:
+    async with app.uow() as uow:
+        rows = await uow.session.execute(__import__("sqlalchemy").text("SELECT payload FROM outbox"))
+        return [r[0] for r in rows if "note for" in r[0]]
+
+
+async def test_a_weekly_send_goes_once_a_week_at_local_time_across_both_dst_changes(tmp_path: Path) -> None:
+    clock = ManualClock(datetime(2026, 3, 16, 12, 0, tzinfo=UTC))
+    app = App(settings_for(sqlite_url(tmp_path), tmp_path), clock=clock)
+    await app.prepare()
+    scheduler = Scheduler(app.uow, clock, jobs())
+    fired: list[datetime] = []
+    await scheduler.tick()
+    while clock.now() < datetime(2026, 11, 5, tzinfo=UTC):
+        # Jump to the next due time, as APScheduler's wake-up would, and a little past it.
+        due = await scheduler.next_due()
+        assert due is not None
+        clock.set(max(due, clock.now()) + timedelta(seconds=30))
+        before = len(await sent_notes(app))
+        await scheduler.tick()
+        if len(await sent_notes(app)) > before:
+            fired.append(due)
+    local = [f.astimezone(LONDON) for f in fired]
+    assert all((t.weekday(), t.hour, t.minute) == (3, 18, 0) for t in local)
+    weeks = [t.isocalendar()[1] for t in local]
+    assert weeks == list(range(weeks[0], weeks[0] + len(weeks)))  # one a week, none missed or doubled
+    assert {t.utcoffset() for t in local} == {timedelta(0), timedelta(hours=1)}  # both sides of DST
+    await app.close()
+
+
+async def test_a_restart_never_doubles_a_send_and_catches_up_within_grace(tmp_path: Path) -> None:
+    clock = ManualClock(datetime(2026, 11, 26, 17, 0, tzinfo=UTC))  # Thursday, before 18:00 London
+    settings = settings_for(sqlite_url(tmp_path), tmp_path)
+    first = App(settings, clock=clock)
+    await first.prepare()
+    await Scheduler(first.uow, clock, jobs()).tick()
+    await first.close()  # down over the due time ...
+    clock.advance(timedelta(hours=1, minutes=40))  # ... back up 40 minutes after the due time
+    second = App(settings, clock=clock)
+    assert await Scheduler(second.uow, clock, jobs()).tick() == 1
+    third = App(settings, clock=clock)  # and a second restart at once sends nothing again
+    assert await Scheduler(third.uow, clock, jobs()).tick() == 0
+    assert len(await sent_notes(third)) == 1
+    for made in (second, third):
+        await made.close()
+
+
+async def test_too_late_is_skipped_and_logged_not_sent(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    clock = ManualClock(datetime(2026, 11, 26, 17, 0, tzinfo=UTC))
+    app = App(settings_for(sqlite_url(tmp_path), tmp_path), clock=clock)
+    await app.prepare()
+    scheduler = Scheduler(app.uow, clock, jobs())
+    await scheduler.tick()
+    clock.advance(timedelta(hours=3))  # 2 hours past the due time, grace is 1 hour
+    with caplog.at_level(logging.WARNING, logger="magbot"):
+        assert await scheduler.tick() == 0
+    assert "job skipped kind=note" in caplog.text
+    assert await sent_notes(app) == []
+    async with app.uow() as uow:
+        assert await uow.schedule.status_of("note:2026-11-26") == "skipped"
+    await app.close()
+
+
+async def test_housekeeping_forgets_old_event_keys(app: App, clock: ManualClock) -> None:
+    async with app.uow() as uow:
+        assert await uow.events.claim("old", clock.now())
+    clock.advance(timedelta(days=8))
+    await app.scheduler.tick()  # plans tomorrow's housekeeping
+    clock.advance(timedelta(days=1))
+    await app.scheduler.tick()
+    async with app.uow() as uow:
+        assert await uow.events.claim("old", clock.now())  # the key was pruned, so it can be claimed again
