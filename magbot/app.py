@@ -36,7 +36,9 @@ class App:
         )
         self.platforms: list[Platform] = []
         self.outbox = OutboxSender(self.uow, self.clock, [])
-        self.dispatcher = Dispatcher(self.uow, self.router, self.clock, self.policy, on_outbox=self.wake_outbox)
+        self.dispatcher = Dispatcher(
+            self.uow, self.router, self.clock, self.policy, on_outbox=self.wake_outbox
+        )
         self.scheduler = Scheduler(self.uow, self.clock, build_jobs(), on_outbox=self.wake_outbox)
 
     def add_platform(self, platform: Platform) -> None:
@@ -62,7 +64,9 @@ class App:
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
         self.scheduler.start()
-        tasks = [asyncio.create_task(p.run(self.dispatcher.dispatch, stop), name=p.name) for p in self.platforms]
+        tasks = [
+            asyncio.create_task(p.run(self.dispatcher.dispatch, stop), name=p.name) for p in self.platforms
+        ]
         tasks.append(asyncio.create_task(self.outbox.run(stop), name="outbox"))
         log.info("magbot running platforms=%s", ",".join(p.name for p in self.platforms))
         try:

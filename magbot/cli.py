@@ -19,7 +19,9 @@ log = logging.getLogger("magbot")
 
 
 def configure_logging(level: str) -> None:
-    logging.basicConfig(stream=sys.stderr, level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        stream=sys.stderr, level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
     # httpx logs request URLs at INFO, and Telegram's URLs carry the bot token.
     for noisy in ("httpx", "httpcore", "telegram", "nio", "apscheduler", "aiosqlite"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -82,7 +84,9 @@ async def check(settings: Settings) -> int:
     app = App(settings)
     try:
         current = await current_revision(app.engine)
-        state = "up to date" if current == head_revision() else f"at {current or 'nothing'}: run `magbot migrate`"
+        state = (
+            "up to date" if current == head_revision() else f"at {current or 'nothing'}: run `magbot migrate`"
+        )
         print(f"database: reachable, schema {state}")
         for platform in make_platforms(app):
             print(await platform.check())

@@ -135,7 +135,9 @@ def _flatten(raw: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 def _refuse_secrets_in_file(flat: dict[str, Any], path: Path) -> None:
     for key, variable in SECRETS.items():
         if key in flat:
-            raise ConfigError(f"{path}: '{key}' is a secret; remove it from the file and set {variable} instead")
+            raise ConfigError(
+                f"{path}: '{key}' is a secret; remove it from the file and set {variable} instead"
+            )
 
 
 def _typed(key: str, value: Any) -> Any:
@@ -144,7 +146,7 @@ def _typed(key: str, value: Any) -> Any:
         return tuple(str(v) for v in value)
     if expected is str and isinstance(value, str | int):
         return str(value)
-    kind = "a list of strings, e.g. [\"console\"]" if expected is list else "a string"
+    kind = 'a list of strings, e.g. ["console"]' if expected is list else "a string"
     raise ConfigError(f"'{key}' must be {kind}")
 
 

@@ -73,8 +73,12 @@ class Context:
         return Post(self.group_chat(), text, buttons=buttons, card=card)
 
     def dm(self, member: Member, text: str, buttons: Buttons = (), card: str | None = None) -> Post:
-        return Post(dm_chat(self.platform if self.group is None else self.group.platform, member), text,
-                    buttons=buttons, card=card)
+        return Post(
+            dm_chat(self.platform if self.group is None else self.group.platform, member),
+            text,
+            buttons=buttons,
+            card=card,
+        )
 
 
 def dm_chat(platform: str, member: Member) -> ChatRef:

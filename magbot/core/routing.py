@@ -46,7 +46,9 @@ def _command(router: Router, ctx: Context, command: Command) -> Choice:
     if route.members_only and ctx.member is None:
         return _stranger(ctx)
     if len(command.args) > MAX_ARGS:
-        return None, Reply([ctx.reply(f"That's a bit long for me. Please keep it under {MAX_ARGS} characters.")])
+        return None, Reply(
+            [ctx.reply(f"That's a bit long for me. Please keep it under {MAX_ARGS} characters.")]
+        )
     if route.where == "group" and ctx.in_dm:
         return None, Reply([ctx.reply(f"/{command.name} works in the group chat. {route.example}".strip())])
     if route.where == "dm" and not ctx.in_dm:

@@ -47,7 +47,9 @@ async def setup(ctx: Context) -> Reply:
             await ctx.uow.members.add(group.id, user_id, user_id, founding=True, now=ctx.now)
     group = await ctx.uow.groups.get(group.id)
     assert group is not None
-    return Reply([ctx.to_group(await setup_text(ctx, group), buttons=setup_buttons(), card=setup_card(group))])
+    return Reply(
+        [ctx.to_group(await setup_text(ctx, group), buttons=setup_buttons(), card=setup_card(group))]
+    )
 
 
 async def setup_text(ctx: Context, group: Group) -> str:
@@ -57,7 +59,7 @@ async def setup_text(ctx: Context, group: Group) -> str:
     return (
         "Welcome to the group's space. I'm the group's bot.\n"
         f"Founding members: {names}.\n"
-        f"Part of the group? Press \"I'm a member\" in the next {days} days. "
+        f'Part of the group? Press "I\'m a member" in the next {days} days. '
         "After that, new members join by a group decision.\n"
         "Please also open a private chat with me, so I can message you.\n"
         f"{settings_summary(group.settings)} /settings shows them all."
@@ -78,7 +80,9 @@ async def join_as_founder(ctx: Context) -> Reply:
     if not group.is_set_up or not group.founding_open(ctx.now):
         return Reply(toast="Joining now needs a group decision. Ask a member to /invite you.")
     sender = press.sender
-    await ctx.uow.members.add(group.id, sender.user_id, clean_name(sender.display_name), founding=True, now=ctx.now)
+    await ctx.uow.members.add(
+        group.id, sender.user_id, clean_name(sender.display_name), founding=True, now=ctx.now
+    )
     edit = Edit(ctx.group_chat(), setup_card(group), await setup_text(ctx, group), buttons=setup_buttons())
     return Reply([edit], toast="Welcome, you're in.")
 
@@ -91,13 +95,15 @@ async def members(ctx: Context) -> Reply:
 async def leave(ctx: Context) -> Reply:
     assert ctx.member is not None
     buttons = ((Button("Yes", f"leave:yes:{ctx.member.id}"), Button("No", f"leave:no:{ctx.member.id}")),)
-    return Reply([ctx.reply("Do you want to leave the group? You can ask to come back later.", buttons=buttons)])
+    return Reply(
+        [ctx.reply("Do you want to leave the group? You can ask to come back later.", buttons=buttons)]
+    )
 
 
 async def leave_answer(ctx: Context) -> Reply:
     press, member, group = ctx.incoming, ctx.member, ctx.group
     assert isinstance(press, ButtonPress) and member is not None and group is not None
-    _, answer, member_id = (press.data.split(":") + ["", ""])[:3]
+    _, answer, member_id = [*press.data.split(":"), "", ""][:3]
     if member_id != str(member.id):
         return Reply(toast="That question was for someone else.")
     if answer != "yes":

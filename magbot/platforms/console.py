@@ -87,7 +87,9 @@ class ConsolePlatform:
             self.clock.advance(timedelta(**{UNITS[match[2]]: int(match[1])}))
         elif word == "at":
             try:
-                local = datetime.strptime(rest.strip(), "%Y-%m-%d %H:%M").replace(tzinfo=ZoneInfo("Europe/London"))
+                local = datetime.strptime(rest.strip(), "%Y-%m-%d %H:%M").replace(
+                    tzinfo=ZoneInfo("Europe/London")
+                )
                 self.clock.set(local.astimezone(UTC))
             except ValueError as exc:
                 raise ConsoleError("write ':at 2026-12-01 18:00' (London time, not in the past)") from exc
@@ -133,7 +135,9 @@ class ConsolePlatform:
             if shown.poll_card:
                 index = int(button.data.split(":")[1])
                 return PollVote(self._key(), chat, user, now, poll_id=shown.poll_card, option_ids=(index,))
-            return ButtonPress(self._key(), chat, user, now, data=button.data, message_id=str(shown.message_id))
+            return ButtonPress(
+                self._key(), chat, user, now, data=button.data, message_id=str(shown.message_id)
+            )
         raise ConsoleError(f"{user.display_name} can't see a [{label}] button")
 
     async def check(self) -> str:

@@ -66,7 +66,9 @@ class ConsoleSender:
             return self._post(message, chat_id, thread)
         if isinstance(message, NativePoll):
             buttons = [Button(option, f"poll:{index}") for index, option in enumerate(message.options)]
-            return self._show(self._prefix(chat_id, None), message.question, buttons, chat_id, None, message.card)
+            return self._show(
+                self._prefix(chat_id, None), message.question, buttons, chat_id, None, message.card
+            )
         if isinstance(message, Edit):
             prefix = self._prefix(chat_id, places.card.thread_id if places.card else None) + " (edited)"
             flat = [b for row in message.buttons for b in row]
@@ -77,7 +79,10 @@ class ConsoleSender:
             path = self._files_dir / message.name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(message.data)
-            self._print(self._prefix(chat_id, thread), f"FILE {message.name}" + (f" / {message.caption}" if message.caption else ""))
+            self._print(
+                self._prefix(chat_id, thread),
+                f"FILE {message.name}" + (f" / {message.caption}" if message.caption else ""),
+            )
             return None
         self._print(self._prefix(chat_id, thread), _action_text(message))
         return None
@@ -91,7 +96,13 @@ class ConsoleSender:
         return self._show(self._prefix(chat_id, thread), message.text, _flat(message), chat_id, thread)
 
     def _show(
-        self, prefix: str, text: str, buttons: list[Button], chat_id: str, thread: str | None, poll: str | None = None
+        self,
+        prefix: str,
+        text: str,
+        buttons: list[Button],
+        chat_id: str,
+        thread: str | None,
+        poll: str | None = None,
     ) -> CardPlace:
         self._next_id += 1
         self._print(prefix, text, buttons)

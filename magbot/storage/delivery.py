@@ -63,23 +63,28 @@ class Outbox:
             )
         await self._session.flush()
 
-    async def pending_chats(self, platform: str, now: datetime) -> list[str]:
-        """Chats whose oldest waiting message may be tried now (messages in one chat go in order)."""
+    async def _heads(self, platform: str) -> dict[str, datetime]:
+        """Each chat's oldest waiting message's next attempt time: messages in one chat go in order."""
         rows = await self._session.execute(
-            select(OutboxRow.chat_id, OutboxRow.next_attempt_at, OutboxRow.id)
+            select(OutboxRow.chat_id, OutboxRow.next_attempt_at)
             .where(OutboxRow.platform == platform, OutboxRow.status == "pending")
             .order_by(OutboxRow.id)
         )
-        ready: dict[str, bool] = {}
-        for chat_id, next_attempt_at, _ in rows:
-            if chat_id not in ready:  # only the head of each chat's queue decides
-                ready[chat_id] = next_attempt_at <= now
-        return [chat for chat, ok in ready.items() if ok]
+        heads: dict[str, datetime] = {}
+        for chat_id, next_attempt_at in rows:
+            heads.setdefault(chat_id, next_attempt_at)
+        return heads
+
+    async def pending_chats(self, platform: str, now: datetime) -> list[str]:
+        """Chats whose head message may be tried now."""
+        return [chat for chat, when in (await self._heads(platform)).items() if when <= now]
 
     async def head(self, platform: str, chat_id: str) -> QueuedMessage | None:
         row = await self._session.scalar(
             select(OutboxRow)
-            .where(OutboxRow.platform == platform, OutboxRow.chat_id == chat_id, OutboxRow.status == "pending")
+            .where(
+                OutboxRow.platform == platform, OutboxRow.chat_id == chat_id, OutboxRow.status == "pending"
+            )
             .order_by(OutboxRow.id)
             .limit(1)
         )
@@ -93,7 +98,9 @@ class Outbox:
         """Keep a private chat's messages until the person opens the chat with the bot."""
         await self._session.execute(
             update(OutboxRow)
-            .where(OutboxRow.platform == platform, OutboxRow.chat_id == chat_id, OutboxRow.status == "pending")
+            .where(
+                OutboxRow.platform == platform, OutboxRow.chat_id == chat_id, OutboxRow.status == "pending"
+            )
             .values(status="held")
         )
 
@@ -112,15 +119,12 @@ class Outbox:
         )
 
     async def next_due(self, platform: str) -> datetime | None:
-        return await self._session.scalar(
-            select(OutboxRow.next_attempt_at)
-            .where(OutboxRow.platform == platform, OutboxRow.status == "pending")
-            .order_by(OutboxRow.next_attempt_at)
-            .limit(1)
-        )
+        return min((await self._heads(platform)).values(), default=None)
 
     async def count(self, status: str = "pending") -> int:
-        return len((await self._session.scalars(select(OutboxRow.id).where(OutboxRow.status == status))).all())
+        return len(
+            (await self._session.scalars(select(OutboxRow.id).where(OutboxRow.status == status))).all()
+        )
 
     async def drop_for_chat(self, platform: str, chat_id: str) -> None:
         await self._session.execute(
@@ -138,9 +142,7 @@ class Cards:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def remember(
-        self, platform: str, chat_id: str, card: str, place: CardPlace, now: datetime
-    ) -> None:
+    async def remember(self, platform: str, chat_id: str, card: str, place: CardPlace, now: datetime) -> None:
         row = await self._session.get(CardRow, (platform, chat_id, card))
         if row:
             row.message_id, row.thread_id = place.message_id, place.thread_id

@@ -89,7 +89,9 @@ class Members:
 
     async def of_group(self, group_id: int) -> list[Member]:
         rows = await self._session.scalars(
-            select(MemberRow).where(MemberRow.group_id == group_id).order_by(MemberRow.joined_at, MemberRow.id)
+            select(MemberRow)
+            .where(MemberRow.group_id == group_id)
+            .order_by(MemberRow.joined_at, MemberRow.id)
         )
         return [_member(r) for r in rows]
 

@@ -31,9 +31,7 @@ class PendingInputs:
             return None
         return PendingInput(row.flow, row.step, json.loads(row.data))
 
-    async def put(
-        self, member_id: int, chat_id: str, pending: PendingInput, expires_at: datetime
-    ) -> None:
+    async def put(self, member_id: int, chat_id: str, pending: PendingInput, expires_at: datetime) -> None:
         await self.clear(member_id, chat_id)
         self._session.add(
             PendingInputRow(
@@ -97,7 +95,10 @@ class Schedule:
             "status": "pending",
         }
         return await insert_ignoring_duplicates(
-            self._session, ScheduledRow.__table__, values, ["key"]  # type: ignore[arg-type]
+            self._session,
+            ScheduledRow.__table__,
+            values,
+            ["key"],  # type: ignore[arg-type]
         )
 
     async def due(self, now: datetime, limit: int = 500) -> list[ScheduledJob]:

@@ -48,7 +48,9 @@ async def test_a_stranger_gets_one_polite_line_in_private_and_nothing_in_the_gro
     assert await story(app).say("eve> what is this") == [f"[dm eve] {STRANGER_LINE}"]
 
 
-async def test_a_failing_handler_gets_an_apology_not_silence(app: App, caplog: pytest.LogCaptureFixture) -> None:
+async def test_a_failing_handler_gets_an_apology_not_silence(
+    app: App, caplog: pytest.LogCaptureFixture
+) -> None:
     async def broken(ctx):  # type: ignore[no-untyped-def]
         raise RuntimeError(ctx.incoming.args)
 
@@ -56,7 +58,9 @@ async def test_a_failing_handler_gets_an_apology_not_silence(app: App, caplog: p
     await story(app).say("dave: /setup")
     with caplog.at_level(logging.DEBUG, logger="magbot"):
         lines = await story(app).say("dave: /broken my secret words")
-    assert lines == ["[group] Sorry, something went wrong on my side. Please try again in a minute, or type /help."]
+    assert lines == [
+        "[group] Sorry, something went wrong on my side. Please try again in a minute, or type /help."
+    ]
     assert "secret words" not in caplog.text
     assert "RuntimeError" in caplog.text
 
@@ -75,8 +79,12 @@ async def test_guided_flow_step_survives_in_the_database_and_a_command_ends_it(a
     async def ask(ctx):  # type: ignore[no-untyped-def]
         from magbot.storage.state import PendingInput
 
-        await ctx.uow.pending.put(ctx.member.id, ctx.incoming.chat.chat_id, PendingInput("echo", "one", {}),
-                                  ctx.now + timedelta(minutes=30))
+        await ctx.uow.pending.put(
+            ctx.member.id,
+            ctx.incoming.chat.chat_id,
+            PendingInput("echo", "one", {}),
+            ctx.now + timedelta(minutes=30),
+        )
         return [ctx.reply("Say something")]
 
     async def echo(ctx):  # type: ignore[no-untyped-def]
@@ -87,7 +95,10 @@ async def test_guided_flow_step_survives_in_the_database_and_a_command_ends_it(a
     app.router.command("ask", ask, summary="")
     app.router.flow("echo", echo)
     await story(app).say("dave: /setup")
-    assert await story(app).say("dave: /ask", "dave: hello there") == ["[group] Say something", "[group] Got it"]
+    assert await story(app).say("dave: /ask", "dave: hello there") == [
+        "[group] Say something",
+        "[group] Got it",
+    ]
     assert seen == ["hello there"]
     await story(app).say("dave: /ask", "dave: /members", "dave: not for the flow")
     assert seen == ["hello there"]

@@ -55,5 +55,12 @@ async def test_every_table_is_known_to_the_privacy_test(app: App) -> None:
     async with app.engine.connect() as connection:
         names = set(await connection.run_sync(lambda sync: inspect(sync).get_table_names()))
     assert names - {"alembic_version"} == {
-        "groups", "members", "processed_events", "outbox", "cards", "pending_inputs", "scheduled", "platform_state"
+        "groups",
+        "members",
+        "processed_events",
+        "outbox",
+        "cards",
+        "pending_inputs",
+        "scheduled",
+        "platform_state",
     }

@@ -88,7 +88,9 @@ async def test_a_restart_never_doubles_a_send_and_catches_up_within_grace(tmp_pa
         await made.close()
 
 
-async def test_too_late_is_skipped_and_logged_not_sent(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+async def test_too_late_is_skipped_and_logged_not_sent(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     clock = ManualClock(datetime(2026, 11, 26, 17, 0, tzinfo=UTC))
     app = App(settings_for(sqlite_url(tmp_path), tmp_path), clock=clock)
     await app.prepare()

@@ -1,0 +1,47 @@
+"""The operator's commands, run as a member of the public would run them: real processes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+STORY = ROOT / "tests" / "e2e" / "stories" / "membership.txt"
+
+
+def magbot(tmp_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAGBOT_")}
+    env["MAGBOT_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path}/cli.db"
+    env["MAGBOT_DATA_DIR"] = str(tmp_path / "data")
+    return subprocess.run(
+        [sys.executable, "-m", "magbot", "--config", str(ROOT / "config" / "magbot.toml"), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_piped_story_prints_the_expected_transcript(tmp_path: Path) -> None:
+    result = magbot(tmp_path, "console", "--start", "2026-11-23 10:00", stdin=STORY.read_text())
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout == (STORY.with_suffix(".expected")).read_text()
+
+
+def test_migrate_then_check(tmp_path: Path) -> None:
+    assert "-> 0001" in magbot(tmp_path, "migrate").stdout
+    checked = magbot(tmp_path, "check")
+    assert checked.returncode == 0 and "schema up to date" in checked.stdout
+
+
+def test_a_bad_config_is_one_clear_line_not_a_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('platforms = ["fax"]\n')
+    result = magbot(tmp_path, "--config", str(bad), "check")
+    assert result.returncode == 2
+    assert "platforms" in result.stderr and "Traceback" not in result.stderr
