@@ -93,18 +93,20 @@ class InjectMixin:
         first_name: str | None = None,
         username: str | None = None,
     ) -> JSONDict:
-        """A button press on message ``message_id``; unknown messages arrive as ``InaccessibleMessage``."""
+        """A button press on message ``message_id`` (as currently stored, edits included).
+
+        Like Telegram, an unknown message is sent as an inaccessible one (``date`` 0), which PTB 22.8
+        parses as a ``Message`` whose ``is_accessible`` is False.
+        """
         st = self.state
         query_id = str(4_000_000_000_000_000_000 + st.next_id())
         st.pending_callbacks.add(query_id)
-        message = st.find_message(message_chat_id, message_id)
-        chat = st.chat(message_chat_id)
+        message = copy.deepcopy(st.find_message(message_chat_id, message_id))
+        inaccessible = {"chat": st.chat(message_chat_id).to_json(), "message_id": message_id, "date": 0}
         payload = {
             "id": query_id,
             "from": self._user(user_id, first_name, username),
-            "message": copy.deepcopy(message)
-            if message
-            else {"chat": chat.to_json(), "message_id": message_id, "date": 0},
+            "message": message or inaccessible,
             "chat_instance": str((message_chat_id * 2_654_435_761) % 2**63),
             "data": data,
         }
@@ -146,9 +148,7 @@ class InjectMixin:
                     "option_persistent_ids": [poll.persistent_ids[i] for i in option_ids],
                 },
             )
-        poll_update = (
-            self._enqueue("poll", poll.to_json()) if st.emit_poll_updates or poll.is_anonymous else None
-        )
+        poll_update = self._enqueue("poll", poll.to_json()) if st.emit_poll_updates or poll.is_anonymous else None
         return answer or poll_update or {}
 
     def inject_chat_join_request(
@@ -252,9 +252,7 @@ class InjectMixin:
         return self._enqueue(kind, copy.deepcopy(body))
 
 
-def _check_vote(
-    closed: bool, multiple: bool, revoting: bool, voted: bool, options: list[int], count: int
-) -> None:
+def _check_vote(closed: bool, multiple: bool, revoting: bool, voted: bool, options: list[int], count: int) -> None:
     if closed:
         raise ValueError("the poll is closed")
     if any(not 0 <= i < count for i in options) or len(set(options)) != len(options):

@@ -197,9 +197,7 @@ def _editable(st: BotState, params: JSONDict) -> JSONDict:
     return message
 
 
-def _apply_edit(
-    st: BotState, method: str, params: JSONDict, message: JSONDict, changes: JSONDict
-) -> JSONDict:
+def _apply_edit(st: BotState, method: str, params: JSONDict, message: JSONDict, changes: JSONDict) -> JSONDict:
     if all(message.get(key) == value for key, value in changes.items()):
         raise bad_request(
             "message is not modified: specified new message content and reply markup are exactly the same as "
@@ -275,9 +273,7 @@ def set_my_commands(st: BotState, params: JSONDict) -> bool:
             or not 1 <= len(command.get("description", "")) <= 256
         ):
             raise bad_request("BOT_COMMAND_INVALID")
-    st.commands[_commands_key(params)] = [
-        {"command": c["command"], "description": c["description"]} for c in commands
-    ]
+    st.commands[_commands_key(params)] = [{"command": c["command"], "description": c["description"]} for c in commands]
     return True
 
 

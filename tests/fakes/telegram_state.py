@@ -33,9 +33,7 @@ def _no_emit(kind: str, payload: JSONDict) -> JSONDict:
 class BotState:
     """Everything the fake server remembers between requests."""
 
-    def __init__(
-        self, bot_id: int, bot_username: str, bot_first_name: str, clock: Callable[[], float]
-    ) -> None:
+    def __init__(self, bot_id: int, bot_username: str, bot_first_name: str, clock: Callable[[], float]) -> None:
         self.bot_id = bot_id
         self.bot_username = bot_username
         self.bot_first_name = bot_first_name
