@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from magbot.storage.migrate import head_revision
+
 ROOT = Path(__file__).resolve().parents[1]
 STORY = ROOT / "tests" / "e2e" / "stories" / "membership.txt"
 
@@ -34,7 +36,7 @@ def test_piped_story_prints_the_expected_transcript(tmp_path: Path) -> None:
 
 
 def test_migrate_then_check(tmp_path: Path) -> None:
-    assert "-> 0001" in magbot(tmp_path, "migrate").stdout
+    assert f"-> {head_revision()}" in magbot(tmp_path, "migrate").stdout
     checked = magbot(tmp_path, "check")
     assert checked.returncode == 0 and "schema up to date" in checked.stdout
 

@@ -122,3 +122,7 @@ class PlatformStateRow(Base):
 
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+# Feature tables live in their own modules; importing them here puts them in Base.metadata.
+from magbot.storage import models_decisions, models_meetings, models_support  # noqa: E402, F401
