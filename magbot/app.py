@@ -85,7 +85,7 @@ def make_platforms(app: App) -> list[Platform]:
         if name == "telegram":
             from magbot.platforms.telegram import TelegramPlatform
 
-            made.append(TelegramPlatform(app.settings.telegram, app.uow, app.router))
+            made.append(TelegramPlatform(app.settings.telegram, app.uow, app.router, clock=app.clock))
         elif name == "matrix":
             from magbot.platforms.matrix import MatrixPlatform
 

@@ -28,7 +28,7 @@ def _fraction(text: str) -> str:
 
 def _whole(low: int, high: int) -> Callable[[str], str]:
     def check(text: str) -> str:
-        if text.strip().isdigit() and low <= int(text) <= high:
+        if text.strip().isdecimal() and low <= int(text) <= high:
             return str(int(text))
         raise SettingError(
             f"Write a whole number from {low} to {high}, for example {low + (high - low) // 4}."

@@ -124,7 +124,9 @@ def poll_options(options: Sequence[str]) -> list[str]:
     chosen: list[str] = []
     for option in list(options)[: int(PollLimit.MAX_OPTION_NUMBER)]:
         text = truncate(option.strip(), int(PollLimit.MAX_OPTION_LENGTH)) or "-"
+        base, number = truncate(text, int(PollLimit.MAX_OPTION_LENGTH) - 4), 1
         while text in chosen:
-            text = truncate(text, int(PollLimit.MAX_OPTION_LENGTH) - 3) + f" {len(chosen)}"
+            number += 1
+            text = f"{base} {number}"
         chosen.append(text)
     return chosen

@@ -32,7 +32,14 @@ from magbot.core.events import (
 from magbot.platforms.telegram.state import PollOrigin
 
 PLATFORM = "telegram"
-ALLOWED_UPDATES = ("message", "callback_query", "poll_answer", "chat_join_request", "chat_member", "my_chat_member")
+ALLOWED_UPDATES = (
+    "message",
+    "callback_query",
+    "poll_answer",
+    "chat_join_request",
+    "chat_member",
+    "my_chat_member",
+)
 COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,64})(?:@([A-Za-z0-9_]{1,64}))?(?:\s+(.*))?$", re.DOTALL)
 IN_CHAT = (ChatMember.OWNER, ChatMember.ADMINISTRATOR, ChatMember.MEMBER)
 
@@ -67,7 +74,9 @@ def is_command_for_other_bot(text: str, bot_username: str) -> bool:
     return bool(match and match[2] and bot_username and match[2].lower() != bot_username.lower())
 
 
-def translate(update: Update, bot_username: str, now: datetime, poll: PollOrigin | None = None) -> Incoming | None:
+def translate(
+    update: Update, bot_username: str, now: datetime, poll: PollOrigin | None = None
+) -> Incoming | None:
     """The Incoming for one update, or None when the bot has nothing to do with it.
 
     `poll` is where the answered poll was sent (looked up by the caller); without it a poll answer is ignored.
@@ -82,7 +91,9 @@ def translate(update: Update, bot_username: str, now: datetime, poll: PollOrigin
             return None
         key = f"tg:poll:{answer.poll_id}:{answer.user.id}:{update.update_id}"
         chat = ChatRef(PLATFORM, poll.chat_id, poll.kind)
-        return PollVote(key, chat, user_ref(answer.user), now, poll_id=poll.card, option_ids=tuple(answer.option_ids))
+        return PollVote(
+            key, chat, user_ref(answer.user), now, poll_id=poll.card, option_ids=tuple(answer.option_ids)
+        )
     if update.chat_join_request is not None:
         request = update.chat_join_request
         chat = chat_ref(request.chat)
@@ -114,8 +125,17 @@ def _message(message: Message, bot_username: str) -> Incoming | None:
         command = parse_command(body, bot_username)
         if command is not None:
             name, args = command
-            return Command(key, chat, user, at, name=name, args=args, reply_to=reply_to, thread=thread,
-                           message_id=message_id)
+            return Command(
+                key,
+                chat,
+                user,
+                at,
+                name=name,
+                args=args,
+                reply_to=reply_to,
+                thread=thread,
+                message_id=message_id,
+            )
     return Text(key, chat, user, at, text=body, reply_to=reply_to, thread=thread, message_id=message_id)
 
 
@@ -139,8 +159,13 @@ def _callback(query: CallbackQuery, now: datetime) -> Incoming | None:
     if chat is None:
         return None
     return ButtonPress(
-        f"tg:cb:{query.id}", chat, user_ref(query.from_user), now,
-        data=query.data, message_id=str(message.message_id), callback_id=query.id,
+        f"tg:cb:{query.id}",
+        chat,
+        user_ref(query.from_user),
+        now,
+        data=query.data,
+        message_id=str(message.message_id),
+        callback_id=query.id,
     )
 
 
