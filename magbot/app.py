@@ -13,7 +13,8 @@ from magbot.core.context import BotPolicy
 from magbot.core.dispatch import Dispatcher
 from magbot.core.platform import Platform
 from magbot.core.sender import OutboxSender
-from magbot.handlers import build_jobs, build_router
+from magbot.domain.group_settings import default_settings
+from magbot.handlers import build_features
 from magbot.scheduler import Scheduler
 from magbot.storage.db import make_engine, session_factory
 from magbot.storage.migrate import ensure_schema
@@ -28,18 +29,18 @@ class App:
         self.clock = clock or SystemClock()
         self.engine = make_engine(settings.database_url)
         self.uow = UnitOfWorkFactory(session_factory(self.engine))
-        self.router = build_router()
+        self.router, jobs = build_features()
         self.policy = BotPolicy(
             setup_allowed=frozenset(settings.setup_allowed),
             founding_members=frozenset(settings.founding_members),
-            defaults=dict(settings.defaults),
+            defaults=default_settings(settings.defaults),
         )
         self.platforms: list[Platform] = []
         self.outbox = OutboxSender(self.uow, self.clock, [])
         self.dispatcher = Dispatcher(
             self.uow, self.router, self.clock, self.policy, on_outbox=self.wake_outbox
         )
-        self.scheduler = Scheduler(self.uow, self.clock, build_jobs(), on_outbox=self.wake_outbox)
+        self.scheduler = Scheduler(self.uow, self.clock, jobs, on_outbox=self.wake_outbox)
 
     def add_platform(self, platform: Platform) -> None:
         self.platforms.append(platform)

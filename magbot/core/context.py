@@ -60,6 +60,11 @@ class Context:
     def in_dm(self) -> bool:
         return self.incoming.chat.is_dm
 
+    @staticmethod
+    def chat_of(group: Group) -> ChatRef:
+        """A group's own chat (for scheduled sends, which have no incoming event)."""
+        return ChatRef(group.platform, group.chat_id, "group")
+
     def group_chat(self) -> ChatRef:
         assert self.group is not None, "group_chat() needs a group"
         return ChatRef(self.group.platform, self.group.chat_id, "group")

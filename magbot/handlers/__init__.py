@@ -1,4 +1,4 @@
-"""Use cases, one module per feature. `build_router()` is the one list of every route."""
+"""Use cases, one module per feature. `build_features()` is the one list of every route and scheduled job."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from magbot.core.context import Context
 from magbot.core.events import Command, Reply
 from magbot.core.router import Router, as_reply
 from magbot.core.routing import choose_handler
-from magbot.handlers import membership, privacy
+from magbot.handlers import agenda, meetings, membership, privacy
+from magbot.handlers import polls as polls_feature
 from magbot.scheduler import Jobs, core_jobs
 
 
@@ -26,14 +27,21 @@ def _with_incoming(ctx: Context, incoming: Command) -> Context:
     return Context(incoming, ctx.uow, ctx.clock, ctx.policy, ctx.group, ctx.member, router=ctx.router)
 
 
-def build_jobs() -> Jobs:
-    """Every scheduled-job kind and planner; features add theirs here."""
-    return core_jobs()
+def build_features() -> tuple[Router, Jobs]:
+    """Every feature registers its commands, buttons, flows, events and scheduled jobs here."""
+    router, jobs = Router(), core_jobs()
+    membership.register(router)
+    meetings.register(router, jobs)
+    agenda.register(router)
+    polls_feature.register(router, jobs)
+    privacy.register(router)
+    router.button("cmd", command_button)
+    return router, jobs
 
 
 def build_router() -> Router:
-    router = Router()
-    membership.register(router)
-    privacy.register(router)
-    router.button("cmd", command_button)
-    return router
+    return build_features()[0]
+
+
+def build_jobs() -> Jobs:
+    return build_features()[1]

@@ -20,12 +20,19 @@ async def start(ctx: Context) -> Reply:
     return Reply([ctx.reply(f"Hi {ctx.member.name}. {INTRO}", buttons=buttons)])
 
 
+COMMON = ("checkin", "offload", "suggest", "meeting", "poll", "members", "mydata")
+
+
 async def help_(ctx: Context) -> Reply:
-    lines = [INTRO]
-    # /help lists exactly what is registered, so it never promises a command that isn't there.
-    commands = ctx.router.commands.items() if ctx.router else ()
-    lines += [f"/{name} - {route.summary}" for name, route in commands if route.summary]
-    return Reply([ctx.reply("\n".join(lines))])
+    """A few lines and buttons; `/help all` lists every command. Only registered commands are named."""
+    commands = ctx.router.commands if ctx.router else {}
+    if ctx.args.lower() == "all":
+        lines = [f"/{name} - {route.summary}" for name, route in commands.items() if route.summary]
+        return Reply([ctx.reply("\n".join(lines))])
+    common = [f"/{name} - {commands[name].summary}" for name in COMMON if name in commands]
+    text = "\n".join([INTRO, *common, "/help all lists everything."])
+    buttons = ((Button("Next meeting", "cmd:meeting"), Button("Who's in the group?", "cmd:members")),)
+    return Reply([ctx.reply(text, buttons=buttons)])
 
 
 def setup_card(group: Group) -> str:

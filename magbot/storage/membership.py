@@ -8,12 +8,15 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from magbot.domain.group_settings import default_settings
 from magbot.domain.members import Group, Member, MemberStatus
 from magbot.storage.models import GroupRow, MemberRow
 
 
 def _group(row: GroupRow) -> Group:
-    return Group(row.id, row.platform, row.chat_id, row.setup_at, json.loads(row.settings or "{}"))
+    # Defaults first: a setting added in a later version has its default in groups made before it.
+    settings = {**default_settings(), **json.loads(row.settings or "{}")}
+    return Group(row.id, row.platform, row.chat_id, row.setup_at, settings)
 
 
 def _member(row: MemberRow) -> Member:

@@ -1,3 +1,98 @@
-"""Tables for the decisions feature (see magbot/storage/migrations/versions/)."""
+"""Tables for polls and group decisions (migration 0003_polls_and_group_decisions).
+
+What names a member: poll_votes and decision_ballots (while open), polls.creator_id, decisions.proposer_id and
+about_member_id, flags. `/forgetme` erases or blanks each of them (magbot/handlers/decisions.py, polls.py).
+"""
 
 from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from magbot.storage.models import Base
+from magbot.storage.types import UTCDateTime
+
+
+class PollRow(Base):
+    __tablename__ = "polls"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    creator_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    question: Mapped[str] = mapped_column(Text)
+    options: Mapped[str] = mapped_column(Text)  # JSON list of option texts
+    multi: Mapped[bool] = mapped_column(Boolean, default=False)
+    named: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    counts: Mapped[str] = mapped_column(Text, default="[]")  # JSON counts per option, kept after close
+    voters: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PollVoteRow(Base):
+    """One member's choice in an open poll (several rows for a multi-answer poll); deleted at close."""
+
+    __tablename__ = "poll_votes"
+
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    option: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+class DecisionRow(Base):
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[str] = mapped_column(Text, default="{}")
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    proposer_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    about_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    eligible: Mapped[int] = mapped_column(Integer, default=0)
+    quorum: Mapped[str] = mapped_column(String(16))
+    threshold: Mapped[str] = mapped_column(String(16))
+    yes: Mapped[int] = mapped_column(Integer, default=0)
+    no: Mapped[int] = mapped_column(Integer, default=0)
+    abstain: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DecisionBallotRow(Base):
+    """An eligible member's ballot. `choice` lives only while the vote is open; afterwards the row says
+    only that he took part (rows of members who did not vote are deleted at close)."""
+
+    __tablename__ = "decision_ballots"
+
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id", ondelete="CASCADE"), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    choice: Mapped[str | None] = mapped_column(String(8))
+    voted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class GroupRuleRow(Base):
+    """A rule the group agreed by decision; numbered by position in /rules."""
+
+    __tablename__ = "group_rules"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    agreed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class FlagRow(Base):
+    """One member's flag on a group message, until the message is hidden (then the flags are deleted)."""
+
+    __tablename__ = "flags"
+
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    flagged_at: Mapped[datetime] = mapped_column(UTCDateTime())

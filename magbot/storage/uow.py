@@ -6,9 +6,13 @@ from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from magbot.storage.decisions_repo import Decisions, Flags, GroupRules
 from magbot.storage.delivery import Cards, Outbox, ProcessedEvents
+from magbot.storage.meetings_repo import Meetings
 from magbot.storage.membership import Groups, Members
+from magbot.storage.polls_repo import Polls
 from magbot.storage.state import PendingInputs, PlatformState, Schedule
+from magbot.storage.support_repo import Buddies, CheckIns, Offloads
 
 
 class UnitOfWork:
@@ -23,6 +27,14 @@ class UnitOfWork:
     pending: PendingInputs
     schedule: Schedule
     state: PlatformState
+    checkins: CheckIns
+    buddies: Buddies
+    offloads: Offloads
+    polls: Polls
+    decisions: Decisions
+    rules: GroupRules
+    flags: Flags
+    meetings: Meetings
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -38,6 +50,14 @@ class UnitOfWork:
         self.pending = PendingInputs(self.session)
         self.schedule = Schedule(self.session)
         self.state = PlatformState(self.session)
+        self.checkins = CheckIns(self.session)
+        self.buddies = Buddies(self.session)
+        self.offloads = Offloads(self.session)
+        self.polls = Polls(self.session)
+        self.decisions = Decisions(self.session)
+        self.rules = GroupRules(self.session)
+        self.flags = Flags(self.session)
+        self.meetings = Meetings(self.session)
         return self
 
     async def __aexit__(

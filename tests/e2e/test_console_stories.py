@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from magbot.core.clock import ManualClock
 from tests.conftest import START, settings_for
 from tests.story import console_app, story
@@ -19,7 +21,7 @@ async def play(name: str, url: str, tmp_path: Path) -> str:
         return story(app).transcript
 
 
-async def test_membership_story_matches_its_transcript(database_url: str, tmp_path: Path) -> None:
-    transcript = await play("membership", database_url, tmp_path)
-    expected = (STORIES / "membership.expected").read_text()
-    assert transcript == expected
+@pytest.mark.parametrize("name", ["membership", "meetings"])
+async def test_story_matches_its_transcript(name: str, database_url: str, tmp_path: Path) -> None:
+    transcript = await play(name, database_url, tmp_path)
+    assert transcript == (STORIES / f"{name}.expected").read_text()

@@ -74,9 +74,7 @@ def is_command_for_other_bot(text: str, bot_username: str) -> bool:
     return bool(match and match[2] and bot_username and match[2].lower() != bot_username.lower())
 
 
-def translate(
-    update: Update, bot_username: str, now: datetime, poll: PollOrigin | None = None
-) -> Incoming | None:
+def translate(update: Update, bot_username: str, now: datetime, poll: PollOrigin | None = None) -> Incoming | None:
     """The Incoming for one update, or None when the bot has nothing to do with it.
 
     `poll` is where the answered poll was sent (looked up by the caller); without it a poll answer is ignored.
@@ -91,9 +89,7 @@ def translate(
             return None
         key = f"tg:poll:{answer.poll_id}:{answer.user.id}:{update.update_id}"
         chat = ChatRef(PLATFORM, poll.chat_id, poll.kind)
-        return PollVote(
-            key, chat, user_ref(answer.user), now, poll_id=poll.card, option_ids=tuple(answer.option_ids)
-        )
+        return PollVote(key, chat, user_ref(answer.user), now, poll_id=poll.card, option_ids=tuple(answer.option_ids))
     if update.chat_join_request is not None:
         request = update.chat_join_request
         chat = chat_ref(request.chat)

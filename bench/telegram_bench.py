@@ -1,0 +1,217 @@
+"""Telegram throughput and latency: a bare python-telegram-bot echo bot vs magbot's full path, in one run.
+
+    python bench/telegram_bench.py --updates 500
+
+Both bots poll the same in-process fake Bot API server (tests/fakes/telegram_api.py, 127.0.0.1 only), one
+after the other, each against a fresh server:
+
+(a) "bare PTB": a PTB `Application` with one `MessageHandler` that answers each text with `reply_text`
+    (PTB's own Updater polling, no database, updates handled one at a time, PTB's default).
+(b) "magbot": `TelegramPlatform.run` + the outbox sender, on a temp SQLite file, answering `/members` (there
+    are no check-ins yet, so `/members` stands in for `/checkin`): getUpdates -> Update -> Incoming ->
+    membership check -> dedup claim -> handler -> outbox row -> COMMIT -> offset stored -> outbox ->
+    sendMessage. Members talk in 50 groups; the first message of each group creates it and its founding
+    member. The rate policy is zero here (Telegram's real 1 msg/s per chat would measure Telegram, not us).
+
+Two phases per bot: a burst (all updates injected at once: updates/s until the last reply) and a paced run
+(--rate updates/s: latency without a queue). Latency = inject -> the fake recording the reply.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+GROUPS = 50
+FIRST_USER = 7000
+
+
+class TimedCalls(list):  # type: ignore[type-arg]
+    """The fake's list of successful sends, stamping each with the time it was recorded."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.times: list[float] = []
+
+    def append(self, call: Any) -> None:
+        self.times.append(time.perf_counter())
+        super().append(call)
+
+
+@dataclass
+class Result:
+    name: str
+    burst_rate: float
+    p50: float
+    p99: float
+
+
+class Probe:
+    """Injects messages into the fake and matches each reply to its message (per chat, in order)."""
+
+    def __init__(self, fake: Any) -> None:
+        self.fake = fake
+        self.sent = TimedCalls()
+        fake.state.outgoing = self.sent
+        self.waiting: dict[int, deque[float]] = defaultdict(deque)
+        self.latencies: list[float] = []
+        self._seen = 0
+
+    def inject(self, index: int, text: str) -> None:
+        group, user = -(10**12) - index % GROUPS, FIRST_USER + index % GROUPS
+        self.waiting[group].append(time.perf_counter())
+        self.fake.inject_message(group, user, text, first_name=f"Member{index % GROUPS}")
+
+    def collect(self) -> int:
+        while self._seen < len(self.sent):
+            call, at = self.sent[self._seen], self.sent.times[self._seen]
+            self._seen += 1
+            queue = self.waiting.get(int(call.params["chat_id"]))
+            if queue:
+                self.latencies.append(at - queue.popleft())
+        return len(self.latencies)
+
+    async def until_replies(self, count: int, timeout: float = 120.0) -> None:
+        deadline = time.perf_counter() + timeout
+        while self.collect() < count:
+            if time.perf_counter() > deadline:
+                raise TimeoutError(f"only {len(self.latencies)} of {count} replies arrived")
+            await asyncio.sleep(0.001)
+
+
+async def measure(
+    name: str, fake: Any, text: str, updates: int, rate: float, paced: int, start: Callable[[], Awaitable[Any]]
+) -> Result:
+    probe = Probe(fake)
+    stop = await start()
+    for i in range(GROUPS):  # warm up: every group and member exists, connections are open
+        probe.inject(i, text)
+    await probe.until_replies(GROUPS)
+    probe.latencies.clear()
+    began = time.perf_counter()
+    for i in range(updates):
+        probe.inject(i, text)
+    await probe.until_replies(updates)
+    burst_rate = updates / (time.perf_counter() - began)
+    probe.latencies.clear()
+    for i in range(paced):
+        probe.inject(i, text)
+        await asyncio.sleep(1 / rate)
+    await probe.until_replies(paced)
+    await stop()
+    lat = sorted(probe.latencies)
+    p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))]
+    return Result(name, burst_rate, statistics.median(lat) * 1000, p99 * 1000)
+
+
+async def start_ptb(fake: Any) -> Callable[[], Awaitable[None]]:
+    from telegram import Update
+    from telegram.ext import Application, ContextTypes, MessageHandler, filters
+
+    async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.message is not None and update.message.text is not None
+        await update.message.reply_text(update.message.text)
+
+    app = (
+        Application.builder()
+        .token(fake.token)
+        .base_url(f"{fake.url}/bot")
+        .base_file_url(f"{fake.url}/file/bot")
+        .build()
+    )
+    app.add_handler(MessageHandler(filters.TEXT, echo))
+    await app.initialize()
+    await app.start()
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0, timeout=10)
+
+    async def stop() -> None:
+        assert app.updater is not None
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+
+    return stop
+
+
+async def start_magbot(fake: Any, workdir: Path) -> Callable[[], Awaitable[None]]:
+    from magbot.app import App
+    from magbot.config import Settings, TelegramSettings
+    from magbot.core.delivery import RatePolicy
+    from magbot.platforms.telegram import TelegramPlatform
+
+    telegram = TelegramSettings(token=fake.token, base_url=f"{fake.url}/bot", base_file_url=f"{fake.url}/file/bot")
+    settings = Settings(
+        platforms=("telegram",),
+        data_dir=str(workdir),
+        database_url=f"sqlite+aiosqlite:///{workdir}/bench.db",
+        telegram=telegram,
+    )
+    app = App(settings)
+    await app.prepare()
+    platform = TelegramPlatform(telegram, app.uow, app.router, clock=app.clock, rate=RatePolicy(), poll_timeout=10)
+    app.add_platform(platform)
+    stop_event = asyncio.Event()
+    tasks = [
+        asyncio.create_task(platform.run(app.dispatcher.dispatch, stop_event)),
+        asyncio.create_task(app.outbox.run(stop_event)),
+    ]
+    await platform.ready.wait()
+
+    async def stop() -> None:
+        stop_event.set()
+        app.outbox.wake()
+        await asyncio.gather(*tasks)
+        await app.close()
+
+    return stop
+
+
+async def run(updates: int, rate: float, paced: int) -> list[Result]:
+    from tests.fakes.telegram_api import FakeTelegramServer
+
+    results = []
+    async with FakeTelegramServer() as fake:
+        results.append(await measure("bare PTB echo", fake, "hello", updates, rate, paced, lambda: start_ptb(fake)))
+    with tempfile.TemporaryDirectory() as tmp:
+        async with FakeTelegramServer() as fake:
+            start = lambda: start_magbot(fake, Path(tmp))  # noqa: E731
+            results.append(await measure("magbot /members", fake, "/members", updates, rate, paced, start))
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--updates", type=int, default=500, help="updates in the burst phase")
+    parser.add_argument("--rate", type=float, default=20.0, help="updates per second in the paced phase")
+    parser.add_argument("--paced", type=int, default=100, help="updates in the paced phase")
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    logging.basicConfig(level=logging.WARNING)
+    for noisy in ("httpx", "httpcore", "telegram", "aiosqlite"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    ptb, magbot = asyncio.run(run(args.updates, args.rate, args.paced))
+    print(f"{args.updates} updates in a burst; {args.paced} paced at {args.rate:g}/s; latency = inject -> reply sent")
+    print(f"{'':22}{'updates/s':>12}{'p50 ms':>10}{'p99 ms':>10}")
+    for r in (ptb, magbot):
+        print(f"{r.name:22}{r.burst_rate:12.0f}{r.p50:10.1f}{r.p99:10.1f}")
+    print(
+        f"{'magbot / PTB':22}{magbot.burst_rate / ptb.burst_rate:11.2f}x"
+        f"{magbot.p50 / ptb.p50:9.2f}x{magbot.p99 / ptb.p99:9.2f}x"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

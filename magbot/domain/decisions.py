@@ -1,0 +1,150 @@
+"""Group decisions: secret-ballot votes with the group's quorum, threshold and voting period.
+
+Quorum counts everyone who voted (abstentions too); the threshold counts only Yes against No. A decision is
+settled early once the votes still to come cannot change the outcome (a cast vote can be changed, but only
+while the decision is open; see docs/DECISIONS.md).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from fractions import Fraction
+from typing import Any, Literal
+
+Kind = Literal["setting", "rule", "drop_rule", "admit", "remove", "mute", "hide"]
+Status = Literal["open", "passed", "failed"]
+CHOICES = ("yes", "no", "abstain")
+LABELS = {"yes": "Yes", "no": "No", "abstain": "Abstain"}
+SOON_BEFORE = timedelta(hours=6)  # the "closing soon" note, at most this long before the close
+
+
+def share(text: str, fallback: str = "1/2") -> Fraction:
+    """A setting like `1/3` or `40%` as a fraction (settings are checked when proposed)."""
+    text = (text or "").strip()
+    if (match := re.fullmatch(r"(\d+)\s*/\s*(\d+)", text)) and 0 < int(match[1]) <= int(match[2]):
+        return Fraction(int(match[1]), int(match[2]))
+    if (match := re.fullmatch(r"(\d+)\s*%", text)) and 0 < int(match[1]) <= 100:
+        return Fraction(int(match[1]), 100)
+    return Fraction(fallback)
+
+
+@dataclass(frozen=True)
+class Tally:
+    yes: int = 0
+    no: int = 0
+    abstain: int = 0
+
+    @property
+    def voters(self) -> int:
+        return self.yes + self.no + self.abstain
+
+    @classmethod
+    def of(cls, choices: list[str]) -> Tally:
+        return cls(choices.count("yes"), choices.count("no"), choices.count("abstain"))
+
+
+@dataclass(frozen=True)
+class Rules:
+    """How a group decides, read from its settings when a decision opens."""
+
+    quorum: Fraction
+    threshold: Fraction
+    hours: int
+
+    @classmethod
+    def from_settings(cls, settings: dict[str, str]) -> Rules:
+        hours = settings.get("voting_hours", "48")
+        return cls(
+            share(settings.get("quorum", "1/3"), "1/3"),
+            share(settings.get("threshold", "1/2"), "1/2"),
+            int(hours) if hours.isdecimal() else 48,
+        )
+
+    def needed(self, eligible: int) -> int:
+        """Voters needed for quorum (abstentions count)."""
+        return math.ceil(self.quorum * eligible)
+
+    def passes(self, tally: Tally, eligible: int) -> bool:
+        return tally.voters >= self.needed(eligible) and tally.yes > self.threshold * (tally.yes + tally.no)
+
+    def settled(self, tally: Tally, eligible: int) -> bool:
+        """True once no vote still to come can change the outcome."""
+        left = max(eligible - tally.voters, 0)
+        if left == 0:
+            return True
+        all_no = Tally(tally.yes, tally.no + left, tally.abstain)
+        all_yes = Tally(tally.yes + left, tally.no, tally.abstain)
+        return self.passes(all_no, eligible) or not self.passes(all_yes, eligible)
+
+
+@dataclass(frozen=True)
+class Decision:
+    id: int
+    group_id: int
+    kind: Kind
+    payload: dict[str, Any]
+    status: Status
+    opened_at: datetime
+    closes_at: datetime
+    eligible: int
+    quorum: str
+    threshold: str
+    proposer_id: int | None = None
+    about_member_id: int | None = None
+    tally: Tally = field(default_factory=Tally)
+    closed_at: datetime | None = None
+
+    @property
+    def rules(self) -> Rules:
+        return Rules(share(self.quorum, "1/3"), share(self.threshold, "1/2"), 0)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+
+def question(kind: str, payload: dict[str, Any]) -> str:
+    """What a ballot asks, in one line."""
+    name = payload.get("name", "someone")
+    match kind:
+        case "setting":
+            return f"Change {payload['setting']} to {payload['value']}?"
+        case "rule":
+            return f'Add a group rule: "{payload["text"]}"?'
+        case "drop_rule":
+            return f'Drop rule {payload.get("number", "?")}: "{payload.get("text", "")}"?'
+        case "admit":
+            return f"Let {name} join the group?"
+        case "remove":
+            return f"Remove {name} from the group?"
+        case "mute":
+            return f"Mute {name} for {payload.get('duration', '')}?"
+        case "hide":
+            return "A flagged message was hidden. Remove it for good? (No puts it back.)"
+    return "A group decision"
+
+
+def ballot_text(kind: str, payload: dict[str, Any], closes: str) -> str:
+    return f"Group vote: {question(kind, payload)}\nSecret ballot: nobody sees how you vote. Open until {closes}."
+
+
+def outcome_text(decision: Decision, passed: bool) -> str:
+    t = decision.tally
+    counts = f"Yes {t.yes}, No {t.no}, Abstain {t.abstain}"
+    head = f"Vote closed: {question(decision.kind, decision.payload)}"
+    if passed:
+        return f"{head}\nPassed. {counts}."
+    needed = decision.rules.needed(decision.eligible)
+    if t.voters < needed:
+        return f"{head}\nNot passed: too few votes ({t.voters} of the {needed} needed). {counts}."
+    return f"{head}\nNot passed. {counts}."
+
+
+def history_line(decision: Decision, when: str) -> str:
+    word = {"open": "open", "passed": "passed", "failed": "not passed"}[decision.status]
+    t = decision.tally
+    counts = "" if decision.is_open else f" ({t.yes} yes, {t.no} no, {t.abstain} abstain)"
+    return f"- {when}: {question(decision.kind, decision.payload)} {word}{counts}"

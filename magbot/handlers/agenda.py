@@ -1,0 +1,157 @@
+"""The members' own agenda: /suggest (named in the group, anonymous in private), +1, /agenda, /withdraw,
+and marking topics covered after the meeting (the rest roll over to the next one)."""
+
+from __future__ import annotations
+
+from magbot.core.context import Context
+from magbot.core.events import Button, ButtonPress, Edit, Outgoing, Reply
+from magbot.core.router import Router
+from magbot.domain.meetings import Suggestion, agenda_lines, clean_topic
+from magbot.handlers.flows import ask, finish
+from magbot.handlers.meeting_cards import COVERED_QUESTION, covered_buttons, next_meeting, short_label
+from magbot.handlers.privacy import holds
+
+ASK_TOPIC = "What would you like to talk about at the next meeting? Write it in one message."
+EXAMPLE = "For example: /suggest Dealing with the job centre"
+
+
+def suggestion_card(suggestion_id: int) -> str:
+    return f"suggestion:{suggestion_id}"
+
+
+def suggestion_text(s: Suggestion, name: str | None) -> str:
+    who = "Someone" if s.anonymous or not name else name
+    votes = f"\n+1s: {s.plus_ones}" if s.plus_ones else ""
+    return f"{who} suggests for the next meeting: {s.topic}{votes}"
+
+
+def plus_button(suggestion_id: int) -> tuple[tuple[Button, ...], ...]:
+    return ((Button("+1", f"agenda:plus:{suggestion_id}"),),)
+
+
+async def suggest(ctx: Context) -> Reply:
+    if not ctx.args:
+        return await ask(ctx, "suggest", ASK_TOPIC)
+    return await add_suggestion(ctx, ctx.args)
+
+
+async def suggest_flow(ctx: Context) -> Reply:
+    await finish(ctx)
+    return await add_suggestion(ctx, getattr(ctx.incoming, "text", ""))
+
+
+async def add_suggestion(ctx: Context, raw: str) -> Reply:
+    assert ctx.group is not None and ctx.member is not None
+    topic = clean_topic(raw)
+    if topic is None:
+        return Reply([ctx.reply(f"Please keep a topic to one short message (under 200 letters). {EXAMPLE}")])
+    anonymous = ctx.in_dm
+    new_id = await ctx.uow.meetings.suggest(ctx.group.id, ctx.member.id, topic, anonymous=anonymous, now=ctx.now)
+    found = await ctx.uow.meetings.suggestion(new_id)
+    assert found is not None
+    card = ctx.to_group(
+        suggestion_text(found, ctx.member.name), buttons=plus_button(new_id), card=suggestion_card(new_id)
+    )
+    out: list[Outgoing] = [card]
+    if anonymous:
+        out.append(ctx.reply("Thanks. It's on the list for the next meeting, without your name."))
+    return Reply(out)
+
+
+async def agenda(ctx: Context) -> Reply:
+    assert ctx.group is not None
+    upcoming = next_meeting(ctx.group, ctx.now)
+    lines = agenda_lines(await ctx.uow.meetings.open_suggestions(ctx.group.id))
+    if not lines:
+        return Reply([ctx.reply(f"No suggestions yet for {upcoming.when(ctx.now)}. {EXAMPLE}")])
+    return Reply([ctx.reply("\n".join([f"Agenda for {upcoming.when(ctx.now)}:", *lines]))])
+
+
+async def withdraw(ctx: Context) -> Reply:
+    assert ctx.group is not None and ctx.member is not None
+    own = [s for s in await ctx.uow.meetings.open_suggestions(ctx.group.id) if s.member_id == ctx.member.id]
+    if not ctx.in_dm:  # listing an anonymous suggestion in the group would give away who made it
+        own = [s for s in own if not s.anonymous]
+    if not own and not ctx.in_dm:
+        return Reply([ctx.reply("You have no open suggestions under your name. For anonymous ones, use /withdraw "
+                                "in our private chat.")])
+    if not own:
+        return Reply([ctx.reply("You have no open suggestions. /agenda shows the list.")])
+    buttons = tuple((Button(short_label("Withdraw: ", s.topic), f"agenda:withdraw:{s.id}"),) for s in own)
+    return Reply([ctx.reply("Which of your suggestions do you want to take off the list?", buttons=buttons)])
+
+
+async def agenda_button(ctx: Context) -> Reply:
+    press, member = ctx.incoming, ctx.member
+    assert isinstance(press, ButtonPress) and member is not None and ctx.group is not None
+    _, action, raw_id = [*press.data.split(":"), "", ""][:3]
+    found = await ctx.uow.meetings.suggestion(int(raw_id)) if raw_id.isdecimal() else None
+    if found is None:
+        return Reply(toast="That topic is no longer on the list.")
+    if action == "plus":
+        return await _plus_one(ctx, found)
+    if action == "withdraw":
+        return await _withdraw(ctx, found)
+    if action == "covered":
+        return await _covered(ctx, found)
+    return Reply(toast="That button is no longer in use.")
+
+
+async def _plus_one(ctx: Context, found: Suggestion) -> Reply:
+    assert ctx.member is not None
+    if found.member_id == ctx.member.id:
+        return Reply(toast="That's your own suggestion.")
+    given = await ctx.uow.meetings.toggle_plus_one(found.id, ctx.member.id)
+    updated = await ctx.uow.meetings.suggestion(found.id)
+    assert updated is not None
+    name = await _suggester_name(ctx, updated)
+    edit = Edit(
+        ctx.group_chat(), suggestion_card(found.id), suggestion_text(updated, name), buttons=plus_button(found.id)
+    )
+    return Reply([edit], toast="+1 given." if given else "+1 taken back.")
+
+
+async def _withdraw(ctx: Context, found: Suggestion) -> Reply:
+    assert ctx.member is not None
+    if found.member_id != ctx.member.id:
+        return Reply(toast="Only the person who suggested it can withdraw it.")
+    await ctx.uow.meetings.set_status(found.id, "withdrawn")
+    edit = Edit(ctx.group_chat(), suggestion_card(found.id), f"(Withdrawn by the suggester: {found.topic})")
+    return Reply([edit], toast="Taken off the list.")
+
+
+async def _covered(ctx: Context, found: Suggestion) -> Reply:
+    assert ctx.group is not None
+    await ctx.uow.meetings.set_status(found.id, "covered")
+    remaining = await ctx.uow.meetings.open_suggestions(ctx.group.id)
+    text = COVERED_QUESTION if remaining else "All topics covered. Thanks, everyone."
+    press = ctx.incoming
+    card = await ctx.uow.cards.find_by_message(ctx.platform, ctx.group.chat_id, getattr(press, "message_id", ""))
+    out: list[Outgoing] = [Edit(ctx.group_chat(), card, text, buttons=covered_buttons(remaining))] if card else []
+    return Reply(out, toast=f"Marked as covered: {found.topic[:40]}")
+
+
+async def _suggester_name(ctx: Context, s: Suggestion) -> str | None:
+    if s.anonymous or s.member_id is None:
+        return None
+    member = await ctx.uow.members.get(s.member_id)
+    return member.name if member else None
+
+
+async def _collect(uow, member):  # type: ignore[no-untyped-def]
+    return await uow.meetings.held_about(member.id)
+
+
+async def _erase(uow, member) -> None:  # type: ignore[no-untyped-def]
+    await uow.meetings.erase(member.id)
+
+
+holds("meetings_and_agenda", _collect, _erase)
+
+
+def register(router: Router) -> None:
+    router.command("suggest", suggest, summary="suggest a topic for the next meeting (in private: anonymously)")
+    router.command("agenda", agenda, summary="the topics for the next meeting")
+    router.command("withdraw", withdraw, summary="take your own suggestion off the list")
+    router.flow("suggest", suggest_flow)
+    router.button("agenda", agenda_button)

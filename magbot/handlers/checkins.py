@@ -1,0 +1,223 @@
+"""Check-ins: /checkin, the mood buttons, a few optional words, share or keep; Rough; the midweek round;
+/mycheckins. Only the mood and the time are stored; the words live in the guided-flow row until he chooses.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from magbot.core.context import Context
+from magbot.core.events import Button, ButtonPress, ChatRef, File, Outgoing, Post, Reply, Text
+from magbot.core.router import Router
+from magbot.domain import checkins as rules
+from magbot.domain.members import Group, Member
+from magbot.domain.recurrence import next_weekly
+from magbot.handlers.charts import checkins_png
+from magbot.handlers.privacy import holds
+from magbot.scheduler import Jobs
+from magbot.storage.state import PendingInput, ScheduledJob
+from magbot.storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+FLOW = "checkin"
+WORDS_WAIT = timedelta(minutes=30)
+ROUND_GRACE = 3600
+SHARE_QUESTION = "Share with the group, or keep it just for you?"
+
+
+def mood_buttons(member_id: int | None = None) -> tuple[tuple[Button, ...], ...]:
+    """The five moods; with a member id only he may press them, without (the round) anyone may."""
+    suffix = f":{member_id}" if member_id is not None else ""
+    return (tuple(Button(label, f"checkin:mood:{n}{suffix}") for n, label in enumerate(rules.MOODS, 1)),)
+
+
+def _buttons(*pairs: tuple[str, str]) -> tuple[tuple[Button, ...], ...]:
+    return (tuple(Button(label, data) for label, data in pairs),)
+
+
+async def checkin(ctx: Context) -> Reply:
+    assert ctx.member is not None
+    return Reply([ctx.reply(f"How are you doing, {ctx.member.name}?", buttons=mood_buttons(ctx.member.id))])
+
+
+def _parts(ctx: Context) -> list[str]:
+    press = ctx.incoming
+    assert isinstance(press, ButtonPress)
+    return [*press.data.split(":"), "", "", ""][:4]
+
+
+async def _not_his(ctx: Context, owner_id: str) -> Reply | None:
+    """A refusal when someone presses a button meant for another member."""
+    assert ctx.member is not None
+    if owner_id == str(ctx.member.id):
+        return None
+    owner = await ctx.uow.members.get(int(owner_id)) if owner_id.isdecimal() else None
+    whose = f"{owner.name}'s" if owner else "someone else's"
+    return Reply(toast=f"That's {whose} check-in. Type /checkin for your own.")
+
+
+async def mood_pressed(ctx: Context) -> Reply:
+    _, _, raw_mood, owner = _parts(ctx)
+    mood = rules.parse_mood(raw_mood)
+    member, group = ctx.member, ctx.group
+    assert member is not None and group is not None
+    if owner and (refusal := await _not_his(ctx, owner)):
+        return refusal
+    if mood is None:
+        return Reply(toast="That button is no longer in use.")
+    done = await ctx.uow.checkins.add(group.id, member.id, mood, ctx.now)
+    await ctx.uow.buddies.seen(member.id, ctx.now)
+    log.info("checkin recorded id=%d", done.id)
+    if mood == rules.ROUGH:
+        return _rough(ctx, group, member, done.id)
+    pending = PendingInput(FLOW, "words", {"checkin": done.id})
+    await ctx.uow.pending.put(member.id, ctx.incoming.chat.chat_id, pending, ctx.now + WORDS_WAIT)
+    skip = _buttons(("Skip", f"checkin:skip:{member.id}:{done.id}"))
+    text = f"Thanks, {member.name}. Add a few words? Just type them, or press Skip."
+    return Reply([ctx.reply(text, buttons=skip)])
+
+
+def _rough(ctx: Context, group: Group, member: Member, checkin_id: int) -> Reply:
+    contacts = group.settings.get("support_contacts", "Samaritans 116 123")
+    ask = _buttons(("Yes", f"checkin:tell:{member.id}:{checkin_id}"), ("No", f"checkin:quiet:{member.id}:{checkin_id}"))
+    text = (
+        f"Sorry it's a rough one, {member.name}. Thanks for saying so.\n"
+        f"If you want to talk to someone now: {contacts}.\n"
+        "Let the group know?"
+    )
+    out: list[Outgoing] = [ctx.dm(member, text, buttons=ask)]
+    return Reply(out, toast=None if ctx.in_dm else "I've sent you a private message.")
+
+
+async def words_given(ctx: Context) -> Reply:
+    """The guided-flow step: his next text in that chat is the words."""
+    member, text, pending = ctx.member, ctx.incoming, ctx.pending
+    assert member is not None and isinstance(text, Text) and pending is not None
+    if pending.step != "words":
+        return Reply([ctx.reply(f"Please press Share with the group or Just for me. {SHARE_QUESTION}")])
+    return await _ask_share(ctx, int(pending.data["checkin"]), rules.tidy_words(text.text))
+
+
+async def _ask_share(ctx: Context, checkin_id: int, words: str) -> Reply:
+    assert ctx.member is not None
+    data: dict[str, Any] = {"checkin": checkin_id, "words": words}
+    await ctx.uow.pending.put(
+        ctx.member.id, ctx.incoming.chat.chat_id, PendingInput(FLOW, "share", data), ctx.now + WORDS_WAIT
+    )
+    mid = ctx.member.id
+    choose = _buttons(
+        ("Share with the group", f"checkin:share:{mid}:{checkin_id}"),
+        ("Just for me", f"checkin:keep:{mid}:{checkin_id}"),
+    )
+    return Reply([ctx.reply(SHARE_QUESTION, buttons=choose)])
+
+
+async def step_pressed(ctx: Context) -> Reply:
+    """Skip, Share with the group, Just for me, and Rough's Yes / No."""
+    _, action, owner, raw_id = _parts(ctx)
+    if refusal := await _not_his(ctx, owner):
+        return refusal
+    member, group = ctx.member, ctx.group
+    assert member is not None and group is not None
+    done = await ctx.uow.checkins.get(int(raw_id)) if raw_id.isdecimal() else None
+    if done is None or done.member_id != member.id:
+        return Reply(toast="That check-in is gone.")
+    if action == "skip":
+        return await _ask_share(ctx, done.id, "")
+    pending = await ctx.uow.pending.get(member.id, ctx.incoming.chat.chat_id, ctx.now)
+    words = ""
+    if pending is not None and pending.flow == FLOW and pending.data.get("checkin") == done.id:
+        words = str(pending.data.get("words", ""))
+        await ctx.uow.pending.clear(member.id, ctx.incoming.chat.chat_id)
+    if done.shared:
+        return Reply(toast="Already shared.")
+    if action in ("share", "tell"):
+        await ctx.uow.checkins.mark_shared(done.id)
+        if action == "tell":
+            text = f"{member.name} is having a rough time. A message or a call from one of you could mean a lot."
+        else:
+            text = rules.shared_text(member.name, done.mood, words)
+        out: list[Outgoing] = [ctx.to_group(text)]
+        if ctx.in_dm:
+            out.append(ctx.reply("Shared with the group. Thanks for checking in."))
+        return Reply(out, toast="Shared.")
+    if action == "quiet":
+        return Reply([ctx.reply("Okay, it stays between us. Look after yourself, and /checkin any time.")])
+    note = "Kept just for you. I keep the mood and the day, not your words. /mycheckins shows your weeks."
+    return Reply([ctx.reply(note)] if ctx.in_dm else [], toast="Kept just for you.")
+
+
+async def my_checkins(ctx: Context) -> Reply:
+    member, group = ctx.member, ctx.group
+    assert member is not None and group is not None
+    recent = await ctx.uow.checkins.of_member(member.id, since=ctx.now - timedelta(weeks=rules.CHART_WEEKS))
+    line = rules.summary(recent)
+    if not recent:
+        return Reply([ctx.reply(line)])
+    zone = ZoneInfo(group.settings.get("timezone", "Europe/London"))
+    png = checkins_png(recent, ctx.now, zone)
+    return Reply([File(ctx.incoming.chat, "my-checkins.png", png, "image/png", caption=line)])
+
+
+# ---------------------------------------------------------------- the midweek round
+
+
+def round_due(group: Group, after: datetime) -> datetime:
+    weekday, at = rules.round_time(group.settings.get("checkin_time", "Wednesday 19:00"))
+    return next_weekly(after, weekday, at, ZoneInfo(group.settings.get("timezone", "Europe/London")))
+
+
+async def plan_rounds(uow: UnitOfWork, now: datetime) -> None:
+    """The next round of every set-up group (one just missed is still planned: its grace decides)."""
+    for group in await uow.groups.all_set_up():
+        due = round_due(group, now - timedelta(seconds=ROUND_GRACE))
+        zone = ZoneInfo(group.settings.get("timezone", "Europe/London"))
+        day = due.astimezone(zone).date().isoformat()
+        await uow.schedule.plan(
+            f"checkin-round:{group.id}:{day}", "checkin-round", due, group_id=group.id, grace_seconds=ROUND_GRACE
+        )
+
+
+async def run_round(uow: UnitOfWork, job: ScheduledJob, now: datetime) -> list[Outgoing]:
+    group = await uow.groups.get(job.group_id) if job.group_id else None
+    if group is None:
+        return []
+    text = "Midweek check-in: how's everyone doing this week? Press one, it only takes a second."
+    return [Post(ChatRef(group.platform, group.chat_id), text, buttons=mood_buttons())]
+
+
+# ---------------------------------------------------------------- privacy and wiring
+
+
+async def _collect(uow: UnitOfWork, member: Member) -> list[dict[str, Any]]:
+    return [
+        {"mood": rules.mood_label(c.mood), "at": c.at.isoformat(), "shared": c.shared}
+        for c in await uow.checkins.of_member(member.id)
+    ]
+
+
+async def _erase(uow: UnitOfWork, member: Member) -> None:
+    await uow.checkins.erase_member(member.id)
+
+
+holds("checkins", _collect, _erase)
+
+
+def register(router: Router) -> None:
+    router.command("checkin", checkin, summary="say how you're doing")
+    router.command("mycheckins", my_checkins, where="dm", summary="your check-ins, as a chart")
+    router.flow(FLOW, words_given)
+    router.button("checkin", _route_button)
+
+
+async def _route_button(ctx: Context) -> Reply:
+    return await (mood_pressed(ctx) if _parts(ctx)[1] == "mood" else step_pressed(ctx))
+
+
+def register_jobs(jobs: Jobs) -> None:
+    jobs.on("checkin-round", run_round)
+    jobs.plan_with(plan_rounds)

@@ -1,0 +1,77 @@
+"""The texts and buttons of the meeting cards, shared by the commands and the scheduled sends."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from magbot.core.events import Button
+from magbot.domain.meetings import AGENDA_TOP, Schedule, Suggestion, agenda_lines, ranked, when_text
+from magbot.domain.members import Group
+from magbot.storage.uow import UnitOfWork
+
+Buttons = tuple[tuple[Button, ...], ...]
+
+
+@dataclass(frozen=True)
+class NextMeeting:
+    schedule: Schedule
+    start: datetime
+
+    @property
+    def date(self) -> str:
+        return self.schedule.local_date(self.start).isoformat()
+
+    def when(self, now: datetime) -> str:
+        return when_text(self.start, self.schedule.zone, now)
+
+
+def next_meeting(group: Group, now: datetime) -> NextMeeting:
+    schedule = Schedule.from_settings(group.settings)
+    return NextMeeting(schedule, schedule.next_start(now))
+
+
+def rsvp_card(meeting: NextMeeting) -> str:
+    return f"rsvp:{meeting.date}"
+
+
+def rsvp_buttons(meeting: NextMeeting) -> Buttons:
+    return (
+        (
+            Button("I'll be there", f"meeting:rsvp:{meeting.date}:yes"),
+            Button("Can't make it", f"meeting:rsvp:{meeting.date}:no"),
+        ),
+    )
+
+
+async def coming_line(uow: UnitOfWork, group: Group, meeting: NextMeeting) -> str:
+    answers = await uow.meetings.rsvps(group.id, meeting.date)
+    names = {m.id: m.name for m in await uow.members.of_group(group.id) if m.active}
+    coming = [names[mid] for mid, yes in answers.items() if yes and mid in names]
+    not_coming = sum(1 for mid, yes in answers.items() if not yes and mid in names)
+    line = f"Coming ({len(coming)}): {', '.join(coming)}." if coming else "Nobody has said they're coming yet."
+    return line + (f" Can't make it: {not_coming}." if not_coming else "")
+
+
+async def meeting_text(
+    uow: UnitOfWork, group: Group, meeting: NextMeeting, now: datetime, *, heading: str, top: int | None = AGENDA_TOP
+) -> str:
+    lines = [f"{heading} {meeting.when(now)}, {meeting.schedule.place}."]
+    lines += [f"Notice: {text}" for text in await uow.meetings.notices(group.id, meeting.date)]
+    agenda = agenda_lines(await uow.meetings.open_suggestions(group.id), top)
+    lines += ["On the agenda:", *agenda] if agenda else ["No agenda suggestions yet: /suggest adds one."]
+    lines.append(await coming_line(uow, group, meeting))
+    return "\n".join(lines)
+
+
+def short_label(prefix: str, text: str, limit: int = 40) -> str:
+    label = f"{prefix}{text}"
+    return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+COVERED_QUESTION = "Which topics did we cover today? Press each one. The rest stay on the list for next time."
+
+
+def covered_buttons(suggestions: list[Suggestion]) -> Buttons:
+    """One `Covered: <topic>` button per open topic, in agenda order."""
+    return tuple((Button(short_label("Covered: ", s.topic), f"agenda:covered:{s.id}"),) for s in ranked(suggestions))

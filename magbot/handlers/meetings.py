@@ -1,0 +1,174 @@
+"""The weekly meeting: /meeting, /remind, /notice, the "I'll be there" buttons, and the scheduled sends
+(reminders at the group's offsets, the agenda at the start, "which topics did we cover?" afterwards)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from magbot.core.context import Context
+from magbot.core.events import ButtonPress, Edit, Outgoing, Post, Reply
+from magbot.core.router import Router
+from magbot.domain.meetings import MEETING_LENGTH, is_cancellation, parse_offsets
+from magbot.domain.members import Group
+from magbot.handlers.flows import ask, finish
+from magbot.handlers.meeting_cards import (
+    COVERED_QUESTION,
+    NextMeeting,
+    covered_buttons,
+    meeting_text,
+    next_meeting,
+    rsvp_buttons,
+    rsvp_card,
+)
+from magbot.scheduler import Jobs
+from magbot.storage.state import ScheduledJob
+from magbot.storage.uow import UnitOfWork
+
+REMINDER_GRACE = timedelta(hours=1)
+CHANGE_IS_A_DECISION = (
+    "Changing the meeting is a group decision. For example: /propose meeting_day Friday, "
+    "/propose meeting_time 19:00 or /propose meeting_place Room 2."
+)
+
+
+async def meeting(ctx: Context) -> Reply:
+    assert ctx.group is not None
+    if ctx.args:
+        return Reply([ctx.reply(CHANGE_IS_A_DECISION)])
+    upcoming = next_meeting(ctx.group, ctx.now)
+    if await ctx.uow.meetings.is_cancelled(ctx.group.id, upcoming.date):
+        return Reply([ctx.reply(f"The meeting {upcoming.when(ctx.now)} is cancelled.")])
+    text = await meeting_text(ctx.uow, ctx.group, upcoming, ctx.now, heading="Next meeting:", top=None)
+    return Reply([ctx.reply(text, buttons=rsvp_buttons(upcoming), card=rsvp_card(upcoming))])
+
+
+async def remind(ctx: Context) -> Reply:
+    assert ctx.group is not None and ctx.member is not None
+    upcoming = next_meeting(ctx.group, ctx.now)
+    if await ctx.uow.meetings.is_cancelled(ctx.group.id, upcoming.date):
+        return Reply([ctx.reply(f"The meeting {upcoming.when(ctx.now)} is cancelled, so no reminder.")])
+    note = f"\nNote from {ctx.member.name}: {ctx.args[:300]}" if ctx.args else ""
+    return Reply([await reminder_post(ctx.uow, ctx.group, upcoming, ctx.now, note)])
+
+
+async def reminder_post(uow: UnitOfWork, group: Group, upcoming: NextMeeting, now: datetime, note: str = "") -> Post:
+    text = await meeting_text(uow, group, upcoming, now, heading="Reminder: our meeting is")
+    chat = Context.chat_of(group)
+    return Post(chat, text + note, buttons=rsvp_buttons(upcoming), card=rsvp_card(upcoming))
+
+
+async def notice(ctx: Context) -> Reply:
+    if not ctx.args:
+        return await ask(ctx, "notice", "What should I tell the group about the next meeting? One message, please.")
+    return await post_notice(ctx, ctx.args)
+
+
+async def notice_flow(ctx: Context) -> Reply:
+    await finish(ctx)
+    return await post_notice(ctx, getattr(ctx.incoming, "text", ""))
+
+
+async def post_notice(ctx: Context, raw: str) -> Reply:
+    assert ctx.group is not None and ctx.member is not None
+    text = " ".join(raw.split())[:500]
+    if not text:
+        return Reply([ctx.reply("Write the notice after /notice, for example: /notice We're in Room 2 this week.")])
+    upcoming = next_meeting(ctx.group, ctx.now)
+    cancelled = is_cancellation(text)
+    await ctx.uow.meetings.add_notice(
+        ctx.group.id, upcoming.date, text, cancelled=cancelled, member_id=ctx.member.id, now=ctx.now
+    )
+    post = f"Notice about the meeting {upcoming.when(ctx.now)} (from {ctx.member.name}): {text}"
+    if cancelled:
+        post += "\nNo reminders will go out for it."
+    out: list[Outgoing] = [ctx.to_group(post)]
+    if ctx.in_dm:
+        out.append(ctx.reply("Done, it's posted in the group."))
+    return Reply(out)
+
+
+async def rsvp(ctx: Context) -> Reply:
+    press, group, member = ctx.incoming, ctx.group, ctx.member
+    assert isinstance(press, ButtonPress) and group is not None and member is not None
+    _, _, date, answer = [*press.data.split(":"), "", "", ""][:4]
+    upcoming = next_meeting(group, ctx.now)
+    if date != upcoming.date:
+        return Reply(toast="That meeting is over. /meeting shows the next one.")
+    await ctx.uow.meetings.rsvp(group.id, date, member.id, answer == "yes")
+    text = await meeting_text(ctx.uow, group, upcoming, ctx.now, heading="Reminder: our meeting is")
+    edit = Edit(ctx.group_chat(), rsvp_card(upcoming), text, buttons=rsvp_buttons(upcoming))
+    return Reply([edit], toast="See you there." if answer == "yes" else "Thanks for letting us know.")
+
+
+# ---------------------------------------------------------------- scheduled sends
+
+
+async def plan_meetings(uow: UnitOfWork, now: datetime) -> None:
+    """Plan the next meeting's reminders, agenda and covered-question for every group (idempotent keys)."""
+    for group in await uow.groups.all_set_up():
+        upcoming = next_meeting(group, now)
+        base = f"{group.id}:{upcoming.date}"
+        payload = {"date": upcoming.date, "start": upcoming.start.isoformat()}
+        plans = [
+            (f"reminder:{base}:{o.label}", "meeting_reminder", o.due(upcoming.start, upcoming.schedule.zone))
+            for o in parse_offsets(group.settings.get("reminders", ""))
+        ]
+        plans += [
+            (f"agenda:{base}", "meeting_start", upcoming.start),
+            (f"covered:{base}", "meeting_after", upcoming.start + MEETING_LENGTH),
+        ]
+        for key, kind, due in plans:
+            if due > now - REMINDER_GRACE:
+                grace = int(REMINDER_GRACE.total_seconds())
+                await uow.schedule.plan(key, kind, due, group_id=group.id, grace_seconds=grace, payload=payload)
+
+
+async def _still_on(uow: UnitOfWork, job: ScheduledJob, now: datetime) -> tuple[Group, NextMeeting] | None:
+    """The group and meeting a job was planned for, unless it was cancelled or the schedule changed since."""
+    group = await uow.groups.get(job.group_id) if job.group_id else None
+    if group is None or not group.is_set_up:
+        return None
+    upcoming = next_meeting(group, now - MEETING_LENGTH if job.kind == "meeting_after" else now)
+    if upcoming.start.isoformat() != job.payload.get("start"):
+        return None
+    if await uow.meetings.is_cancelled(group.id, upcoming.date):
+        return None
+    return group, upcoming
+
+
+async def send_reminder(uow: UnitOfWork, job: ScheduledJob, now: datetime) -> list[Outgoing]:
+    found = await _still_on(uow, job, now)
+    return [await reminder_post(uow, *found, now)] if found else []
+
+
+async def post_agenda(uow: UnitOfWork, job: ScheduledJob, now: datetime) -> list[Outgoing]:
+    found = await _still_on(uow, job, now)
+    if not found:
+        return []
+    group, upcoming = found
+    text = await meeting_text(uow, group, upcoming, now, heading="The meeting starts", top=None)
+    return [Post(Context.chat_of(group), text)]
+
+
+async def ask_covered(uow: UnitOfWork, job: ScheduledJob, now: datetime) -> list[Outgoing]:
+    found = await _still_on(uow, job, now)
+    if not found:
+        return []
+    group, upcoming = found
+    suggestions = await uow.meetings.open_suggestions(group.id)
+    if not suggestions:
+        return []
+    card = f"covered:{upcoming.date}"
+    return [Post(Context.chat_of(group), COVERED_QUESTION, buttons=covered_buttons(suggestions), card=card)]
+
+
+def register(router: Router, jobs: Jobs) -> None:
+    router.command("meeting", meeting, summary="the next meeting, its agenda, who's coming")
+    router.command("remind", remind, summary="post the meeting reminder now")
+    router.command("notice", notice, summary="a notice about the next meeting")
+    router.flow("notice", notice_flow)
+    router.button("meeting", rsvp)
+    jobs.on("meeting_reminder", send_reminder)
+    jobs.on("meeting_start", post_agenda)
+    jobs.on("meeting_after", ask_covered)
+    jobs.plan_with(plan_meetings)

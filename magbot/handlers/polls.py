@@ -1,0 +1,262 @@
+"""Polls: /poll (in one line or guided), votes, /endpoll, /polls, and the close at the deadline.
+
+A poll is posted as a NativePoll (Telegram sendPoll, Matrix m.poll.start, console buttons). Only members'
+votes count, a new vote replaces the old one, and at close only the counts are kept (names go into the
+result post of a named poll, never into a table).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from magbot.core.context import Context
+from magbot.core.events import (
+    Button,
+    ButtonPress,
+    ChatRef,
+    ClosePoll,
+    Command,
+    NativePoll,
+    Outgoing,
+    PollVote,
+    Post,
+    Reply,
+)
+from magbot.core.router import Router
+from magbot.domain.members import Group, Member
+from magbot.domain.polls import (
+    MAX_OPTION,
+    MAX_OPTIONS,
+    MAX_QUESTION,
+    POLL_EXAMPLE,
+    Poll,
+    PollError,
+    PollResult,
+    PollSpec,
+    default_close,
+    parse_poll,
+    result_text,
+    when_text,
+)
+from magbot.handlers.flows import FLOW_LIFETIME, ask, finish
+from magbot.handlers.privacy import holds
+from magbot.scheduler import Jobs
+from magbot.storage.state import PendingInput, ScheduledJob
+from magbot.storage.uow import UnitOfWork
+
+CLOSE_GRACE = int(timedelta(days=30).total_seconds())  # a late close is still a close
+ASK_QUESTION = f"What's the question? (Or do it in one go: {POLL_EXAMPLE})"
+ASK_OPTIONS = "Now the answers people can pick, one message each. Write done when you have them all."
+
+
+def zone_of(group: Group) -> ZoneInfo:
+    try:
+        return ZoneInfo(group.settings.get("timezone", "Europe/London"))
+    except (ValueError, KeyError):
+        return ZoneInfo("Europe/London")
+
+
+def group_chat(group: Group) -> ChatRef:
+    return ChatRef(group.platform, group.chat_id, "group")
+
+
+def poll_id_of(card: str) -> int | None:
+    kind, _, number = card.partition(":")
+    return int(number) if kind == "poll" and number.isdecimal() else None
+
+
+async def start_poll(ctx: Context, spec: PollSpec) -> Reply:
+    """Save the poll, plan its close, post it in the group."""
+    assert ctx.group is not None and ctx.member is not None
+    closes_at = spec.closes_at or default_close(ctx.now)
+    poll = await ctx.uow.polls.create(ctx.group.id, ctx.member.id, spec, closes_at, ctx.now)
+    await ctx.uow.schedule.plan(
+        f"poll:{poll.id}:close",
+        "poll_close",
+        closes_at,
+        group_id=ctx.group.id,
+        grace_seconds=CLOSE_GRACE,
+        payload={"poll_id": poll.id},
+    )
+    how = "Names are shown" if spec.named else "Votes are anonymous"
+    many = ", pick as many as you like" if spec.multi else ""
+    chat = ctx.group_chat()
+    out: list[Outgoing] = [
+        NativePoll(chat, poll.card, spec.question, spec.options, multi=spec.multi, anonymous=not spec.named),
+        Post(chat, f"Poll from {ctx.member.name}. {how}{many}. Closes {when_text(closes_at, zone_of(ctx.group))}."),
+    ]
+    if ctx.in_dm:
+        out.append(ctx.reply("Your poll is up in the group."))
+    return Reply(out)
+
+
+async def poll(ctx: Context) -> Reply:
+    assert ctx.group is not None
+    if not ctx.args:
+        return await ask(ctx, "poll", ASK_QUESTION, step="question")
+    try:
+        spec = parse_poll(ctx.args, ctx.now, zone_of(ctx.group))
+    except PollError as exc:
+        return Reply([ctx.reply(str(exc))])
+    return await start_poll(ctx, spec)
+
+
+async def poll_flow(ctx: Context) -> Reply:
+    """The guided /poll: question -> answers (one a message, "done") -> anonymous or named."""
+    assert ctx.pending is not None and ctx.member is not None
+    text = " ".join(str(getattr(ctx.incoming, "text", "")).replace("|", "/").split())
+    data: dict[str, Any] = dict(ctx.pending.data)
+    if ctx.pending.step == "question":
+        if not text or len(text) > MAX_QUESTION:
+            return await ask(ctx, "poll", "Please write the question in one short message.", "question")
+        return await ask(ctx, "poll", ASK_OPTIONS, "options", {"question": text, "options": []})
+    if ctx.pending.step != "options":
+        return await ask(ctx, "poll", "Please press Anonymous or Named above.", ctx.pending.step, data)
+    options: list[str] = data.get("options", [])
+    if text.lower() != "done":
+        if not text or len(text) > MAX_OPTION:
+            return await ask(ctx, "poll", f"Please keep each answer under {MAX_OPTION} letters.", "options", data)
+        if text.lower() in (o.lower() for o in options):
+            return await ask(ctx, "poll", "You have that one already. Next one, or done.", "options", data)
+        options.append(text)
+        data["options"] = options
+        if len(options) < MAX_OPTIONS:
+            return await ask(ctx, "poll", "Got it. Next one, or done.", "options", data)
+    if len(options) < 2:
+        return await ask(ctx, "poll", "A poll needs at least two answers. What's the next one?", "options", data)
+    await ctx.uow.pending.put(
+        ctx.member.id, ctx.incoming.chat.chat_id, PendingInput("poll", "named", data), ctx.now + FLOW_LIFETIME
+    )
+    buttons = ((Button("Anonymous", f"poll:anon:{ctx.member.id}"), Button("Named", f"poll:named:{ctx.member.id}")),)
+    return Reply([ctx.reply("Should the result show who voted what?", buttons=buttons)])
+
+
+async def poll_named_answer(ctx: Context) -> Reply:
+    press, member = ctx.incoming, ctx.member
+    assert isinstance(press, ButtonPress) and member is not None
+    _, choice, owner = [*press.data.split(":"), "", ""][:3]
+    if owner != str(member.id):
+        return Reply(toast="That question was for someone else.")
+    pending = await ctx.uow.pending.get(member.id, press.chat.chat_id, ctx.now)
+    if pending is None or pending.flow != "poll" or pending.step != "named":
+        return Reply(toast="That poll has timed out. Type /poll to start again.")
+    await finish(ctx)
+    spec = PollSpec(pending.data["question"], tuple(pending.data["options"]), named=choice == "named")
+    return await start_poll(ctx, spec)
+
+
+async def vote(ctx: Context) -> Reply:
+    """A vote on a native poll. Strangers' votes are ignored; a member's new vote replaces his old one."""
+    incoming = ctx.incoming
+    assert isinstance(incoming, PollVote)
+    number = poll_id_of(incoming.poll_id)
+    found = await ctx.uow.polls.get(number) if number is not None else None
+    member = await _voter(ctx, found)
+    if found is None or member is None:
+        return Reply()
+    if not found.is_open:
+        return Reply(toast="This poll has closed.")
+    chosen = tuple(i for i in incoming.option_ids if 0 <= i < len(found.options))
+    await ctx.uow.polls.vote(found.id, member.id, chosen if found.multi else chosen[:1])
+    return Reply(toast="Your vote is in. You can change it until the poll closes." if chosen else None)
+
+
+async def _voter(ctx: Context, found: Poll | None) -> Member | None:
+    """The member voting on this poll: a member of the poll's own group, active, or nobody."""
+    if found is None:
+        return None
+    if ctx.member is not None and ctx.member.group_id == found.group_id:
+        return ctx.member
+    member = await ctx.uow.members.in_group(found.group_id, ctx.incoming.sender.user_id)
+    return member if member is not None and member.active else None
+
+
+async def close_poll(uow: UnitOfWork, found: Poll, now: datetime) -> list[Outgoing]:
+    """Count, keep only the counts, and post the result. Nothing if it was closed already."""
+    group = await uow.groups.get(found.group_id)
+    if group is None:
+        return []
+    votes = await uow.polls.votes(found.id)
+    voters = sorted({member_id for member_id, _ in votes})
+    counts = tuple(sum(1 for _, option in votes if option == i) for i in range(len(found.options)))
+    names: tuple[tuple[str, ...], ...] = ()
+    if found.named:
+        people = {m.id: m.name for m in await uow.members.of_group(group.id)}
+        names = tuple(
+            tuple(people.get(m, "someone") for m, option in votes if option == i) for i in range(len(found.options))
+        )
+    if not await uow.polls.close(found.id, counts, len(voters), now):
+        return []
+    await uow.schedule.cancel(f"poll:{found.id}:")
+    result = PollResult(found.question, found.options, counts, len(voters), names)
+    return [ClosePoll(group_chat(group), found.card), Post(group_chat(group), result_text(result))]
+
+
+async def close_due(uow: UnitOfWork, job: ScheduledJob, now: datetime) -> list[Outgoing]:
+    found = await uow.polls.get(int(job.payload.get("poll_id", 0)))
+    return await close_poll(uow, found, now) if found is not None and found.is_open else []
+
+
+async def end_poll(ctx: Context) -> Reply:
+    """/endpoll: the creator ends his poll (the one replied to, or his newest open one)."""
+    assert ctx.group is not None and ctx.member is not None
+    open_polls = await ctx.uow.polls.open_in_group(ctx.group.id)
+    target = await _replied_poll(ctx)
+    if target is None:
+        own = [p for p in open_polls if p.creator_id == ctx.member.id]
+        target = own[-1] if own else (open_polls[-1] if open_polls else None)
+    if target is None or not target.is_open:
+        return Reply([ctx.reply("There's no open poll to end. /polls shows the open ones.")])
+    if target.creator_id != ctx.member.id:
+        return Reply([ctx.reply("Only the person who started a poll can end it.")])
+    out = await close_poll(ctx.uow, target, ctx.now)
+    if ctx.in_dm:
+        out.append(ctx.reply("Done. The result is in the group."))
+    return Reply(out)
+
+
+async def _replied_poll(ctx: Context) -> Poll | None:
+    reply_to = ctx.incoming.reply_to if isinstance(ctx.incoming, Command) else None
+    if reply_to is None:
+        return None
+    card = await ctx.uow.cards.find_by_message(reply_to.chat.platform, reply_to.chat.chat_id, reply_to.message_id)
+    number = poll_id_of(card or "")
+    return await ctx.uow.polls.get(number) if number is not None else None
+
+
+async def list_polls(ctx: Context) -> Reply:
+    assert ctx.group is not None
+    open_polls = await ctx.uow.polls.open_in_group(ctx.group.id)
+    if not open_polls:
+        return Reply([ctx.reply("No open polls right now. Start one with /poll.")])
+    zone = zone_of(ctx.group)
+    lines = ["Open polls:"] + [f"- {p.question} (closes {when_text(p.closes_at, zone)})" for p in open_polls]
+    return Reply([ctx.reply("\n".join(lines))])
+
+
+async def _collect(uow: UnitOfWork, member: Member) -> dict[str, Any]:
+    return {
+        "polls_you_started": [p.question for p in await uow.polls.created_by(member.id)],
+        "your_votes_in_open_polls": [
+            {"poll": p.question, "answer": p.options[option]} for p, option in await uow.polls.votes_of(member.id)
+        ],
+    }
+
+
+async def _erase(uow: UnitOfWork, member: Member) -> None:
+    await uow.polls.forget_member(member.id)
+
+
+holds("polls", _collect, _erase)
+
+
+def register(router: Router, jobs: Jobs) -> None:
+    router.command("poll", poll, summary="ask the group a question", example=POLL_EXAMPLE)
+    router.command("endpoll", end_poll, summary="end a poll you started")
+    router.command("polls", list_polls, summary="open polls")
+    router.flow("poll", poll_flow)
+    router.button("poll", poll_named_answer)
+    router.on("PollVote", vote)
+    jobs.on("poll_close", close_due)

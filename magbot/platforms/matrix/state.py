@@ -1,0 +1,134 @@
+"""What the Matrix platform keeps in the database (`platform_state`, keys starting `mx:`).
+
+Each call is its own short unit of work: the sync loop must never hold a transaction open while the
+dispatcher runs (SQLite allows one writer). Keys:
+
+- `mx:session`            JSON {homeserver, user_id, device_id, access_token}: the bot's device, reused at restart
+- `mx:next_batch`         the sync token, written only after a whole sync response was dispatched
+- `mx:dm:<user_id>`       the room the bot talks to that person in (erased with the member by /forgetme,
+                          which deletes keys ending in `:<user_id>`)
+- `mx:direct:<room_id>`   "bot" (the bot created it as a DM) or "invite" (the person invited the bot with
+                          `is_direct`); names nobody, so the room is still recognised as private after /forgetme
+- `mx:card:<event_id>`    JSON {label: button data} of a card the bot posted (reactions -> button presses)
+- `mx:reacts:<event_id>`  JSON {label: event id of the bot's own reaction}, to take reactions away on an edit
+- `mx:poll:<event_id>`    JSON {card, answers}: a poll start event -> the card name and its answer ids
+- `mx:tx:<outbox_id>`     JSON {fingerprint, nonce}: the txn id base of an outbox row while it is being sent
+
+Why `mx:tx:`: SQLite gives a new outbox row the id of a deleted one (no AUTOINCREMENT), and Synapse keeps txn
+ids for a day, so `magbot-<outbox id>` alone could name an earlier message and the new one would be dropped as
+a duplicate. A retry of the same row (same fingerprint) reuses the nonce; a new row gets a fresh one.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Any
+
+from magbot.storage.uow import UnitOfWorkFactory
+
+
+class MatrixState:
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    async def get(self, key: str) -> str | None:
+        async with self._uow() as uow:
+            return await uow.state.get(key)
+
+    async def put(self, key: str, value: str) -> None:
+        async with self._uow() as uow:
+            await uow.state.put(key, value)
+
+    async def delete(self, key: str) -> None:
+        """Delete exactly `key` (PlatformState deletes by suffix; a full key is its own suffix)."""
+        async with self._uow() as uow:
+            await uow.state.delete_matching(key)
+
+    async def get_json(self, key: str) -> Any:
+        raw = await self.get(key)
+        return json.loads(raw) if raw else None
+
+    async def put_json(self, key: str, value: Any) -> None:
+        await self.put(key, json.dumps(value, ensure_ascii=False, sort_keys=True))
+
+    # ---------------------------------------------------------------- sync and login
+
+    async def next_batch(self) -> str | None:
+        return await self.get("mx:next_batch")
+
+    async def save_next_batch(self, token: str) -> None:
+        await self.put("mx:next_batch", token)
+
+    async def session(self) -> dict[str, str] | None:
+        value = await self.get_json("mx:session")
+        return value if isinstance(value, dict) else None
+
+    async def save_session(self, homeserver: str, user_id: str, device_id: str, access_token: str) -> None:
+        await self.put_json(
+            "mx:session",
+            {"homeserver": homeserver, "user_id": user_id, "device_id": device_id, "access_token": access_token},
+        )
+
+    # ---------------------------------------------------------------- private chats
+
+    async def dm_room(self, user_id: str) -> str | None:
+        return await self.get(f"mx:dm:{user_id}")
+
+    async def set_dm_room(self, user_id: str, room_id: str, how: str) -> None:
+        async with self._uow() as uow:
+            await uow.state.put(f"mx:dm:{user_id}", room_id)
+            await uow.state.put(f"mx:direct:{room_id}", how)
+
+    async def forget_dm_room(self, user_id: str, room_id: str) -> None:
+        """The person left their private room: the next message to them opens a new one."""
+        async with self._uow() as uow:
+            if await uow.state.get(f"mx:dm:{user_id}") == room_id:
+                await uow.state.delete_matching(f"mx:dm:{user_id}")
+
+    async def direct_flag(self, room_id: str) -> str | None:
+        return await self.get(f"mx:direct:{room_id}")
+
+    # ---------------------------------------------------------------- cards and polls
+
+    async def card_buttons(self, event_id: str) -> dict[str, str]:
+        return await self.get_json(f"mx:card:{event_id}") or {}
+
+    async def card_reactions(self, event_id: str) -> dict[str, str]:
+        return await self.get_json(f"mx:reacts:{event_id}") or {}
+
+    async def save_card(self, event_id: str, buttons: dict[str, str], reactions: dict[str, str]) -> None:
+        async with self._uow() as uow:
+            for key, value in ((f"mx:card:{event_id}", buttons), (f"mx:reacts:{event_id}", reactions)):
+                if value:
+                    await uow.state.put(key, json.dumps(value, ensure_ascii=False, sort_keys=True))
+                else:
+                    await uow.state.delete_matching(key)
+
+    async def forget_card(self, event_id: str) -> None:
+        async with self._uow() as uow:
+            for prefix in ("mx:card:", "mx:reacts:", "mx:poll:"):
+                await uow.state.delete_matching(prefix + event_id)
+
+    async def poll(self, event_id: str) -> dict[str, Any] | None:
+        value = await self.get_json(f"mx:poll:{event_id}")
+        return value if isinstance(value, dict) else None
+
+    async def save_poll(self, event_id: str, card: str, answers: list[str]) -> None:
+        await self.put_json(f"mx:poll:{event_id}", {"card": card, "answers": answers})
+
+    # ---------------------------------------------------------------- txn ids
+
+    async def tx_base(self, outbox_id: int, fingerprint: str) -> str:
+        """`magbot-<outbox id>-<nonce>`: stable across retries of one outbox row, fresh for a reused id."""
+        key = f"mx:tx:{outbox_id}"
+        async with self._uow() as uow:
+            raw = await uow.state.get(key)
+            saved = json.loads(raw) if raw else {}
+            if saved.get("fingerprint") != fingerprint:
+                saved = {"fingerprint": fingerprint, "nonce": secrets.token_hex(4)}
+                await uow.state.put(key, json.dumps(saved))
+        return f"magbot-{outbox_id}-{saved['nonce']}"
+
+    async def tx_done(self, outbox_id: int) -> None:
+        await self.delete(f"mx:tx:{outbox_id}")

@@ -1,0 +1,166 @@
+"""Receiving: one update -> Incoming -> dispatch -> callback answer; and the getUpdates loop's offset keeping.
+
+The offset that tells Telegram "these are done" is stored in the database only after the updates before
+it were dispatched (and their effects committed). A crash in between means Telegram sends them again,
+and the dispatcher's event keys make the second delivery a no-op: nothing lost, nothing doubled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import warnings
+from collections.abc import Awaitable
+from typing import TypeVar
+
+from telegram import Bot, Update
+from telegram.error import TelegramError
+from telegram.warnings import PTBUserWarning
+
+from magbot.core.clock import Clock
+from magbot.core.dispatch import DispatchResult
+from magbot.core.events import Incoming
+from magbot.core.platform import Dispatch
+from magbot.platforms.telegram.render import MAX_TOAST, truncate
+from magbot.platforms.telegram.sender import TelegramSender
+from magbot.platforms.telegram.state import TelegramState
+from magbot.platforms.telegram.translate import ALLOWED_UPDATES, translate
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+READ_MARGIN = 10.0  # seconds beyond the long-poll time before a getUpdates call counts as hung
+
+# We call getUpdates through do_api_request on purpose (see Poller.fetch); PTB would warn on every call.
+warnings.filterwarnings("ignore", message=r"Please use 'Bot\.getUpdates'", category=PTBUserWarning)
+
+
+class Receiver:
+    """Handles one update, whether it came from getUpdates or from the webhook."""
+
+    def __init__(self, bot: Bot, sender: TelegramSender, state: TelegramState, clock: Clock) -> None:
+        self._bot, self._sender, self._state, self._clock = bot, sender, state, clock
+
+    async def handle(self, update: Update, dispatch: Dispatch) -> DispatchResult | None:
+        """Dispatch the update (exceptions propagate: the update is then not confirmed), answer a press."""
+        incoming = await self.incoming(update)
+        result = await dispatch(incoming) if incoming is not None else None
+        if update.callback_query is not None:  # always answered, so the member's spinner stops
+            await self._answer(update.callback_query.id, result.toast if result else None)
+        return result
+
+    async def incoming(self, update: Update) -> Incoming | None:
+        chat = update.effective_chat
+        if chat is not None and chat.type == chat.SUPERGROUP:
+            self._sender.note_chat(str(chat.id), bool(chat.is_forum))
+        poll = None
+        if update.poll_answer is not None:
+            poll = await self._state.poll_origin(update.poll_answer.poll_id)
+        try:
+            username = await self._sender.bot_username()
+            incoming = translate(update, username, self._clock.now(), poll)
+        except (ValueError, TypeError, AttributeError) as exc:  # an odd update must not stop the loop
+            log.warning("telegram update not understood update_id=%d error=%s", update.update_id, type(exc).__name__)
+            return None
+        kind = type(incoming).__name__ if incoming is not None else "ignored"
+        log.debug("telegram update id=%d kind=%s", update.update_id, kind)
+        return incoming
+
+    async def _answer(self, callback_id: str, toast: str | None) -> None:
+        try:
+            await self._bot.answer_callback_query(callback_id, text=truncate(toast, MAX_TOAST) if toast else None)
+        except TelegramError as exc:  # too old (after a long outage) or already answered: nothing to do
+            log.debug("telegram callback answer failed error=%s", type(exc).__name__)
+
+
+class Poller:
+    """getUpdates with an offset that is confirmed only after the batch was dispatched."""
+
+    def __init__(self, bot: Bot, receiver: Receiver, state: TelegramState) -> None:
+        self._bot, self._receiver, self._state = bot, receiver, state
+        self._offset: int | None = None
+        self._loaded = False
+
+    @property
+    def offset(self) -> int | None:
+        return self._offset
+
+    async def fetch(self, long_poll: float) -> tuple[Update, ...]:
+        """The next batch. Each update is parsed on its own: one PTB cannot read is skipped, not fatal.
+
+        (Bot.get_updates parses the batch as a whole: one odd update would fail every call, wedging the
+        loop, and PTB would log the raw batch, texts and names included, at CRITICAL.)
+        """
+        if not self._loaded:
+            self._offset, self._loaded = await self._state.offset(), True
+        params: dict[str, object] = {"timeout": int(long_poll), "allowed_updates": list(ALLOWED_UPDATES)}
+        if self._offset is not None:
+            params["offset"] = self._offset
+        raw = await self._bot.do_api_request("getUpdates", params, read_timeout=long_poll + READ_MARGIN)
+        return tuple(self._parse(item) for item in raw or ())
+
+    def _parse(self, item: dict[str, object]) -> Update:
+        update_id = int(str(item.get("update_id", 0)))
+        try:
+            parsed = Update.de_json(item, self._bot)
+        except Exception as exc:  # confirmed like any other, so it cannot block those behind it
+            log.warning("telegram update not understood update_id=%d error=%s", update_id, type(exc).__name__)
+            parsed = None
+        return parsed if parsed is not None else Update(update_id)
+
+    async def process(self, updates: tuple[Update, ...], dispatch: Dispatch) -> int:
+        """Dispatch a batch in order; store the offset after it (or after the last one done, on failure)."""
+        confirmed = self._offset
+        try:
+            for update in updates:
+                await self._receiver.handle(update, dispatch)
+                confirmed = update.update_id + 1
+        except Exception:
+            await self._confirm(confirmed)  # what was done stays done; the rest comes again
+            raise
+        await self._confirm(confirmed)
+        return len(updates)
+
+    async def _confirm(self, confirmed: int | None) -> None:
+        if confirmed is not None and confirmed != self._offset:
+            await self._state.save_offset(confirmed)
+            self._offset = confirmed
+
+
+async def unless_stopped(work: Awaitable[T], stop: asyncio.Event) -> T | None:
+    """Await `work`, or cancel it and return None as soon as `stop` is set."""
+    task = asyncio.ensure_future(work)
+    stopper = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    except BaseException:
+        task.cancel()
+        raise
+    finally:
+        stopper.cancel()
+    if task.done():
+        return task.result()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await task
+    return None
+
+
+async def pause(seconds: float, stop: asyncio.Event) -> None:
+    """Wait `seconds`, or less if `stop` is set meanwhile."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+
+
+class Backoff:
+    """1, 2, 4 ... 60 seconds between failed attempts; back to 1 after a success."""
+
+    def __init__(self, first: float = 1.0, most: float = 60.0) -> None:
+        self._first, self._most, self._next = first, most, first
+
+    def reset(self) -> None:
+        self._next = self._first
+
+    def next(self) -> float:
+        delay, self._next = self._next, min(self._most, self._next * 2)
+        return delay

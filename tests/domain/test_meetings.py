@@ -1,0 +1,67 @@
+"""Meeting rules: next meeting, reminder offsets, agenda ranking, topic cleaning."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from magbot.domain.group_settings import default_settings
+from magbot.domain.meetings import (
+    Schedule,
+    Suggestion,
+    clean_topic,
+    is_cancellation,
+    parse_offsets,
+    ranked,
+    when_text,
+)
+
+LONDON = ZoneInfo("Europe/London")
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+
+def test_next_meeting_is_the_one_under_way_until_it_ends() -> None:
+    schedule = Schedule.from_settings(default_settings())
+    start = datetime(2026, 11, 26, 18, 30, tzinfo=UTC)
+    assert schedule.next_start(NOW) == start
+    assert schedule.next_start(start + timedelta(hours=1)) == start
+    assert schedule.next_start(start + timedelta(hours=2, minutes=1)) == start + timedelta(days=7)
+
+
+def test_offsets_give_the_day_before_at_local_time_and_hours_before() -> None:
+    start = datetime(2026, 3, 26, 18, 30, tzinfo=UTC)  # GMT: the Thursday before the clocks change
+    day_before, two_hours = parse_offsets("1d@18:00, 2h")
+    assert day_before.due(start, LONDON) == datetime(2026, 3, 25, 18, 0, tzinfo=UTC)
+    assert two_hours.due(start, LONDON) == datetime(2026, 3, 26, 16, 30, tzinfo=UTC)
+    summer = datetime(2026, 4, 2, 17, 30, tzinfo=UTC)  # 18:30 BST
+    assert day_before.due(summer, LONDON) == datetime(2026, 4, 1, 17, 0, tzinfo=UTC)
+
+
+def test_when_text_speaks_like_a_person() -> None:
+    start = datetime(2026, 11, 26, 18, 30, tzinfo=UTC)
+    assert when_text(start, LONDON, NOW) == "Thursday 26 November at 18:30"
+    assert when_text(start, LONDON, start - timedelta(days=1)) == "tomorrow (Thursday 26 November) at 18:30"
+    assert when_text(start, LONDON, start - timedelta(hours=3)) == "today at 18:30"
+
+
+def test_agenda_is_most_plus_ones_first_then_oldest() -> None:
+    items = [
+        Suggestion(1, "a", 1, False, 0, NOW),
+        Suggestion(2, "b", 1, False, 2, NOW + timedelta(minutes=1)),
+        Suggestion(3, "c", 1, False, 2, NOW),
+    ]
+    assert [s.id for s in ranked(items)] == [3, 2, 1]
+
+
+@given(st.text(max_size=300))
+def test_topics_are_one_tidy_line_or_refused(raw: str) -> None:
+    topic = clean_topic(raw)
+    assert topic is None or (0 < len(topic) <= 200 and "\n" not in topic and topic == topic.strip())
+
+
+def test_cancellation_is_recognised() -> None:
+    assert is_cancellation("Cancelled this week") and is_cancellation("we have to CANCEL")
+    assert not is_cancellation("We're in room 2")
