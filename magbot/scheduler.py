@@ -79,10 +79,15 @@ class Scheduler:
         async with self._uow() as uow:
             for planner in self._jobs.planners:
                 await planner(uow, now)
-            due = await uow.schedule.due(now)
-        ran = 0
-        for job in due:
-            ran += await self._run_one(job, now)
+        ran, tried = 0, set[int]()
+        while True:  # in batches: a thousand groups' reminders can fall due in the same minute
+            async with self._uow() as uow:
+                due = [job for job in await uow.schedule.due(now) if job.id not in tried]
+            if not due:
+                break
+            for job in due:
+                tried.add(job.id)  # a failing job stays pending for the next tick, not this loop
+                ran += await self._run_one(job, now)
         if ran:
             self._on_outbox()
         return ran

@@ -41,6 +41,7 @@ class Context:
     member: Member | None = None
     pending: PendingInput | None = None
     router: Router | None = None
+    thread_card: str | None = None  # the card name of the thread the event came from, if the bot started it
 
     @property
     def args(self) -> str:
@@ -71,7 +72,9 @@ class Context:
 
     def reply(self, text: str, buttons: Buttons = (), card: str | None = None) -> Post:
         """An answer in the chat the event came from (inside its thread, if it came from one)."""
-        thread = getattr(self.incoming, "thread", None)
+        # A thread the bot started is named by its card; one it did not (a member's forum topic) by the
+        # platform's own id, which the platform's sender recognises.
+        thread = self.thread_card or getattr(self.incoming, "thread", None)
         return Post(self.incoming.chat, text, buttons=buttons, card=card, thread=thread)
 
     def to_group(self, text: str, buttons: Buttons = (), card: str | None = None) -> Post:

@@ -40,6 +40,8 @@ class RatePolicy:
     per_chat_interval: float = 0.0
     per_group_per_minute: int = 0
     overall_per_second: float = 0.0
+    # Chats drained at once (each chat's own queue stays in order); 1 keeps a transcript's order exact.
+    parallel_chats: int = 16
 
 
 class Sender(Protocol):

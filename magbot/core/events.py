@@ -132,7 +132,8 @@ class Outgoing:
 
 @dataclass(frozen=True)
 class Post(Outgoing):
-    """A message. `card` names it so later Edits/Deletes can find it; `thread` is a thread's card name."""
+    """A message. `card` names it so later Edits/Deletes can find it. `thread` is the card name of a thread
+    the bot started, or the platform's own thread id for one it did not (a member's forum topic)."""
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()

@@ -9,8 +9,11 @@ from magbot.storage.uow import UnitOfWork
 
 
 async def identify(uow: UnitOfWork, incoming: Incoming, ctx: Context) -> Context:
-    """Fill in the group and the member (None for a stranger) on a fresh context."""
+    """Fill in the group, the member (None for a stranger) and the thread's card on a fresh context."""
     chat, sender = incoming.chat, incoming.sender
+    thread = getattr(incoming, "thread", None)
+    if thread:  # platforms report their own thread id; handlers and the outbox speak of card names
+        ctx.thread_card = await uow.cards.find_by_thread(chat.platform, chat.chat_id, thread)
     if chat.is_dm:
         memberships = await uow.members.active_for_user(chat.platform, sender.user_id)
         if memberships:

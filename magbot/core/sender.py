@@ -53,10 +53,13 @@ class OutboxSender:
         for platform, sender in self._senders.items():
             async with self._uow() as uow:
                 chats = await uow.outbox.pending_chats(platform, self._clock.now())
-            for chat_id in chats:
-                wait = await self._drain(sender, chat_id)
-                if wait is not None:
-                    waits.append(wait)
+            gate = asyncio.Semaphore(max(1, sender.rate.parallel_chats))
+
+            async def drain(chat_id: str, sender: Sender = sender) -> float | None:
+                async with gate:
+                    return await self._drain(sender, chat_id)
+
+            waits += [w for w in await asyncio.gather(*(drain(c) for c in chats)) if w is not None]
             async with self._uow() as uow:
                 next_due = await uow.outbox.next_due(platform)
             if next_due is not None:
@@ -75,10 +78,11 @@ class OutboxSender:
             wait = limiter.wait_needed(chat_id, not chat.is_dm, self._clock.now())
             if wait > 0:
                 return wait
+            # Take the slot before the send: other chats' sends run meanwhile and must see it.
+            limiter.record(chat_id, not chat.is_dm, self._clock.now())
             outcome = await self._send_one(sender, queued, places)
             if outcome is not None:
                 return outcome
-            limiter.record(chat_id, not chat.is_dm, self._clock.now())
 
     async def _send_one(self, sender: Sender, queued: QueuedMessage, places: Places) -> float | None:
         kind = type(queued.message).__name__

@@ -41,7 +41,7 @@ def one_line(text: str) -> str:
 
 class ConsoleSender:
     platform = "console"
-    rate = RatePolicy()
+    rate = RatePolicy(parallel_chats=1)  # one line at a time, in the order they were queued
 
     def __init__(self, out: TextIO, files_dir: Path) -> None:
         self._out, self._files_dir = out, files_dir

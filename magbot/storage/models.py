@@ -60,7 +60,9 @@ class ProcessedEventRow(Base):
 
 class OutboxRow(Base):
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_pending", "status", "next_attempt_at"),)
+    # AUTOINCREMENT: SQLite would otherwise hand a deleted row's id to the next message, and Matrix txn ids
+    # derive from it, so the homeserver would take a new message for a retry of an old one and drop it.
+    __table_args__ = (Index("ix_outbox_pending", "status", "next_attempt_at"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     platform: Mapped[str] = mapped_column(String(16))

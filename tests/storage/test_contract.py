@@ -103,3 +103,17 @@ async def test_pending_input_expires_and_cards_are_found(uow: UnitOfWorkFactory)
         assert await u.pending.get(member.id, "group", NOW + timedelta(minutes=6)) is None
         assert await u.cards.find("console", "group", "setup:1") == CardPlace("42", None)
         assert await u.cards.find_by_message("console", "group", "42") == "setup:1"
+
+
+async def test_outbox_ids_are_never_reused_after_delivery(uow: UnitOfWorkFactory) -> None:
+    """Matrix txn ids derive from outbox ids: a reused id would make the homeserver drop a new message."""
+    chat = ChatRef("matrix", "!room")
+    async with uow() as u:
+        await u.outbox.add([Post(chat, "one")], NOW)
+        first = await u.outbox.head("matrix", "!room")
+        assert first is not None
+        await u.outbox.done(first.id)
+    async with uow() as u:
+        await u.outbox.add([Post(chat, "two")], NOW)
+        second = await u.outbox.head("matrix", "!room")
+        assert second is not None and second.id > first.id

@@ -66,7 +66,11 @@ class MatrixSender:
         room_id = await self.room_for(client, message)
         fingerprint = hashlib.sha256(encode(message).encode()).hexdigest()[:16]
         tx = await self._state.tx_base(outbox_id, fingerprint)
-        landed = await self._deliver(client, room_id, tx, message, places)
+        try:
+            landed = await self._deliver(client, room_id, tx, message, places)
+        except Undeliverable:
+            await self._state.tx_done(outbox_id)  # the outbox drops the row
+            raise
         await self._state.tx_done(outbox_id)
         return landed
 

@@ -85,6 +85,9 @@ class SyncLoop:
         """One sync round; returns how many events were dispatched. Only the HTTP wait is cut short by `stop`."""
         client = await self._session.start()
         since = await self._state.next_batch()
+        # nio skips (does not decrypt) a response whose next_batch it already has: after a failed round the same
+        # response comes again and must be handled again.
+        client.next_batch = since  # type: ignore[assignment]
         request = client.sync(
             timeout=timeout_ms, since=since, full_state=not self._session.synced or None, sync_filter=self._filter
         )

@@ -122,8 +122,10 @@ class Member:
     async def create_room(self, invite: list[str], power: dict[str, int] | None = None, **extra: Any) -> str:
         override = {"users": dict(power)} if power else None  # room v12: the creator may not be listed
         response = await self.c.room_create(
-            invite=invite, initial_state=[MEGOLM, *extra.pop("initial_state", [])],
-            power_level_override=override, **extra,
+            invite=invite,
+            initial_state=[MEGOLM, *extra.pop("initial_state", [])],
+            power_level_override=override,
+            **extra,
         )
         assert isinstance(response, RoomCreateResponse), response
         await self.wait_until(lambda: response.room_id in self.c.rooms, "see the new room")
@@ -294,9 +296,7 @@ async def make_bot(homeserver: tuple[str, str], tmp_path: Path, timeline_limit: 
         platforms=("matrix",),
         data_dir=str(tmp_path / "data"),
         database_url=f"sqlite+aiosqlite:///{tmp_path}/magbot.db",
-        matrix=MatrixSettings(
-            homeserver=hs, user_id=user.user_id, password="bot-password", store_key="test-store-key"
-        ),
+        matrix=MatrixSettings(homeserver=hs, user_id=user.user_id, password="bot-password", store_key="test-store-key"),
     )
     clock = ManualClock(datetime.now(UTC))  # moved by hand only to let a RetryLater come due
     app = App(settings, clock)

@@ -17,8 +17,12 @@ pytestmark = pytest.mark.skipif(ENV is None, reason="MAGBOT_TEST_HOMESERVER is n
 
 def bot_reaction(bot: Bot, target: str, key: str):
     def pred(room_id: str, event: Event) -> bool:
-        return isinstance(event, ReactionEvent) and event.sender == bot.user_id and event.reacts_to == target \
+        return (
+            isinstance(event, ReactionEvent)
+            and event.sender == bot.user_id
+            and event.reacts_to == target
             and event.key == key
+        )
 
     return pred
 
@@ -51,10 +55,16 @@ async def test_edits_resync_reactions_delete_redacts_and_mute_silences(bot: Bot,
     await alice.wait_for(redaction_of(card.event_id), "the card deleted", mark)
 
     await bot.send(Mute(group, bob.user_id))
-    await bob.wait_for(lambda r, e: (e.source or {}).get("type") == "m.room.power_levels"
-                       and e.source["content"]["users"].get(bob.user_id) == -1, "the mute")
-    refused = await bob.c.room_send(room, "m.room.message", {"msgtype": "m.text", "body": "hi"},
-                                    ignore_unverified_devices=True)
+    await bob.wait_for(
+        lambda r, e: (
+            (e.source or {}).get("type") == "m.room.power_levels"
+            and e.source["content"]["users"].get(bob.user_id) == -1
+        ),
+        "the mute",
+    )
+    refused = await bob.c.room_send(
+        room, "m.room.message", {"msgtype": "m.text", "body": "hi"}, ignore_unverified_devices=True
+    )
     assert isinstance(refused, RoomSendError) and refused.status_code == "M_FORBIDDEN"
 
 
@@ -95,9 +105,18 @@ async def test_threads_start_carry_replies_and_come_back(bot: Bot, make_member: 
     assert inside.source["content"]["m.relates_to"]["rel_type"] == "m.thread"
     assert inside.source["content"]["m.relates_to"]["event_id"] == root.event_id
 
-    await alice.send(room, "thank you", **{"m.relates_to": {
-        "rel_type": "m.thread", "event_id": root.event_id, "is_falling_back": True,
-        "m.in_reply_to": {"event_id": inside.event_id}}})
+    await alice.send(
+        room,
+        "thank you",
+        **{
+            "m.relates_to": {
+                "rel_type": "m.thread",
+                "event_id": root.event_id,
+                "is_falling_back": True,
+                "m.in_reply_to": {"event_id": inside.event_id},
+            }
+        },
+    )
     await bot.step(1000)
     text = [i for i in bot.seen if isinstance(i, Text)][-1]
     assert text.thread == root.event_id and text.text == "thank you"

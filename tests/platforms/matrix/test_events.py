@@ -46,8 +46,11 @@ async def test_a_native_poll_collects_votes_and_closes(bot: Bot, make_member: An
     assert content["m.poll"]["kind"] == "m.undisclosed"
 
     relates = {"rel_type": "m.reference", "event_id": start.event_id}
-    await alice.send_event(room, "org.matrix.msc3381.poll.response",
-                           {"m.relates_to": relates, "org.matrix.msc3381.poll.response": {"answers": ["1"]}})
+    await alice.send_event(
+        room,
+        "org.matrix.msc3381.poll.response",
+        {"m.relates_to": relates, "org.matrix.msc3381.poll.response": {"answers": ["1"]}},
+    )
     await bot.step(1000)
     votes = [i for i in bot.seen if isinstance(i, PollVote)]
     assert [(v.poll_id, v.option_ids, v.sender.user_id) for v in votes] == [("poll:7", (1,), alice.user_id)]

@@ -82,8 +82,9 @@ async def test_setup_join_help_members_leave_in_an_encrypted_room(bot: Bot, make
     await bob.react(room, question.event_id, "Yes")
     await bot.until(
         bob,
-        lambda r, e: r == room and isinstance(e, RoomMemberEvent) and e.state_key == bob.user_id
-        and e.membership == "leave",
+        lambda r, e: (
+            r == room and isinstance(e, RoomMemberEvent) and e.state_key == bob.user_id and e.membership == "leave"
+        ),
         "the kick",
         mark,
     )

@@ -9,7 +9,8 @@ import pytest
 
 from magbot.app import App
 from magbot.config import MatrixSettings, Settings
-from magbot.core.events import Command
+from magbot.core.dispatch import DispatchResult
+from magbot.core.events import Command, Incoming, Text
 from magbot.platforms.matrix import MatrixPlatform
 from tests.matrix_admin import register_user, unique_localpart
 from tests.platforms.matrix.conftest import ENV, Bot, group_with, message_from, set_up
@@ -65,3 +66,26 @@ async def test_an_access_token_login_uses_that_device(homeserver: tuple[str, str
     finally:
         await platform.close()
         await app.engine.dispose()
+
+
+async def test_a_round_that_failed_halfway_is_replayed_by_the_same_client(bot: Bot, make_member: Any) -> None:
+    alice = await make_member("Alice")
+    room = await group_with(bot, alice)
+    await set_up(bot, alice, room)
+    await bot.step()
+    for word in ("one", "two", "three"):
+        await alice.send(room, word)
+    calls = 0
+
+    async def failing(incoming: Incoming) -> DispatchResult:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise ConnectionError("the database went away")
+        return await bot.dispatch(incoming)
+
+    with pytest.raises(ConnectionError):
+        await bot.platform.sync_once(failing)
+    await bot.step()
+    handled = [(i.text, r.duplicate) for i, r in zip(bot.seen, bot.results, strict=True) if isinstance(i, Text)]
+    assert handled == [("one", False), ("one", True), ("two", False), ("three", False)]

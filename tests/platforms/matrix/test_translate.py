@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
-from nio import Event
+import pytest
+from nio import Event, RoomSendError
 
 from magbot.core.context import DM_LINK
+from magbot.core.delivery import RetryLater, Undeliverable, Unreachable
 from magbot.core.events import (
     Button,
     ButtonPress,
@@ -20,6 +23,7 @@ from magbot.core.events import (
     Text,
 )
 from magbot.platforms.matrix import render
+from magbot.platforms.matrix.session import MatrixTemporaryError, raise_for
 from magbot.platforms.matrix.translate import Translator, strip_reply_fallback
 
 BOT, DAVE, ROOM = "@bot:localhost", "@dave:localhost", "!room:localhost"
@@ -64,12 +68,23 @@ async def test_commands_with_slash_or_bang_and_plain_text() -> None:
 
 async def test_threads_replies_and_ignored_messages() -> None:
     t = translator()
-    in_thread = {"msgtype": "m.text", "body": "me too", "m.relates_to": {
-        "rel_type": "m.thread", "event_id": "$root", "is_falling_back": True, "m.in_reply_to": {"event_id": "$root"}}}
+    in_thread = {
+        "msgtype": "m.text",
+        "body": "me too",
+        "m.relates_to": {
+            "rel_type": "m.thread",
+            "event_id": "$root",
+            "is_falling_back": True,
+            "m.in_reply_to": {"event_id": "$root"},
+        },
+    }
     text = await t.translate(ROOM, event("m.room.message", in_thread))
     assert isinstance(text, Text) and text.thread == "$root" and text.reply_to is None
-    reply = {"msgtype": "m.text", "body": "> <@bot:localhost> hi\n> there\n\n/help", "m.relates_to": {
-        "m.in_reply_to": {"event_id": "$q"}}}
+    reply = {
+        "msgtype": "m.text",
+        "body": "> <@bot:localhost> hi\n> there\n\n/help",
+        "m.relates_to": {"m.in_reply_to": {"event_id": "$q"}},
+    }
     command = await t.translate(ROOM, event("m.room.message", reply))
     assert isinstance(command, Command) and command.name == "help" and command.reply_to.message_id == "$q"
     edit = {"msgtype": "m.text", "body": "* x", "m.relates_to": {"rel_type": "m.replace", "event_id": "$e0"}}
@@ -80,14 +95,23 @@ async def test_threads_replies_and_ignored_messages() -> None:
 
 async def test_reactions_on_cards_are_button_presses() -> None:
     t = translator()
-    press = await t.translate(ROOM, event("m.reaction", {"m.relates_to": {
-        "rel_type": "m.annotation", "event_id": "$card", "key": "I’m a member"}}))  # a curly quote still matches
+    press = await t.translate(
+        ROOM,
+        event("m.reaction", {"m.relates_to": {"rel_type": "m.annotation", "event_id": "$card", "key": "I’m a member"}}),
+    )  # a curly quote still matches
     assert isinstance(press, ButtonPress) and press.data == "setup:join" and press.message_id == "$card"
-    thumbs = await t.translate(ROOM, event("m.reaction", {"m.relates_to": {
-        "rel_type": "m.annotation", "event_id": "$card", "key": "👍\ufe0f"}}))
+    thumbs = await t.translate(
+        ROOM,
+        event("m.reaction", {"m.relates_to": {"rel_type": "m.annotation", "event_id": "$card", "key": "👍\ufe0f"}}),
+    )
     assert isinstance(thumbs, ButtonPress) and thumbs.data == "agenda:up:3"
-    other = await t.translate(ROOM, event("m.reaction", {"m.relates_to": {
-        "rel_type": "m.annotation", "event_id": "$elsewhere", "key": "I'm a member"}}))
+    other = await t.translate(
+        ROOM,
+        event(
+            "m.reaction",
+            {"m.relates_to": {"rel_type": "m.annotation", "event_id": "$elsewhere", "key": "I'm a member"}},
+        ),
+    )
     assert other is None
 
 
@@ -96,8 +120,13 @@ async def test_poll_responses_stable_and_unstable() -> None:
     relates = {"rel_type": "m.reference", "event_id": "$poll"}
     stable = await t.translate(ROOM, event("m.poll.response", {"m.relates_to": relates, "m.selections": ["2", "0"]}))
     assert isinstance(stable, PollVote) and stable.poll_id == "poll:7" and stable.option_ids == (2, 0)
-    unstable = await t.translate(ROOM, event("org.matrix.msc3381.poll.response", {
-        "m.relates_to": relates, "org.matrix.msc3381.poll.response": {"answers": ["1"]}}))
+    unstable = await t.translate(
+        ROOM,
+        event(
+            "org.matrix.msc3381.poll.response",
+            {"m.relates_to": relates, "org.matrix.msc3381.poll.response": {"answers": ["1"]}},
+        ),
+    )
     assert isinstance(unstable, PollVote) and unstable.option_ids == (1,)
 
 
@@ -144,3 +173,25 @@ def test_poll_content_has_stable_and_unstable_forms() -> None:
     assert content["org.matrix.msc1767.text"] == "Tea?\n1. Yes\n2. No"
     assert render.poll_selections({"m.selections": ["1"]}) == ["1"]
     assert render.poll_selections({}) is None
+
+
+def test_error_responses_become_outbox_exceptions() -> None:
+    def error(code: str, status: int, retry_ms: int | None = None) -> RoomSendError:
+        response = RoomSendError("no", code, retry_ms)
+        response.transport_response = SimpleNamespace(status=status)  # type: ignore[assignment]
+        return response
+
+    with pytest.raises(RetryLater) as later:
+        raise_for(error("M_LIMIT_EXCEEDED", 429, 2500))
+    assert later.value.seconds == 2.5
+    with pytest.raises(MatrixTemporaryError):
+        raise_for(error("M_UNKNOWN", 502))
+    with pytest.raises(MatrixTemporaryError):
+        raise_for(error("M_UNKNOWN_TOKEN", 401))
+    with pytest.raises(Unreachable):
+        raise_for(error("M_FORBIDDEN", 403), dm=True)
+    with pytest.raises(Undeliverable):
+        raise_for(error("M_FORBIDDEN", 403))
+    with pytest.raises(Undeliverable):
+        raise_for(error("M_NOT_FOUND", 404))
+    raise_for(object())  # a success passes
