@@ -75,9 +75,10 @@ class Rules:
         left = max(eligible - tally.voters, 0)
         if left == 0:
             return True
-        all_no = Tally(tally.yes, tally.no + left, tally.abstain)
-        all_yes = Tally(tally.yes + left, tally.no, tally.abstain)
-        return self.passes(all_no, eligible) or not self.passes(all_yes, eligible)
+        sure_to_pass = tally.voters >= self.needed(eligible) and tally.yes > self.threshold * (
+            tally.yes + tally.no + left
+        )
+        return sure_to_pass or not self.passes(Tally(tally.yes + left, tally.no, tally.abstain), eligible)
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,7 @@ def question(kind: str, payload: dict[str, Any]) -> str:
         case "mute":
             return f"Mute {name} for {payload.get('duration', '')}?"
         case "hide":
-            return "A flagged message was hidden. Remove it for good? (No puts it back.)"
+            return "A flagged message was hidden. Remove it for good, or put it back? (Yes removes it for good.)"
     return "A group decision"
 
 

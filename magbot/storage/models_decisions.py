@@ -17,6 +17,7 @@ from magbot.storage.types import UTCDateTime
 
 class PollRow(Base):
     __tablename__ = "polls"
+    __table_args__ = ({"sqlite_autoincrement": True},)  # ids are in buttons and keys: never reuse one
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
@@ -45,6 +46,7 @@ class PollVoteRow(Base):
 
 class DecisionRow(Base):
     __tablename__ = "decisions"
+    __table_args__ = ({"sqlite_autoincrement": True},)  # ids are in buttons and keys: never reuse one
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
@@ -80,6 +82,7 @@ class GroupRuleRow(Base):
     """A rule the group agreed by decision; numbered by position in /rules."""
 
     __tablename__ = "group_rules"
+    __table_args__ = ({"sqlite_autoincrement": True},)  # ids are in buttons and keys: never reuse one
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)

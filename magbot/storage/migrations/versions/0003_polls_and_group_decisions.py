@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["group_id"], ["groups.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["creator_id"], ["members.id"], ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
     )
     op.create_index("ix_polls_group_id", "polls", ["group_id"])
     op.create_table(
@@ -65,6 +66,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["proposer_id"], ["members.id"], ondelete="SET NULL"),
         sa.ForeignKeyConstraint(["about_member_id"], ["members.id"], ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
     )
     op.create_index("ix_decisions_group_id", "decisions", ["group_id"])
     op.create_table(
@@ -85,6 +87,7 @@ def upgrade() -> None:
         sa.Column("agreed_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(["group_id"], ["groups.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
     )
     op.create_index("ix_group_rules_group_id", "group_rules", ["group_id"])
     op.create_table(

@@ -1,0 +1,58 @@
+"""Joining by group decision: /invite <name or handle>, and a stranger's join request (Telegram join request,
+Matrix knock). Either opens an admission vote; decisions.py lets the person in, or declines politely."""
+
+from __future__ import annotations
+
+from magbot.core.context import Context
+from magbot.core.events import Reply
+from magbot.core.router import Router
+from magbot.domain.members import clean_name
+from magbot.handlers.decisions import admit_invited, already_open, open_decision, vote_is_open_text
+
+INVITE_HOW = "Who would you like to invite? Write their name or handle, like: /invite @tom_b. The group then votes."
+
+
+def handle_of(words: str) -> str:
+    """How we match the person later: a Matrix id stays as it is, anything else loses '@' and case."""
+    words = words.strip()
+    return words if words.startswith("@") and ":" in words else words.lstrip("@").lower()
+
+
+async def invite(ctx: Context) -> Reply:
+    assert ctx.group is not None and ctx.member is not None
+    handle, name = handle_of(ctx.args), clean_name(ctx.args.lstrip("@"))
+    if not handle.strip("@"):
+        return Reply([ctx.reply(INVITE_HOW)])
+    existing = await ctx.uow.members.in_group(ctx.group.id, handle)
+    if existing is not None and existing.active:
+        return Reply([ctx.reply(f"{existing.name} is already in the group.")])
+    if (open_one := await already_open(ctx.uow, ctx.group.id, "admit", handle=handle)) is not None:
+        return Reply([ctx.reply(vote_is_open_text(open_one, ctx.group))])
+    payload = {"user_id": handle, "handle": handle, "name": name, "request": False}
+    out = await open_decision(ctx.uow, ctx.group, "admit", payload, ctx.now, proposer=ctx.member)
+    if ctx.in_dm:
+        out.append(ctx.reply("It's up for a vote in the group now."))
+    return Reply(out)
+
+
+async def join_request(ctx: Context) -> Reply:
+    """A stranger asks to join: let him in if the group already voted to invite him, else open a vote."""
+    group, sender = ctx.group, ctx.incoming.sender
+    if group is None or not group.is_set_up or ctx.in_dm:
+        return Reply()
+    member = await ctx.uow.members.in_group(group.id, sender.user_id)
+    if member is not None and member.active:
+        return Reply()
+    name = clean_name(sender.display_name)
+    invited = await admit_invited(ctx.uow, group, sender.user_id, name, ctx.now)
+    if invited:
+        return Reply(invited)
+    if await already_open(ctx.uow, group.id, "admit", user_id=sender.user_id) is not None:
+        return Reply()
+    payload = {"user_id": sender.user_id, "handle": handle_of(sender.user_id), "name": name, "request": True}
+    return Reply(await open_decision(ctx.uow, group, "admit", payload, ctx.now))
+
+
+def register(router: Router) -> None:
+    router.command("invite", invite, summary="propose someone to join", example="/invite @tom_b")
+    router.on("JoinRequest", join_request)

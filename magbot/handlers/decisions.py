@@ -1,0 +1,281 @@
+"""Group decisions: open a secret-ballot vote, take votes, close it, and act on the result.
+
+This module is the only place that changes a setting or the rules, admits, removes or mutes a member, and it
+does so only for a passed decision (tests/handlers/test_decisions.py checks that with the source's AST).
+Until a vote closes each eligible member's choice is kept so he can change it; at close only the tallies
+and who took part remain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from magbot.core.context import Context, dm_chat
+from magbot.core.events import (
+    ApproveJoin,
+    Button,
+    ButtonPress,
+    DeclineJoin,
+    Edit,
+    Mute,
+    Outgoing,
+    Post,
+    Remove,
+    Reply,
+)
+from magbot.core.router import Router
+from magbot.domain.decisions import (
+    CHOICES,
+    LABELS,
+    SOON_BEFORE,
+    Decision,
+    Rules,
+    ballot_text,
+    history_line,
+    outcome_text,
+    question,
+)
+from magbot.domain.members import Group, Member
+from magbot.domain.polls import parse_duration, when_text
+from magbot.handlers.polls import group_chat, zone_of
+from magbot.handlers.privacy import holds
+from magbot.scheduler import Jobs
+from magbot.storage.state import ScheduledJob
+from magbot.storage.uow import UnitOfWork
+
+CLOSE_GRACE = int(timedelta(days=30).total_seconds())  # a late close is still a close
+PUT_BACK_NOTE = (
+    "The group chose to put the message back. I don't keep the text of messages, so I can't post it again: "
+    "whoever wrote it is welcome to post it again."
+)
+
+
+def card(decision_id: int) -> str:
+    return f"decision:{decision_id}"
+
+
+def ballot_buttons(decision_id: int) -> tuple[tuple[Button, ...], ...]:
+    return (tuple(Button(LABELS[c], f"decision:vote:{decision_id}:{c}") for c in CHOICES),)
+
+
+async def open_decision(
+    uow: UnitOfWork,
+    group: Group,
+    kind: str,
+    payload: dict[str, Any],
+    now: datetime,
+    *,
+    proposer: Member | None = None,
+    about: Member | None = None,
+) -> list[Outgoing]:
+    """Open a vote among the members of this moment (not the member it is about); post the ballots."""
+    rules = Rules.from_settings(group.settings)
+    voters = [m for m in await uow.members.of_group(group.id) if m.active and (about is None or m.id != about.id)]
+    decision = await uow.decisions.open(
+        group.id,
+        kind,
+        payload,
+        proposer_id=proposer.id if proposer else None,
+        about_member_id=about.id if about else None,
+        voters=[m.id for m in voters],
+        quorum=group.settings.get("quorum", "1/3"),
+        threshold=group.settings.get("threshold", "1/2"),
+        now=now,
+        closes_at=now + timedelta(hours=rules.hours),
+    )
+    await uow.schedule.plan(
+        f"decision:{decision.id}:close",
+        "decision_close",
+        decision.closes_at,
+        group_id=group.id,
+        grace_seconds=CLOSE_GRACE,
+        payload={"decision_id": decision.id},
+    )
+    soon = decision.closes_at - min(SOON_BEFORE, timedelta(hours=rules.hours) / 2)
+    await uow.schedule.plan(
+        f"decision:{decision.id}:soon",
+        "decision_soon",
+        soon,
+        group_id=group.id,
+        grace_seconds=int((decision.closes_at - soon).total_seconds()),
+        payload={"decision_id": decision.id},
+    )
+    text = ballot_text(kind, payload, when_text(decision.closes_at, zone_of(group)))
+    buttons = ballot_buttons(decision.id)
+    out: list[Outgoing] = [Post(group_chat(group), text, buttons=buttons, card=card(decision.id))]
+    # Secret ballots also go privately (Matrix votes there; on Telegram either place works).
+    out += [Post(dm_chat(group.platform, m), text, buttons=buttons, card=card(decision.id)) for m in voters]
+    return out
+
+
+async def vote(ctx: Context) -> Reply:
+    """`decision:vote:<id>:<choice>`: record or change a secret vote; close early once it is settled."""
+    press = ctx.incoming
+    assert isinstance(press, ButtonPress)
+    _, _, number, choice = [*press.data.split(":"), "", "", ""][:4]
+    decision = await ctx.uow.decisions.get(int(number)) if number.isdecimal() else None
+    if decision is None or choice not in CHOICES:
+        return Reply(toast="That button is no longer in use.")
+    if not decision.is_open:
+        return Reply(toast="This vote has closed.")
+    voter = await ctx.uow.members.in_group(decision.group_id, press.sender.user_id)
+    if voter is not None and voter.id == decision.about_member_id:
+        return Reply(toast="This vote is about you, so you don't vote on it.")
+    if voter is None or not voter.active or not await ctx.uow.decisions.cast(decision.id, voter.id, choice):
+        return Reply(toast="Only people who were members when this vote opened can vote on it.")
+    tally = await ctx.uow.decisions.tally(decision.id)
+    if decision.rules.settled(tally, decision.eligible):
+        out = await close_decision(ctx.uow, decision, ctx.now)
+        return Reply(out, toast=f"Your vote is in: {LABELS[choice]}. That settles it: the result is in the group.")
+    return Reply(toast=f"Your vote is in: {LABELS[choice]}. You can change it until it closes.")
+
+
+async def close_decision(uow: UnitOfWork, decision: Decision, now: datetime) -> list[Outgoing]:
+    """Count, keep only the tallies and who took part, post the result, then act on it."""
+    group = await uow.groups.get(decision.group_id)
+    tally = await uow.decisions.tally(decision.id)
+    passed = decision.rules.passes(tally, decision.eligible)
+    if group is None or not await uow.decisions.close(decision.id, "passed" if passed else "failed", tally, now):
+        return []
+    await uow.schedule.cancel(f"decision:{decision.id}:")
+    closed = replace(decision, tally=tally, status="passed" if passed else "failed")
+    actions, note = await _act(uow, group, closed, passed, now)
+    text = outcome_text(closed, passed) + (f"\n{note}" if note else "")
+    chat = group_chat(group)
+    ended = Edit(chat, card(decision.id), f"Group vote (closed): {question(decision.kind, decision.payload)}")
+    return [ended, Post(chat, text), *actions]
+
+
+async def _act(
+    uow: UnitOfWork, group: Group, decision: Decision, passed: bool, now: datetime
+) -> tuple[list[Outgoing], str]:
+    """What a result does. The only code that changes settings, rules or membership for the group."""
+    p, chat = decision.payload, group_chat(group)
+    about = await uow.members.get(decision.about_member_id) if decision.about_member_id else None
+    if decision.kind == "admit":
+        if passed:
+            await uow.members.add(group.id, p["user_id"], p.get("name", "New member"), founding=False, now=now)
+            return [ApproveJoin(chat, p["user_id"])], f"Welcome to the group, {p.get('name', '')}!"
+        await uow.decisions.set_payload(decision.id, {**p, "user_id": "", "handle": "", "name": "someone"})
+        declined: list[Outgoing] = [DeclineJoin(chat, p["user_id"])] if p.get("request") else []
+        return declined, "Not this time. Thanks to everyone who voted."
+    if decision.kind == "hide":
+        return [], ("The message stays removed." if passed else PUT_BACK_NOTE)
+    if not passed:
+        return [], ""
+    if decision.kind == "setting":
+        settings = {**group.settings, p["setting"]: p["value"]}
+        await uow.groups.save_settings(group.id, settings)
+        return [], f"Done: {p['setting']} is now {p['value']}."
+    if decision.kind == "rule":
+        await uow.rules.add(group.id, p["text"], now)
+        return [], "It's in the rules now. /rules shows them all."
+    if decision.kind == "drop_rule":
+        await uow.rules.drop(group.id, int(p["rule_id"]))
+        return [], "That rule is gone. /rules shows the rest."
+    if about is None or not about.active:
+        return [], "Nothing to do: that member is no longer in the group."
+    if decision.kind == "remove":
+        await uow.members.set_status(about.id, "removed")
+        await uow.pending.clear_member(about.id)
+        return [Remove(chat, about.user_id)], f"{about.name} is no longer in the group."
+    if decision.kind == "mute":
+        until = now + (parse_duration(p.get("duration", "")) or timedelta(days=1))
+        return [Mute(chat, about.user_id, until)], f"{about.name} is muted until {when_text(until, zone_of(group))}."
+    return [], ""
+
+
+async def close_due(uow: UnitOfWork, job: ScheduledJob, now: datetime) -> list[Outgoing]:
+    decision = await uow.decisions.get(int(job.payload.get("decision_id", 0)))
+    return await close_decision(uow, decision, now) if decision is not None and decision.is_open else []
+
+
+async def closing_soon(uow: UnitOfWork, job: ScheduledJob, now: datetime) -> list[Outgoing]:
+    """A private note to eligible members who have not voted yet: an invitation, nothing more."""
+    decision = await uow.decisions.get(int(job.payload.get("decision_id", 0)))
+    group = await uow.groups.get(decision.group_id) if decision else None
+    if decision is None or group is None or not decision.is_open:
+        return []
+    when = when_text(decision.closes_at, zone_of(group))
+    text = f"The group vote closes {when}: {question(decision.kind, decision.payload)} Your vote is secret."
+    out: list[Outgoing] = []
+    for member_id in await uow.decisions.not_voted(decision.id):
+        member = await uow.members.get(member_id)
+        if member is not None and member.active:
+            out.append(Post(dm_chat(group.platform, member), text, buttons=ballot_buttons(decision.id)))
+    return out
+
+
+async def admit_invited(uow: UnitOfWork, group: Group, user_id: str, name: str, now: datetime) -> list[Outgoing]:
+    """A join request from someone the group already voted to invite (`/invite`): let him in."""
+    handles = {user_id.lower(), name.lower().lstrip("@")}
+    for decision in await uow.decisions.of_group(group.id, status="passed", limit=50):
+        p = decision.payload
+        fresh = decision.closed_at is not None and now - decision.closed_at < timedelta(days=30)
+        if decision.kind == "admit" and fresh and not p.get("used") and p.get("handle", "") in handles:
+            await uow.decisions.set_payload(decision.id, {**p, "used": True})
+            await uow.members.add(group.id, user_id, p.get("name", name), founding=False, now=now)
+            return [ApproveJoin(group_chat(group), user_id), Post(group_chat(group), f"{p.get('name')} has joined.")]
+    return []
+
+
+async def list_decisions(ctx: Context) -> Reply:
+    """`/decisions`: the newest decisions and how they ended."""
+    assert ctx.group is not None
+    decisions = await ctx.uow.decisions.of_group(ctx.group.id, limit=15)
+    if not decisions:
+        return Reply([ctx.reply("No group decisions yet. /propose starts one.")])
+    zone = zone_of(ctx.group)
+    lines = ["Group decisions, newest first:"]
+    lines += [history_line(d, f"{d.opened_at.astimezone(zone):%d %b}") for d in decisions]
+    return Reply([ctx.reply("\n".join(lines))])
+
+
+async def _collect(uow: UnitOfWork, member: Member) -> dict[str, Any]:
+    ballots = [
+        {"vote": question(d.kind, d.payload), "your_choice_while_open": choice, "voted": voted}
+        for d, choice, voted in await uow.decisions.involving(member.id)
+    ]
+    named = [
+        {"vote": question(d.kind, d.payload), "you_proposed_it": d.proposer_id == member.id}
+        for d in await uow.decisions.naming(member.id)
+    ]
+    return {
+        "ballots": ballots,
+        "decisions_naming_you": named,
+        "messages_you_flagged": await uow.flags.count_by(member.id),
+    }
+
+
+async def _erase(uow: UnitOfWork, member: Member) -> None:
+    """Ballots and flags go; decisions keep their tallies but lose his name."""
+    for decision in await uow.decisions.of_group(member.group_id, limit=100_000):
+        p = decision.payload
+        if decision.about_member_id == member.id or member.user_id in (p.get("user_id"), p.get("handle")):
+            await uow.decisions.set_payload(decision.id, {**p, "name": "a former member", "user_id": "", "handle": ""})
+    await uow.decisions.forget_member(member.id)
+    await uow.flags.forget_member(member.id)
+
+
+holds("decisions", _collect, _erase)
+
+
+def register(router: Router, jobs: Jobs) -> None:
+    router.command("decisions", list_decisions, summary="past group decisions")
+    router.button("decision", vote)
+    jobs.on("decision_close", close_due)
+    jobs.on("decision_soon", closing_soon)
+
+
+async def already_open(uow: UnitOfWork, group_id: int, kind: str, **match: Any) -> Decision | None:
+    """An open decision of this kind on the same subject (one vote at a time on one thing)."""
+    for decision in await uow.decisions.of_group(group_id, status="open"):
+        if decision.kind == kind and all(decision.payload.get(k) == v for k, v in match.items()):
+            return decision
+    return None
+
+
+def vote_is_open_text(decision: Decision, group: Group) -> str:
+    return f"There's already a vote open on that. It closes {when_text(decision.closes_at, zone_of(group))}."
