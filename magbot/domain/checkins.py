@@ -62,7 +62,7 @@ def summary(checkins: list[CheckIn], weeks: int = CHART_WEEKS) -> str:
     counts = {mood: sum(1 for c in checkins if c.mood == mood) for mood in range(1, len(MOODS) + 1)}
     common = max(counts, key=lambda mood: (counts[mood], mood))
     times = "once" if len(checkins) == 1 else f"{len(checkins)} times"
-    latest = max(checkins, key=lambda c: c.at)
+    latest = max(checkins, key=lambda c: (c.at, c.id))
     return (
         f"You checked in {times} in the last {weeks} weeks. "
         f"Most often: {mood_label(common)}. Latest: {mood_label(latest.mood)}."

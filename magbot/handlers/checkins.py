@@ -143,12 +143,12 @@ async def step_pressed(ctx: Context) -> Reply:
             text = rules.shared_text(member.name, done.mood, words)
         out: list[Outgoing] = [ctx.to_group(text)]
         if ctx.in_dm:
-            out.append(ctx.reply("Shared with the group. Thanks for checking in."))
+            return Reply([*out, ctx.reply("Shared with the group. Thanks for checking in.")])
         return Reply(out, toast="Shared.")
     if action == "quiet":
         return Reply([ctx.reply("Okay, it stays between us. Look after yourself, and /checkin any time.")])
     note = "Kept just for you. I keep the mood and the day, not your words. /mycheckins shows your weeks."
-    return Reply([ctx.reply(note)] if ctx.in_dm else [], toast="Kept just for you.")
+    return Reply([ctx.reply(note)]) if ctx.in_dm else Reply(toast="Kept just for you.")
 
 
 async def my_checkins(ctx: Context) -> Reply:

@@ -18,6 +18,7 @@ from magbot.storage.types import UTCDateTime
 
 class CheckInRow(Base):
     __tablename__ = "checkins"
+    __table_args__ = ({"sqlite_autoincrement": True},)  # ids appear in buttons and keys: never reuse one
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
@@ -31,6 +32,7 @@ class BuddyRow(Base):
     """Two members who agreed to look out for each other; `status` is `asked` until the other says yes."""
 
     __tablename__ = "buddies"
+    __table_args__ = ({"sqlite_autoincrement": True},)  # ids appear in buttons and keys: never reuse one
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
@@ -46,6 +48,7 @@ class BuddyRow(Base):
 
 class OffloadRow(Base):
     __tablename__ = "offloads"
+    __table_args__ = ({"sqlite_autoincrement": True},)  # ids appear in buttons and keys: never reuse one
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))

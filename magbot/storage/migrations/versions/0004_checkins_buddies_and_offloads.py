@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["group_id"], ["groups.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["member_id"], ["members.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
     )
     op.create_index("ix_checkins_member_id", "checkins", ["member_id"])
     op.create_table(
@@ -43,6 +44,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["first_member_id"], ["members.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["second_member_id"], ["members.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "offloads",
@@ -61,6 +63,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["group_id"], ["groups.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["author_member_id"], ["members.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
     )
     op.create_index("ix_offloads_author_member_id", "offloads", ["author_member_id"])
     op.create_table(

@@ -1,0 +1,171 @@
+"""Buddies: two members agree to look out for each other. If one goes quiet for the group's buddy period,
+the other is told privately, once per silence. Nobody else is ever told.
+
+"Seen" means a check-in or a message in the group; it is recorded only for members in a buddy pair.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+from magbot.core.context import Context, dm_chat
+from magbot.core.events import Button, ButtonPress, Outgoing, Post, Reply
+from magbot.core.router import Router
+from magbot.domain import checkins as rules
+from magbot.domain.members import Member
+from magbot.handlers.privacy import holds
+from magbot.scheduler import Jobs
+from magbot.storage.state import ScheduledJob
+from magbot.storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+CHECK_AT = time(10, 0)  # UTC, daily
+CHECK_GRACE = timedelta(hours=20)
+
+
+async def buddy(ctx: Context) -> Reply:
+    member, group = ctx.member, ctx.group
+    assert member is not None and group is not None
+    wanted = ctx.args
+    if wanted.lower() in ("stop", "end", "off"):
+        return await _stop(ctx, member)
+    others = {m.id: m.name for m in await ctx.uow.members.of_group(group.id) if m.active and m.id != member.id}
+    if not others:
+        return Reply([ctx.reply("There's nobody else in the group yet to be buddies with.")])
+    if not wanted:
+        buttons = tuple((Button(name, f"buddy:pick:{member.id}:{mid}"),) for mid, name in others.items())
+        text = "Who would you like as a buddy? If one of you goes quiet for a while, I'll tell the other, privately."
+        return Reply([ctx.reply(text, buttons=buttons)])
+    target_id = rules.find_by_name(others, wanted)
+    if target_id is None:
+        return Reply(
+            [ctx.reply(f"I can't find '{wanted[:30]}' in the group. Type /buddy alone to pick from the names.")]
+        )
+    return await _ask(ctx, member, target_id)
+
+
+async def _ask(ctx: Context, member: Member, target_id: int) -> Reply:
+    target = await ctx.uow.members.get(target_id)
+    assert ctx.group is not None
+    if target is None or not target.active or target.group_id != member.group_id or target.id == member.id:
+        return Reply([ctx.reply("Pick someone else in the group. /buddy shows the names.")])
+    for pair in await ctx.uow.buddies.of_member(member.id):
+        if pair.involves(target.id):
+            state = "already buddies" if pair.status == "active" else "waiting for an answer"
+            return Reply([ctx.reply(f"You and {target.name} are {state}.")])
+    pair = await ctx.uow.buddies.ask(ctx.group.id, member.id, target.id, ctx.now)
+    days = ctx.group.settings.get("buddy_days", "7")
+    question = (
+        f"{member.name} would like to be buddies with you: if one of you goes quiet for {days} days, "
+        "I'll let the other know, privately. Nobody else is told. Okay?"
+    )
+    answer = ((Button("Yes", f"buddy:yes:{target.id}:{pair.id}"), Button("No", f"buddy:no:{target.id}:{pair.id}")),)
+    out: list[Outgoing] = [ctx.dm(target, question, buttons=answer)]
+    out.append(ctx.reply(f"I've asked {target.name} privately. I'll let you know."))
+    return Reply(out)
+
+
+async def _stop(ctx: Context, member: Member) -> Reply:
+    pairs = await ctx.uow.buddies.of_member(member.id)
+    if not pairs:
+        return Reply([ctx.reply("You have no buddy right now. /buddy asks someone.")])
+    out: list[Outgoing] = []
+    for pair in pairs:
+        await ctx.uow.buddies.end(pair.id)
+        other = await ctx.uow.members.get(pair.other(member.id))
+        if other is not None and pair.status == "active":
+            out.append(ctx.dm(other, f"{member.name} has ended your buddy arrangement. Take care."))
+    out.append(ctx.reply("Done, no more buddy messages. /buddy any time to start again."))
+    return Reply(out)
+
+
+async def pressed(ctx: Context) -> Reply:
+    press, member = ctx.incoming, ctx.member
+    assert isinstance(press, ButtonPress) and member is not None
+    _, action, owner, raw_id = [*press.data.split(":"), "", "", ""][:4]
+    if owner != str(member.id):
+        return Reply(toast="That question was for someone else.")
+    if not raw_id.isdecimal():
+        return Reply(toast="That button is no longer in use.")
+    if action == "pick":
+        return await _ask(ctx, member, int(raw_id))
+    pair = await ctx.uow.buddies.get(int(raw_id))
+    if pair is None or pair.status != "asked" or pair.second_id != member.id:
+        return Reply(toast="That request is no longer open.")
+    asker = await ctx.uow.members.get(pair.first_id)
+    asker_name = asker.name if asker else "They"
+    if action == "yes":
+        await ctx.uow.buddies.agree(pair.id, ctx.now)
+        out: list[Outgoing] = [ctx.reply(f"You and {asker_name} are buddies now. /buddy stop ends it any time.")]
+        if asker is not None:
+            out.append(ctx.dm(asker, f"{member.name} said yes: you're buddies now. /buddy stop ends it any time."))
+        return Reply(out)
+    await ctx.uow.buddies.end(pair.id)
+    out = [ctx.reply("Okay, no buddy arrangement. Nobody else is told.")]
+    if asker is not None:
+        out.append(ctx.dm(asker, f"{member.name} would rather not, for now. That's okay."))
+    return Reply(out)
+
+
+# ---------------------------------------------------------------- the daily check
+
+
+async def plan_check(uow: UnitOfWork, now: datetime) -> None:
+    due = datetime.combine(now.date(), CHECK_AT, tzinfo=UTC)
+    if due < now - CHECK_GRACE:
+        due += timedelta(days=1)
+    await uow.schedule.plan(
+        f"buddy-check:{due.date().isoformat()}", "buddy-check", due, grace_seconds=int(CHECK_GRACE.total_seconds())
+    )
+
+
+async def run_check(uow: UnitOfWork, job: ScheduledJob, now: datetime) -> list[Outgoing]:
+    out: list[Outgoing] = []
+    for pair in await uow.buddies.active():
+        group = await uow.groups.get(pair.group_id)
+        if group is None:
+            continue
+        days = int(group.settings.get("buddy_days", "7"))
+        for tell_id, quiet_id in rules.nudges_due(pair, now, days):
+            tell, quiet = await uow.members.get(tell_id), await uow.members.get(quiet_id)
+            if tell is None or quiet is None or not (tell.active and quiet.active):
+                continue
+            out.append(Post(dm_chat(group.platform, tell), rules.nudge_text(quiet.name)))
+            await uow.buddies.mark_nudged(pair.id, quiet_id)
+    log.info("buddy check nudges=%d", len(out))
+    return out
+
+
+# ---------------------------------------------------------------- privacy and wiring
+
+
+async def _collect(uow: UnitOfWork, member: Member) -> list[dict[str, Any]]:
+    shown = []
+    for pair in await uow.buddies.of_member(member.id):
+        other = await uow.members.get(pair.other(member.id))
+        mine = pair.first_seen if pair.first_id == member.id else pair.second_seen
+        shown.append(
+            {"buddy": other.name if other else "", "status": pair.status, "since": pair.since.isoformat(),
+             "you_last_seen": mine.isoformat()}
+        )  # fmt: skip
+    return shown
+
+
+async def _erase(uow: UnitOfWork, member: Member) -> None:
+    await uow.buddies.erase_member(member.id)
+
+
+holds("buddies", _collect, _erase)
+
+
+def register(router: Router) -> None:
+    router.command("buddy", buddy, summary="pair up with a buddy (/buddy stop ends it)")
+    router.button("buddy", pressed)
+
+
+def register_jobs(jobs: Jobs) -> None:
+    jobs.on("buddy-check", run_check)
+    jobs.plan_with(plan_check)

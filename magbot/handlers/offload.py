@@ -1,0 +1,264 @@
+"""Offload threads: /offload in the group (named) or in private (anonymous), the reply mode, support buttons,
+replies relayed to an anonymous author and his answers posted back, /forget, Keep, and expiry.
+
+The header never holds a member's words (so it can be edited for the support counts); the words are the
+thread's first message. A named offload's words are dropped once posted; an anonymous one's are kept only
+while replies are relayed, and purged at expiry or /forget.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from magbot.core.context import Context, dm_chat
+from magbot.core.events import Button, ButtonPress, ChatRef, Delete, Edit, Outgoing, Post, Reply, Text
+from magbot.core.router import Router
+from magbot.domain import offload as rules
+from magbot.domain.members import Group, Member
+from magbot.handlers.privacy import holds
+from magbot.scheduler import Jobs
+from magbot.storage.state import PendingInput, ScheduledJob
+from magbot.storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+FLOW = "offload"
+FLOW_WAIT = timedelta(minutes=30)
+EXPIRY_GRACE = 365 * 86400  # a purge is never skipped for being late
+DRAFT_LIFETIME = timedelta(days=1)
+
+
+def _group_chat(group: Group) -> ChatRef:
+    return ChatRef(group.platform, group.chat_id)
+
+
+def support_buttons(offload_id: int) -> tuple[tuple[Button, ...], ...]:
+    return (tuple(Button(label, f"offload:{kind}:0:{offload_id}") for kind, label in rules.SUPPORT.items()),)
+
+
+async def offload(ctx: Context) -> Reply:
+    member, group = ctx.member, ctx.group
+    assert member is not None and group is not None
+    heavy, words = rules.parse_args(ctx.args)
+    if ctx.in_dm and not words:
+        await ctx.uow.pending.put(
+            member.id, ctx.incoming.chat.chat_id, PendingInput(FLOW, "text", {"heavy": heavy}), ctx.now + FLOW_WAIT
+        )
+        text = (
+            "What's on your mind? Type it here. The group sees it without your name, "
+            "and I pass their replies to you privately."
+        )
+        return Reply([ctx.reply(text)])
+    return await _draft(ctx, member, group, anonymous=ctx.in_dm, heavy=heavy, body=words)
+
+
+async def _draft(ctx: Context, member: Member, group: Group, *, anonymous: bool, heavy: bool, body: str) -> Reply:
+    days = int(group.settings.get("retention_days", "30"))
+    draft = await ctx.uow.offloads.draft(
+        group.id, member.id, anonymous=anonymous, heavy=heavy, body=body,
+        now=ctx.now, expires=rules.expiry(ctx.now, days),
+    )  # fmt: skip
+    # A draft nobody finished goes within a day; a posted offload at the group's retention period.
+    await _plan_expiry(ctx.uow, draft, "draft", min(draft.expires_at, ctx.now + DRAFT_LIFETIME))
+    log.info("offload drafted id=%d anonymous=%s", draft.id, anonymous)
+    modes = (tuple(Button(label, f"offload:mode:{member.id}:{draft.id}:{key}") for key, label in rules.MODES.items()),)
+    return Reply([ctx.reply(f"How would you like replies, {member.name}?", buttons=modes)])
+
+
+async def text_given(ctx: Context) -> Reply:
+    """Guided steps in private: the anonymous offload's text, or the author's answer to a relayed reply."""
+    member, group, pending, text = ctx.member, ctx.group, ctx.pending, ctx.incoming
+    assert member is not None and group is not None and pending is not None and isinstance(text, Text)
+    words = " ".join(text.text.split())[: rules.TEXT_LIMIT]
+    if not words:
+        return Reply([ctx.reply("Type a few words, for example: I can't sleep since the hearing.")])
+    await ctx.uow.pending.clear(member.id, text.chat.chat_id)
+    if pending.step == "text":
+        return await _draft(ctx, member, group, anonymous=True, heavy=bool(pending.data.get("heavy")), body=words)
+    found = await ctx.uow.offloads.get(int(pending.data.get("offload", 0)))
+    if found is None or found.author_id != member.id or found.status != "open":
+        return Reply([ctx.reply("That offload is gone, so I couldn't post your answer.")])
+    n = await ctx.uow.offloads.next_post(found.id)
+    answer = Post(
+        _group_chat(group), f"Someone (the author): {words}", thread=found.card,
+        card=rules.post_card(found.id, n), protect=True,
+    )  # fmt: skip
+    return Reply([answer, ctx.reply("Posted in the thread, without your name.")])
+
+
+async def pressed(ctx: Context) -> Reply:
+    press, member, group = ctx.incoming, ctx.member, ctx.group
+    assert isinstance(press, ButtonPress) and member is not None and group is not None
+    _, action, owner, raw_id, arg = [*press.data.split(":"), "", "", "", ""][:5]
+    found = await ctx.uow.offloads.get(int(raw_id)) if raw_id.isdecimal() else None
+    if found is None:
+        return Reply(toast="That offload is gone.")
+    if action in rules.SUPPORT:
+        return await _support(ctx, found, member, action)
+    if owner != str(member.id) or found.author_id != member.id:
+        return Reply(toast="Only the person who started this offload can use that.")
+    if action == "mode" and found.status == "draft" and arg in rules.MODES:
+        return await _post(ctx, found, member, group, arg)
+    if action == "keep":
+        await ctx.uow.offloads.keep(found.id)
+        return Reply([ctx.reply("Kept. It stays up until you /forget it.")])
+    if action == "forget":
+        return Reply(
+            [*await forget_offload(ctx.uow, found, group), ctx.reply("Gone. I've removed it, and what I kept.")]
+        )
+    if action == "reply":
+        data: dict[str, Any] = {"offload": found.id}
+        await ctx.uow.pending.put(
+            member.id, press.chat.chat_id, PendingInput(FLOW, "answer", data), ctx.now + FLOW_WAIT
+        )
+        return Reply([ctx.reply("Type your answer. I'll post it in the thread as 'Someone (the author)'.")])
+    return Reply(toast="That's done already.")
+
+
+async def _plan_expiry(uow: UnitOfWork, found: rules.Offload, stage: str, due: datetime) -> None:
+    payload = {"offload": found.id, "stage": stage}
+    key = f"offload-expiry:{found.id}:{stage}"
+    await uow.schedule.plan(
+        key, "offload-expiry", due, group_id=found.group_id, grace_seconds=EXPIRY_GRACE, payload=payload
+    )
+
+
+async def _post(ctx: Context, found: rules.Offload, member: Member, group: Group, mode: str) -> Reply:
+    await ctx.uow.offloads.open(found.id, mode, keep_body=found.anonymous)
+    await _plan_expiry(ctx.uow, found, "open", found.expires_at)
+    opened = await ctx.uow.offloads.get(found.id)
+    assert opened is not None
+    name = None if found.anonymous else member.name
+    chat = _group_chat(group)
+    out: list[Outgoing] = [
+        Post(
+            chat, rules.header_text(opened, name), buttons=support_buttons(found.id), card=found.card,
+            start_thread=rules.title(name), protect=True,
+        )
+    ]  # fmt: skip
+    if found.body:
+        n = await ctx.uow.offloads.next_post(found.id)
+        words = Post(
+            chat, found.body, thread=found.card, card=rules.post_card(found.id, n), protect=True, spoiler=found.heavy
+        )
+        out.append(words)
+    days = group.settings.get("retention_days", "30")
+    keep = (
+        (
+            Button("Keep", f"offload:keep:{member.id}:{found.id}"),
+            Button("Forget it", f"offload:forget:{member.id}:{found.id}"),
+        ),
+    )
+    note = f"Your offload is up. I'll remove it after {days} days unless you press Keep. /forget removes it sooner."
+    out.append(ctx.dm(member, note, buttons=keep))
+    log.info("offload posted id=%d", found.id)
+    return Reply(out, toast="Posted.")
+
+
+async def _support(ctx: Context, found: rules.Offload, member: Member, kind: str) -> Reply:
+    if found.status != "open":
+        return Reply(toast="That offload is gone.")
+    if not await ctx.uow.offloads.support(found.id, member.id, kind):
+        return Reply(toast="You've already pressed that. Thanks.")
+    counts = await ctx.uow.offloads.counts(found.id)
+    author = None if found.anonymous else await ctx.uow.members.get(found.author_id)
+    name = author.name if author else (None if found.anonymous else "Someone")
+    text = rules.header_text(found, name, counts.get("hear", 0), counts.get("been", 0))
+    assert ctx.group is not None
+    edit = Edit(_group_chat(ctx.group), found.card, text, buttons=support_buttons(found.id))
+    return Reply([edit], toast="Thanks.")
+
+
+async def forget_offload(uow: UnitOfWork, found: rules.Offload, group: Group) -> list[Outgoing]:
+    """Delete what the bot posted (newest first, header last) and every row it kept."""
+    chat = _group_chat(group)
+    out: list[Outgoing] = [Delete(chat, card=rules.post_card(found.id, n)) for n in range(found.posts, 0, -1)]
+    if found.status == "open":
+        out.append(Delete(chat, card=found.card))
+    await uow.offloads.delete(found.id)
+    await uow.schedule.cancel(f"offload-expiry:{found.id}:")
+    log.info("offload removed id=%d", found.id)
+    return out
+
+
+async def forget(ctx: Context) -> Reply:
+    member, group = ctx.member, ctx.group
+    assert member is not None and group is not None
+    thread = getattr(ctx.incoming, "thread", None)
+    if ctx.in_dm:
+        mine = [o for o in await ctx.uow.offloads.of_author(member.id) if o.status == "open"]
+        if not mine:
+            return Reply([ctx.reply("You have no offloads up right now.")])
+        zone = ZoneInfo(group.settings.get("timezone", "Europe/London"))
+        buttons = tuple(
+            (
+                Button(
+                    f"Forget the one from {o.created_at.astimezone(zone):%d %b}", f"offload:forget:{member.id}:{o.id}"
+                ),
+            )
+            for o in mine
+        )
+        return Reply([ctx.reply("Which offload should I remove?", buttons=buttons)])
+    card = await ctx.uow.cards.find_by_thread(ctx.platform, ctx.incoming.chat.chat_id, thread) if thread else None
+    found = await ctx.uow.offloads.get(oid) if (oid := rules.offload_id_of_card(card)) else None
+    if found is None:
+        return Reply([ctx.reply("Type /forget inside your offload's thread, or in our private chat.")])
+    if found.author_id != member.id:
+        return Reply(
+            [Post(ctx.incoming.chat, "Only the person who started this offload can remove it.", thread=found.card)]
+        )
+    return Reply(await forget_offload(ctx.uow, found, group))
+
+
+async def relay(ctx: Context, thread: str) -> Reply:
+    """A member's message inside an anonymous offload's thread goes to its author, privately."""
+    text, member, group = ctx.incoming, ctx.member, ctx.group
+    assert isinstance(text, Text) and member is not None and group is not None
+    card = await ctx.uow.cards.find_by_thread(ctx.platform, text.chat.chat_id, thread)
+    found = await ctx.uow.offloads.get(oid) if (oid := rules.offload_id_of_card(card)) else None
+    if found is None or not found.anonymous or found.status != "open" or found.author_id == member.id:
+        return Reply()
+    author = await ctx.uow.members.get(found.author_id)
+    if author is None or not author.active:
+        return Reply()
+    words = " ".join(text.text.split())[: rules.TEXT_LIMIT]
+    line = f'{member.name} replied to your offload ("{rules.reminder_of(found.body)}"):\n{words}'
+    answer = ((Button("Reply", f"offload:reply:{author.id}:{found.id}"),),)
+    return Reply([Post(dm_chat(group.platform, author), line, buttons=answer, protect=True)])
+
+
+async def expire(uow: UnitOfWork, job: ScheduledJob, now: datetime) -> list[Outgoing]:
+    found = await uow.offloads.get(int(job.payload.get("offload", 0)))
+    if found is None or found.kept or (job.payload.get("stage") == "draft" and found.status != "draft"):
+        return []
+    group = await uow.groups.get(found.group_id)
+    return await forget_offload(uow, found, group) if group else []
+
+
+async def _collect(uow: UnitOfWork, member: Member) -> list[dict[str, Any]]:
+    return [
+        {"anonymous": o.anonymous, "status": o.status, "reply_mode": rules.MODES.get(o.mode, ""), "kept": o.kept,
+         "started": o.created_at.isoformat(), "removed_by": o.expires_at.isoformat(), "words_kept": o.body}
+        for o in await uow.offloads.of_author(member.id)
+    ]  # fmt: skip
+
+
+async def _erase(uow: UnitOfWork, member: Member) -> None:
+    await uow.offloads.erase_member(member.id)
+
+
+holds("offloads", _collect, _erase)
+
+
+def register(router: Router) -> None:
+    router.command("offload", offload, summary="get something off your chest (in private: anonymously)")
+    router.command("forget", forget, summary="remove your offload")
+    router.flow(FLOW, text_given)
+    router.button("offload", pressed)
+
+
+def register_jobs(jobs: Jobs) -> None:
+    jobs.on("offload-expiry", expire)
