@@ -46,3 +46,24 @@ async def console_app(settings: Settings, clock: ManualClock) -> AsyncIterator[A
 
 def story(app: App) -> Story:
     return app.story  # type: ignore[attr-defined,no-any-return]
+
+
+STORIES = Path(__file__).parent / "e2e" / "stories"
+RESTART = "# -- restart --"
+
+
+async def play_story(name: str, url: str, tmp_path: Path, defaults: dict[str, str] | None = None) -> str:
+    """Play `stories/<name>.txt` from 23 November 2026 10:00 UTC and return its transcript.
+
+    At a line `# -- restart --` the app is closed and a new one opens on the same database, as after a crash
+    or a deploy; the transcript goes on.
+    """
+    from tests.conftest import START, settings_for
+
+    settings = settings_for(url, tmp_path, defaults=defaults or {})
+    clock, transcript = ManualClock(START), ""
+    for part in (STORIES / f"{name}.txt").read_text().split(RESTART):
+        async with console_app(settings, clock) as app:
+            await story(app).say(*part.splitlines())
+            transcript += story(app).transcript
+    return transcript

@@ -55,7 +55,7 @@ class OutboxSender:
                 chats = await uow.outbox.pending_chats(platform, self._clock.now())
             gate = asyncio.Semaphore(max(1, sender.rate.parallel_chats))
 
-            async def drain(chat_id: str, sender: Sender = sender) -> float | None:
+            async def drain(chat_id: str, sender: Sender = sender, gate: asyncio.Semaphore = gate) -> float | None:
                 async with gate:
                     return await self._drain(sender, chat_id)
 

@@ -6,8 +6,21 @@ from magbot.core.context import Context
 from magbot.core.events import Command, Reply
 from magbot.core.router import Router, as_reply
 from magbot.core.routing import choose_handler
-from magbot.handlers import agenda, meetings, membership, privacy
-from magbot.handlers import polls as polls_feature
+from magbot.handlers import (
+    activity,
+    admission,
+    agenda,
+    buddies,
+    checkins,
+    decisions,
+    meetings,
+    membership,
+    moderation,
+    offload,
+    polls,
+    privacy,
+    proposals,
+)
 from magbot.scheduler import Jobs, core_jobs
 
 
@@ -33,7 +46,18 @@ def build_features() -> tuple[Router, Jobs]:
     membership.register(router)
     meetings.register(router, jobs)
     agenda.register(router)
-    polls_feature.register(router, jobs)
+    polls.register(router, jobs)
+    decisions.register(router, jobs)
+    proposals.register(router)
+    admission.register(router)
+    moderation.register(router)
+    checkins.register(router)
+    checkins.register_jobs(jobs)
+    buddies.register(router)
+    buddies.register_jobs(jobs)
+    offload.register(router)
+    offload.register_jobs(jobs)
+    activity.register(router)
     privacy.register(router)
     router.button("cmd", command_button)
     return router, jobs

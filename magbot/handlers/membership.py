@@ -1,15 +1,15 @@
-"""Membership: /start, /help, /setup and its "I'm a member" button, /members, /leave."""
+"""Membership: /start, /help, /setup and its "I'm a member" button, /members, /leave (/settings: proposals.py)."""
 
 from __future__ import annotations
 
 from magbot.core.context import Context, open_dm_button
 from magbot.core.events import Button, ButtonPress, Edit, Post, Remove, Reply
 from magbot.core.router import Router
-from magbot.domain.group_settings import settings_summary, settings_text
+from magbot.domain.group_settings import settings_summary
 from magbot.domain.members import FOUNDING_WINDOW, Group, clean_name, member_list_text
 
 INTRO = (
-    "I'm the group's bot. I help with check-ins, offloads, the meeting agenda, polls and sign-ups. "
+    "I'm the group's bot. I help with check-ins, offloads, the meeting agenda and polls. "
     "Nobody is in charge here: the group decides things together."
 )
 
@@ -124,18 +124,11 @@ async def leave_answer(ctx: Context) -> Reply:
     return Reply(out, toast="You've left the group. Take care.")
 
 
-async def settings(ctx: Context) -> Reply:
-    assert ctx.group is not None
-    text = settings_text(ctx.group.settings) + "\nThe group changes these together, by a vote."
-    return Reply([ctx.reply(text)])
-
-
 def register(router: Router) -> None:
     router.command("start", start, summary="", where="dm")
     router.command("help", help_, summary="what I can do")
     router.command("setup", setup, where="group", members_only=False, summary="", example="")
     router.command("members", members, summary="who is in the group")
-    router.command("settings", settings, summary="how the group runs")
     router.command("leave", leave, summary="leave the group")
     router.button("setup", join_as_founder, members_only=False)
     router.button("leave", leave_answer)

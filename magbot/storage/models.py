@@ -24,7 +24,7 @@ class Base(DeclarativeBase):
 
 class GroupRow(Base):
     __tablename__ = "groups"
-    __table_args__ = (UniqueConstraint("platform", "chat_id", name="uq_groups_chat"),)
+    __table_args__ = (UniqueConstraint("platform", "chat_id", name="uq_groups_chat"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     platform: Mapped[str] = mapped_column(String(16))
@@ -36,7 +36,8 @@ class GroupRow(Base):
 
 class MemberRow(Base):
     __tablename__ = "members"
-    __table_args__ = (UniqueConstraint("group_id", "user_id", name="uq_members_user"),)
+    # Ids appear in button data (`leave:yes:<id>`): never hand an erased member's id to someone else.
+    __table_args__ = (UniqueConstraint("group_id", "user_id", name="uq_members_user"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))

@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("platform", "chat_id", name="uq_groups_chat"),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "outbox",
@@ -81,6 +82,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["group_id"], ["groups.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("group_id", "user_id", name="uq_members_user"),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "scheduled",
