@@ -7,7 +7,7 @@ from magbot.core.context import Context
 from magbot.core.events import Button, ButtonPress, Edit, Outgoing, Reply
 from magbot.core.router import Router
 from magbot.domain.meetings import Suggestion, agenda_lines, clean_topic
-from magbot.handlers.flows import ask, finish
+from magbot.handlers.flows import words_or_ask
 from magbot.handlers.meeting_cards import COVERED_QUESTION, covered_buttons, next_meeting, short_label
 from magbot.handlers.privacy import holds
 
@@ -27,17 +27,6 @@ def suggestion_text(s: Suggestion, name: str | None) -> str:
 
 def plus_button(suggestion_id: int) -> tuple[tuple[Button, ...], ...]:
     return ((Button("+1", f"agenda:plus:{suggestion_id}"),),)
-
-
-async def suggest(ctx: Context) -> Reply:
-    if not ctx.args:
-        return await ask(ctx, "suggest", ASK_TOPIC)
-    return await add_suggestion(ctx, ctx.args)
-
-
-async def suggest_flow(ctx: Context) -> Reply:
-    await finish(ctx)
-    return await add_suggestion(ctx, getattr(ctx.incoming, "text", ""))
 
 
 async def add_suggestion(ctx: Context, raw: str) -> Reply:
@@ -147,6 +136,9 @@ async def _erase(uow, member) -> None:  # type: ignore[no-untyped-def]
 
 
 holds("meetings_and_agenda", _collect, _erase)
+
+
+suggest, suggest_flow = words_or_ask("suggest", ASK_TOPIC, add_suggestion)
 
 
 def register(router: Router) -> None:

@@ -5,11 +5,13 @@ The step lives in the database (`pending_inputs`), so it survives restarts and w
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
 from magbot.core.context import Context
 from magbot.core.events import Reply
+from magbot.core.router import Handler
 from magbot.storage.state import PendingInput
 
 FLOW_LIFETIME = timedelta(minutes=30)
@@ -26,3 +28,22 @@ async def ask(ctx: Context, flow: str, prompt: str, step: str = "text", data: di
 async def finish(ctx: Context) -> None:
     assert ctx.member is not None
     await ctx.uow.pending.clear(ctx.member.id, ctx.incoming.chat.chat_id)
+
+
+Act = Callable[[Context, str], Awaitable[Reply]]
+
+
+def words_or_ask(flow: str, prompt: str, act: Act) -> tuple[Handler, Handler]:
+    """A command that takes words: with them it acts at once; without, it asks, and the next message is them.
+
+    Returns the command handler and the flow handler, to register under the same name.
+    """
+
+    async def command(ctx: Context) -> Reply:
+        return await act(ctx, ctx.args) if ctx.args else await ask(ctx, flow, prompt)
+
+    async def answer(ctx: Context) -> Reply:
+        await finish(ctx)
+        return await act(ctx, str(getattr(ctx.incoming, "text", "")))
+
+    return command, answer

@@ -10,7 +10,7 @@ from magbot.core.events import ButtonPress, Edit, Outgoing, Post, Reply
 from magbot.core.router import Router
 from magbot.domain.meetings import MEETING_LENGTH, is_cancellation, parse_offsets
 from magbot.domain.members import Group
-from magbot.handlers.flows import ask, finish
+from magbot.handlers.flows import words_or_ask
 from magbot.handlers.meeting_cards import (
     COVERED_QUESTION,
     NextMeeting,
@@ -55,17 +55,6 @@ async def reminder_post(uow: UnitOfWork, group: Group, upcoming: NextMeeting, no
     text = await meeting_text(uow, group, upcoming, now, heading="Reminder: our meeting is")
     chat = Context.chat_of(group)
     return Post(chat, text + note, buttons=rsvp_buttons(upcoming), card=rsvp_card(upcoming))
-
-
-async def notice(ctx: Context) -> Reply:
-    if not ctx.args:
-        return await ask(ctx, "notice", "What should I tell the group about the next meeting? One message, please.")
-    return await post_notice(ctx, ctx.args)
-
-
-async def notice_flow(ctx: Context) -> Reply:
-    await finish(ctx)
-    return await post_notice(ctx, getattr(ctx.incoming, "text", ""))
 
 
 async def post_notice(ctx: Context, raw: str) -> Reply:
@@ -160,6 +149,11 @@ async def ask_covered(uow: UnitOfWork, job: ScheduledJob, now: datetime) -> list
         return []
     card = f"covered:{upcoming.date}"
     return [Post(Context.chat_of(group), COVERED_QUESTION, buttons=covered_buttons(suggestions), card=card)]
+
+
+notice, notice_flow = words_or_ask(
+    "notice", "What should I tell the group about the next meeting? One message, please.", post_notice
+)
 
 
 def register(router: Router, jobs: Jobs) -> None:
