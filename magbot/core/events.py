@@ -142,6 +142,9 @@ class Post(Outgoing):
     start_thread: str | None = None  # title: make this message the root of a new thread
     protect: bool = False
     spoiler: bool = False
+    # The buttons cast a secret vote: where others can see a press (Matrix reactions), a group chat gets a link
+    # to the private chat instead, where the same ballot is sent.
+    secret_ballot: bool = False
 
 
 @dataclass(frozen=True)

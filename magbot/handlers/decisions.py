@@ -104,7 +104,7 @@ async def open_decision(
     )
     text = ballot_text(kind, payload, when_text(decision.closes_at, zone_of(group)))
     buttons = ballot_buttons(decision.id)
-    out: list[Outgoing] = [Post(group_chat(group), text, buttons=buttons, card=card(decision.id))]
+    out: list[Outgoing] = [Post(group_chat(group), text, buttons=buttons, card=card(decision.id), secret_ballot=True)]
     # Secret ballots also go privately (Matrix votes there; on Telegram either place works).
     out += [Post(dm_chat(group.platform, m), text, buttons=buttons, card=card(decision.id)) for m in voters]
     return out

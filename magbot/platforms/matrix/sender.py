@@ -7,6 +7,8 @@ the bot keeps one device). Only a crash between a completed send and the outbox 
 - Post: `m.room.message` (render.message_content), then one `m.reaction` per button from the bot itself;
   `start_thread` makes the message a thread root, `thread` puts it inside one (`m.thread`); `spoiler` becomes
   `data-mx-spoiler`; `protect` has no Matrix equivalent (clients can always forward) and is ignored.
+  A `secret_ballot` in a group room gets no reactions (everyone sees who reacted with what), only a link to
+  the private chat, where the member's own ballot is.
 - Edit: `m.replace`; reactions are added or redacted when the buttons changed.  Delete: redaction.
 - NativePoll / ClosePoll: `m.poll.start` / `m.poll.end` (with MSC3381 fallbacks).  File: upload (encrypted in an
   encrypted room), then `m.file`/`m.image`, after the caption.
@@ -27,6 +29,7 @@ from nio import AsyncClient, LocalProtocolError, RoomCreateResponse, RoomGetStat
 from nio.crypto.attachments import encrypt_attachment
 
 from magbot.core.codec import encode
+from magbot.core.context import open_dm_button
 from magbot.core.delivery import Places, RatePolicy, RetryLater, Undeliverable
 from magbot.core.events import (
     ApproveJoin,
@@ -51,6 +54,7 @@ log = logging.getLogger(__name__)
 ENCRYPTION = {"type": "m.room.encryption", "state_key": "", "content": {"algorithm": "m.megolm.v1.aes-sha2"}}
 DECLINE_REASON = "Thank you for your interest. The group decided not to add new members this time."
 REMOVE_REASON = "You have left the group. All the best."
+VOTE_PRIVATELY = "Vote in our private chat with me"
 
 
 class MatrixSender:
@@ -162,14 +166,17 @@ class MatrixSender:
     async def _post(
         self, client: AsyncClient, room_id: str, tx: str, message: Post, places: Places, dm: bool
     ) -> CardPlace:
-        content = render.message_content(message.text, message.buttons, client.user_id, message.spoiler)
+        buttons = message.buttons
+        if message.secret_ballot and not dm:
+            buttons = (open_dm_button(VOTE_PRIVATELY),)
+        content = render.message_content(message.text, buttons, client.user_id, message.spoiler)
         root = _thread_root(message, places)
         if root:
             content = render.in_thread(content, root)
         event_id = await self._send(client, room_id, "m.room.message", content, tx, dm)
-        reactions = await self._react(client, room_id, event_id, list(render.button_map(message.buttons)), tx, dm)
+        reactions = await self._react(client, room_id, event_id, list(render.button_map(buttons)), tx, dm)
         if reactions:
-            await self._state.save_card(event_id, render.button_map(message.buttons), reactions)
+            await self._state.save_card(event_id, render.button_map(buttons), reactions)
         return CardPlace(event_id, event_id if message.start_thread else root)
 
     async def _react(

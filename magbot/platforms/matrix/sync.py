@@ -27,6 +27,7 @@ from nio import (
     LocalProtocolError,
     MegolmEvent,
     MessageDirection,
+    ReactionEvent,
     RoomMemberEvent,
     RoomMessagesResponse,
     SyncResponse,
@@ -85,9 +86,10 @@ class SyncLoop:
         """One sync round; returns how many events were dispatched. Only the HTTP wait is cut short by `stop`."""
         client = await self._session.start()
         since = await self._state.next_batch()
-        # nio skips (does not decrypt) a response whose next_batch it already has: after a failed round the same
-        # response comes again and must be handled again.
-        client.next_batch = since  # type: ignore[assignment]
+        # nio skips (does not decrypt, does not learn rooms from) a response whose next_batch it already has:
+        # after a failed round the same response comes again and must be handled again; and the first full-state
+        # sync after a restart may bring back the very token we saved, when nothing happened meanwhile.
+        client.next_batch = since if self._session.synced else None  # type: ignore[assignment]
         request = client.sync(
             timeout=timeout_ms, since=since, full_state=not self._session.synced or None, sync_filter=self._filter
         )
@@ -222,21 +224,34 @@ class SyncLoop:
             await client.request_room_key(event)
 
     async def _toast(self, client: AsyncClient, room_id: str, event: Event, text: str) -> None:
-        """Matrix has no pop-ups: a button press's short answer is a notice replying to the card."""
-        target = (event.source.get("content", {}).get("m.relates_to") or {}).get("event_id") or event.event_id
+        """Matrix has no pop-ups, and a reaction in a room is seen by all: a press in a group room has its
+        reaction taken away (so a mood or a vote stays private) and its short answer goes to the presser's
+        private room; in a private room the answer is a notice replying to the card."""
+        person = person_of(event)
+        chat = await self.chat_for(room_id, person)
+        target: str | None = (event.source.get("content", {}).get("m.relates_to") or {}).get("event_id")
+        to_room = room_id
+        if not chat.is_dm:
+            await self._take_back(client, room_id, event)
+            to_room, target = await self._state.dm_room(person) or "", None
+            if not to_room or to_room not in client.rooms:
+                return  # no private room yet: the card itself shows what changed
         tx = "magbot-toast-" + hashlib.sha256(event.event_id.encode()).hexdigest()[:32]
-        name = self.name_of(room_id, person_of(event))
         try:
             response = await client.room_send(
-                room_id,
-                "m.room.message",
-                render.notice_content(f"{name}: {text}", target),
-                tx_id=tx,
-                ignore_unverified_devices=True,
+                to_room, "m.room.message", render.notice_content(text, target), tx_id=tx, ignore_unverified_devices=True
             )
             raise_for(response)
         except Exception as exc:  # a lost toast is a lost pop-up, not a lost message
             log.warning("matrix toast not sent error=%s", type(exc).__name__)
+
+    async def _take_back(self, client: AsyncClient, room_id: str, event: Event) -> None:
+        if not isinstance(event, ReactionEvent):
+            return
+        try:
+            raise_for(await client.room_redact(room_id, event.event_id, reason="kept private"))
+        except Exception as exc:  # the bot lacks the power to redact: the reaction stays visible
+            log.warning("matrix could not take back a reaction error=%s", type(exc).__name__)
 
 
 async def _unless_stopped(request: Any, stop: asyncio.Event | None) -> Any:

@@ -240,10 +240,28 @@ class Bot:
         self.app.add_platform(self.platform)
         return self.platform
 
+    async def restart_app(self) -> None:
+        """The whole process again: a new App (engine, dispatcher, scheduler, outbox) and a new platform on the
+        same database and encryption store, then the first (full-state) sync."""
+        await self.app.close()
+        self.app = App(self.settings, self.clock)
+        await self.app.prepare()
+        self.platform = MatrixPlatform(
+            self.settings.matrix, self.app.uow, self.settings.data_dir, timeline_limit=self.timeline_limit
+        )
+        self.app.add_platform(self.platform)
+        await self.step()
 
-async def group_with(bot: Bot, creator: Member, *others: Member) -> str:
+    async def at(self, when: datetime) -> None:
+        """The console's `:at` / `:advance`: move the clock, run what came due, send it."""
+        self.clock.set(when)
+        await self.app.scheduler.tick()
+        await self.app.outbox.flush()
+
+
+async def group_with(bot: Bot, creator: Member, *others: Member, **extra: Any) -> str:
     """`creator` makes an encrypted room giving the bot admin power and invites it and `others`; all are in."""
-    room = await creator.create_room([bot.user_id, *(m.user_id for m in others)], power={bot.user_id: 100})
+    room = await creator.create_room([bot.user_id, *(m.user_id for m in others)], power={bot.user_id: 100}, **extra)
     for member in others:
         await member.accept_invite(room)
     await bot.join_room(creator, room)
