@@ -46,9 +46,9 @@ def rsvp_buttons(meeting: NextMeeting) -> Buttons:
 
 async def coming_line(uow: UnitOfWork, group: Group, meeting: NextMeeting) -> str:
     answers = await uow.meetings.rsvps(group.id, meeting.date)
-    names = {m.id: m.name for m in await uow.members.of_group(group.id) if m.active}
-    coming = [names[mid] for mid, yes in answers.items() if yes and mid in names]
-    not_coming = sum(1 for mid, yes in answers.items() if not yes and mid in names)
+    members = [m for m in await uow.members.of_group(group.id) if m.active]  # in the order they joined
+    coming = [m.name for m in members if answers.get(m.id) is True]
+    not_coming = sum(1 for m in members if answers.get(m.id) is False)
     line = f"Coming ({len(coming)}): {', '.join(coming)}." if coming else "Nobody has said they're coming yet."
     return line + (f" Can't make it: {not_coming}." if not_coming else "")
 

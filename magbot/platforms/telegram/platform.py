@@ -12,7 +12,7 @@ import asyncio
 import logging
 from urllib.parse import urlsplit
 
-from telegram import Bot, BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
+from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from magbot.config import ConfigError, TelegramSettings
@@ -20,6 +20,7 @@ from magbot.core.clock import Clock, SystemClock
 from magbot.core.delivery import RatePolicy
 from magbot.core.platform import Dispatch
 from magbot.core.router import Router
+from magbot.platforms.telegram.client import TelegramBot
 from magbot.platforms.telegram.receive import Backoff, Poller, Receiver, pause, unless_stopped
 from magbot.platforms.telegram.sender import TelegramSender
 from magbot.platforms.telegram.state import TelegramState
@@ -60,7 +61,7 @@ class TelegramPlatform:
         if settings.mode == "webhook":
             check_webhook_settings(settings)
         self._settings, self._router = settings, router
-        self._bot = Bot(settings.token, base_url=settings.base_url, base_file_url=settings.base_file_url)
+        self._bot = TelegramBot(settings.token, base_url=settings.base_url, base_file_url=settings.base_file_url)
         self.sender = TelegramSender(self._bot, uow, rate)
         state = TelegramState(uow)
         self.receiver = Receiver(self._bot, self.sender, state, clock or SystemClock())
@@ -71,7 +72,7 @@ class TelegramPlatform:
         self.ready = asyncio.Event()  # set once updates are being received (tests and health checks wait on it)
 
     @property
-    def bot(self) -> Bot:
+    def bot(self) -> TelegramBot:
         return self._bot
 
     @property
@@ -170,7 +171,8 @@ class TelegramPlatform:
         """getMe and getWebhookInfo: credentials and reachability, without sending anything."""
         host = urlsplit(self._settings.base_url).hostname or "?"
         try:
-            me = await self._bot.get_me()
+            await self._bot.initialize()  # getMe; also lets close() release the connections
+            me = self._bot.bot
             info = await self._bot.get_webhook_info()
         except InvalidToken:
             return "telegram: the bot token was refused; check MAGBOT_TELEGRAM_TOKEN"

@@ -10,18 +10,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import warnings
 from collections.abc import Awaitable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from telegram import Bot, Update
 from telegram.error import TelegramError
-from telegram.warnings import PTBUserWarning
 
 from magbot.core.clock import Clock
 from magbot.core.dispatch import DispatchResult
 from magbot.core.events import Incoming
 from magbot.core.platform import Dispatch
+from magbot.platforms.telegram.client import TelegramBot
 from magbot.platforms.telegram.render import MAX_TOAST, truncate
 from magbot.platforms.telegram.sender import TelegramSender
 from magbot.platforms.telegram.state import TelegramState
@@ -29,10 +28,6 @@ from magbot.platforms.telegram.translate import ALLOWED_UPDATES, translate
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-READ_MARGIN = 10.0  # seconds beyond the long-poll time before a getUpdates call counts as hung
-
-# We call getUpdates through do_api_request on purpose (see Poller.fetch); PTB would warn on every call.
-warnings.filterwarnings("ignore", message=r"Please use 'Bot\.getUpdates'", category=PTBUserWarning)
 
 
 class Receiver:
@@ -76,7 +71,7 @@ class Receiver:
 class Poller:
     """getUpdates with an offset that is confirmed only after the batch was dispatched."""
 
-    def __init__(self, bot: Bot, receiver: Receiver, state: TelegramState) -> None:
+    def __init__(self, bot: TelegramBot, receiver: Receiver, state: TelegramState) -> None:
         self._bot, self._receiver, self._state = bot, receiver, state
         self._offset: int | None = None
         self._loaded = False
@@ -88,18 +83,14 @@ class Poller:
     async def fetch(self, long_poll: float) -> tuple[Update, ...]:
         """The next batch. Each update is parsed on its own: one PTB cannot read is skipped, not fatal.
 
-        (Bot.get_updates parses the batch as a whole: one odd update would fail every call, wedging the
-        loop, and PTB would log the raw batch, texts and names included, at CRITICAL.)
+        (Bot.get_updates parses the batch as a whole: see client.py.)
         """
         if not self._loaded:
             self._offset, self._loaded = await self._state.offset(), True
-        params: dict[str, object] = {"timeout": int(long_poll), "allowed_updates": list(ALLOWED_UPDATES)}
-        if self._offset is not None:
-            params["offset"] = self._offset
-        raw = await self._bot.do_api_request("getUpdates", params, read_timeout=long_poll + READ_MARGIN)
-        return tuple(self._parse(item) for item in raw or ())
+        raw = await self._bot.get_raw_updates(self._offset, long_poll, list(ALLOWED_UPDATES))
+        return tuple(self._parse(item) for item in raw)
 
-    def _parse(self, item: dict[str, object]) -> Update:
+    def _parse(self, item: dict[str, Any]) -> Update:
         update_id = int(str(item.get("update_id", 0)))
         try:
             parsed = Update.de_json(item, self._bot)
