@@ -110,7 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"magbot: config problem: {exc}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level if args.command != "console" else "WARNING")
+    # In the console, the chat is the screen: only warnings go to stderr beside it.
+    console = args.command == "console" or (args.command == "run" and tuple(settings.platforms) == ("console",))
+    configure_logging("WARNING" if console and settings.log_level != "DEBUG" else settings.log_level)
     try:
         if args.command == "console":
             return asyncio.run(run_console(settings, args.start))
