@@ -82,8 +82,8 @@ class Probe:
                 self.latencies.append(at - queue.popleft())
         return len(self.latencies)
 
-    async def until_replies(self, count: int, timeout: float = 120.0) -> None:
-        deadline = time.perf_counter() + timeout
+    async def until_replies(self, count: int, limit_s: float = 120.0) -> None:
+        deadline = time.perf_counter() + limit_s
         while self.collect() < count:
             if time.perf_counter() > deadline:
                 raise TimeoutError(f"only {len(self.latencies)} of {count} replies arrived")

@@ -1,6 +1,7 @@
 """The Telegram platform, on python-telegram-bot's bare `Bot` (the only package that imports `telegram`).
 
 - platform.py: TelegramPlatform (the Platform protocol: start, run, poll_once, check, close)
+- client.py: PTB's Bot plus getUpdates as raw JSON (each update parsed on its own)
 - receive.py: update -> dispatch -> callback answer, and the getUpdates offset confirmed after the commit
 - webhook.py: webhook mode (aiohttp server, secret header, 200 only after the commit)
 - translate.py: Update -> Incoming, with natural event keys

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
-from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, TelegramError
 
 from magbot.config import ConfigError, TelegramSettings
 from magbot.core.clock import Clock, SystemClock
@@ -21,6 +22,7 @@ from magbot.core.delivery import RatePolicy
 from magbot.core.platform import Dispatch
 from magbot.core.router import Router
 from magbot.platforms.telegram.client import TelegramBot
+from magbot.platforms.telegram.errors import reason
 from magbot.platforms.telegram.receive import Backoff, Poller, Receiver, pause, unless_stopped
 from magbot.platforms.telegram.sender import TelegramSender
 from magbot.platforms.telegram.state import TelegramState
@@ -32,6 +34,7 @@ log = logging.getLogger(__name__)
 
 # httpx logs every request URL at INFO and PTB logs its base URL at DEBUG: both contain the bot token.
 QUIET_LOGGERS = ("httpx", "httpcore", "telegram")
+COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")  # what setMyCommands accepts
 POLL_TIMEOUT = 30.0  # seconds Telegram holds a getUpdates call open when there is nothing new
 
 
@@ -118,6 +121,9 @@ class TelegramPlatform:
             except InvalidToken:
                 log.error("telegram refused the bot token; check MAGBOT_TELEGRAM_TOKEN")
                 raise
+            except BadRequest as exc:  # e.g. a webhook url Telegram does not accept: waiting will not help
+                log.error("telegram refused the start error=%s reason=%s", type(exc).__name__, reason(exc))
+                raise
             except (NetworkError, OSError) as exc:
                 delay = backoff.next()
                 log.warning("telegram start failed error=%s; retrying in %.0fs", type(exc).__name__, delay)
@@ -149,7 +155,8 @@ class TelegramPlatform:
 
     async def _publish_commands(self) -> None:
         """The command menu: every command with a summary; the private and group menus show where each works."""
-        routes = [(name, route) for name, route in self._router.commands.items() if route.summary]
+        commands = self._router.commands.items()
+        routes = [(name, route) for name, route in commands if route.summary and COMMAND_NAME.match(name)]
         menus = {
             None: [BotCommand(name, route.summary[:256]) for name, route in routes],
             BotCommandScopeAllPrivateChats(): [
@@ -159,12 +166,10 @@ class TelegramPlatform:
                 BotCommand(name, route.summary[:256]) for name, route in routes if route.where != "dm"
             ],
         }
-        for scope, commands in menus.items():
+        for scope, menu in menus.items():
             try:
-                await self._bot.set_my_commands(commands, scope=scope)
-            except NetworkError:
-                raise
-            except TelegramError as exc:  # a menu is a nicety: never a reason not to start
+                await self._bot.set_my_commands(menu, scope=scope)
+            except (BadRequest, Forbidden) as exc:  # a menu is a nicety: never a reason not to start
                 log.warning("telegram command menu not set error=%s", type(exc).__name__)
 
     async def check(self) -> str:

@@ -107,7 +107,8 @@ class Poller:
                 await self._receiver.handle(update, dispatch)
                 confirmed = update.update_id + 1
         except Exception:
-            await self._confirm(confirmed)  # what was done stays done; the rest comes again
+            with contextlib.suppress(Exception):  # what was done stays done; the rest comes again
+                await self._confirm(confirmed)
             raise
         await self._confirm(confirmed)
         return len(updates)

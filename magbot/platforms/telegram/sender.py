@@ -74,6 +74,7 @@ class TelegramSender:
     async def send(self, outbox_id: int, message: Outgoing, places: Places) -> CardPlace | None:
         kind = type(message).__name__
         try:
+            await self._bot.initialize()  # getMe once (a no-op after); also lets close() release connections
             landed = await self._send(outbox_id, message, places)
         except TelegramError as exc:
             mapped = delivery_error(exc, message.chat)

@@ -333,3 +333,24 @@ async def test_logs_never_hold_the_token_texts_or_names(world: World, caplog: py
     assert world.fake.token not in everything and secret not in everything
     for private in ("secret words", "Founding members", "Dave", "Sam", "Welcome"):
         assert private not in everything
+
+
+async def test_an_update_ptb_cannot_read_is_skipped_not_fatal(world: World, caplog: pytest.LogCaptureFixture) -> None:
+    await world.setup_group()
+    world.fake.inject_raw({"message": {"message_id": 1, "text": "no chat, no date, no sender"}})
+    world.say(DAVE, "/members")
+    assert await world.step() == 2
+    assert len(members_replies(world)) == 1
+    assert await world.step() == 0  # both confirmed
+    assert "telegram update not understood" in caplog.text and "no chat" not in caplog.text
+
+
+async def test_membership_changes_and_a_blocked_bot_reach_the_dispatcher(world: World) -> None:
+    await world.setup_group()
+    world.fake.inject_chat_member_update(GROUP, TOM, old_status="left", new_status="member", first_name="Tom")
+    world.fake.inject_chat_member_update(GROUP, TOM, old_status="member", new_status="left")
+    world.fake.inject_my_chat_member(SAM, SAM, old_status="member", new_status="kicked")
+    await world.step()
+    kinds = [type(i).__name__ for i in world.seen[-3:]]
+    assert kinds == ["MemberJoined", "MemberLeft", "BotBlocked"]
+    assert world.seen[-1].chat == ChatRef("telegram", str(SAM), "dm")

@@ -153,3 +153,10 @@ async def test_check_reports_without_sending(world: World) -> None:
     summary = await world.platform.check()
     assert summary.startswith("telegram: ok, bot @magbot_test_bot") and world.fake.token not in summary
     assert not world.fake.sent_messages()
+
+
+async def test_a_refused_command_menu_does_not_stop_the_bot(world: World) -> None:
+    world.fake.fail_next("setMyCommands", 400, times=3)
+    world.say(DAVE, "/members")
+    assert await world.step() == 1
+    assert world.texts(GROUP)[0].endswith("\n- Dave")
