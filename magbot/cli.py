@@ -121,5 +121,8 @@ def main(argv: list[str] | None = None) -> int:
     except SchemaOutOfDate as exc:
         print(f"magbot: {exc}", file=sys.stderr)
         return 3
+    except ConfigError as exc:  # e.g. a platform whose token or homeserver is missing
+        print(f"magbot: config problem: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130

@@ -47,3 +47,11 @@ def test_a_bad_config_is_one_clear_line_not_a_traceback(tmp_path: Path) -> None:
     result = magbot(tmp_path, "--config", str(bad), "check")
     assert result.returncode == 2
     assert "platforms" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_platform_without_its_token_is_one_clear_line(tmp_path: Path) -> None:
+    env_platform = tmp_path / "tg.toml"
+    env_platform.write_text('platforms = ["telegram"]\n')
+    result = magbot(tmp_path, "--config", str(env_platform), "check")
+    assert result.returncode == 2, result.stderr[-500:]
+    assert "MAGBOT_TELEGRAM_TOKEN" in result.stderr and "Traceback" not in result.stderr

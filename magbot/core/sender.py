@@ -67,52 +67,60 @@ class OutboxSender:
         return min(waits) if waits else None
 
     async def _drain(self, sender: Sender, chat_id: str) -> float | None:
-        limiter = self._limiters[sender.platform]
-        while True:
-            async with self._uow() as uow:
-                queued = await uow.outbox.head(sender.platform, chat_id)
-                places = await self._places(uow, queued.message) if queued else Places()
-            if queued is None:
-                return None
+        """Send one chat's queue in order until it is empty or must wait; returns the wait."""
+        limiter, platform = self._limiters[sender.platform], sender.platform
+        async with self._uow() as uow:
+            queued, places = await self._head(uow, platform, chat_id)
+        while queued is not None:
             chat = queued.message.chat
             wait = limiter.wait_needed(chat_id, not chat.is_dm, self._clock.now())
             if wait > 0:
                 return wait
             # Take the slot before the send: other chats' sends run meanwhile and must see it.
             limiter.record(chat_id, not chat.is_dm, self._clock.now())
-            outcome = await self._send_one(sender, queued, places)
-            if outcome is not None:
-                return outcome
+            try:
+                landed = await sender.send(queued.id, queued.message, places)
+            except Exception as exc:
+                wait = await self._failed(sender, queued, exc)
+                if wait is not None:
+                    return wait
+                async with self._uow() as uow:
+                    queued, places = await self._head(uow, platform, chat_id)
+                continue
+            async with self._uow() as uow:  # one transaction: this one done, and the next one read
+                await self._record(uow, queued, landed)
+                queued, places = await self._head(uow, platform, chat_id)
+        return None
 
-    async def _send_one(self, sender: Sender, queued: QueuedMessage, places: Places) -> float | None:
+    async def _head(self, uow: UnitOfWork, platform: str, chat_id: str) -> tuple[QueuedMessage | None, Places]:
+        queued = await uow.outbox.head(platform, chat_id)
+        return queued, (await self._places(uow, queued.message) if queued else Places())
+
+    async def _failed(self, sender: Sender, queued: QueuedMessage, exc: Exception) -> float | None:
+        """What a refused send means: wait (seconds), or go on with the chat's next message (None)."""
         kind = type(queued.message).__name__
-        try:
-            landed = await sender.send(queued.id, queued.message, places)
-        except RetryLater as exc:
+        if isinstance(exc, RetryLater):
             return await self._retry(queued, exc.seconds)
-        except Unreachable:
+        if isinstance(exc, Unreachable):
             await self._unreachable(queued.message.chat)
             return None
-        except Undeliverable:
+        if isinstance(exc, Undeliverable):
             log.warning("outbox drop id=%d kind=%s platform=%s", queued.id, kind, sender.platform)
             async with self._uow() as uow:
                 await uow.outbox.done(queued.id)
             return None
-        except Exception as exc:  # a network error or a 5xx: back off and try again
-            log.warning("outbox send failed id=%d kind=%s error=%s", queued.id, kind, type(exc).__name__)
-            return await self._retry(queued, min(MAX_BACKOFF, 2.0 ** (queued.attempts + 1)))
-        await self._record(queued, landed)
-        return None
+        # A network error or a 5xx: back off and try again.
+        log.warning("outbox send failed id=%d kind=%s error=%s", queued.id, kind, type(exc).__name__)
+        return await self._retry(queued, min(MAX_BACKOFF, 2.0 ** (queued.attempts + 1)))
 
-    async def _record(self, queued: QueuedMessage, landed: CardPlace | None) -> None:
+    async def _record(self, uow: UnitOfWork, queued: QueuedMessage, landed: CardPlace | None) -> None:
         message, now = queued.message, self._clock.now()
-        async with self._uow() as uow:
-            await uow.outbox.done(queued.id)
-            card = getattr(message, "card", None)
-            if landed is not None and card:
-                await uow.cards.remember(message.chat.platform, message.chat.chat_id, card, landed, now)
-            if isinstance(message, Delete) and message.card:
-                await uow.cards.forget(message.chat.platform, message.chat.chat_id, message.card)
+        await uow.outbox.done(queued.id)
+        card = getattr(message, "card", None)
+        if landed is not None and card:
+            await uow.cards.remember(message.chat.platform, message.chat.chat_id, card, landed, now)
+        if isinstance(message, Delete) and message.card:
+            await uow.cards.forget(message.chat.platform, message.chat.chat_id, message.card)
 
     async def _retry(self, queued: QueuedMessage, seconds: float) -> float:
         async with self._uow() as uow:

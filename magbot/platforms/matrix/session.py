@@ -26,7 +26,7 @@ from pathlib import Path
 
 from nio import AsyncClient, AsyncClientConfig, ErrorResponse, LoginResponse, WhoamiResponse
 
-from magbot.config import MatrixSettings
+from magbot.config import ConfigError, MatrixSettings
 from magbot.core.delivery import RetryLater, Undeliverable, Unreachable
 from magbot.platforms.matrix.state import MatrixState
 
@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 SYNC_REQUEST_TIMEOUT = 30.0
 
 
-class MatrixConfigError(Exception):
+class MatrixConfigError(ConfigError):
     """The matrix settings cannot work (names the setting to fix)."""
 
 
