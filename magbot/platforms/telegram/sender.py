@@ -222,11 +222,15 @@ class TelegramSender:
                 raise
 
     async def _poll(self, poll: NativePoll) -> CardPlace:
+        """Always a non-anonymous Telegram poll: Telegram sends `poll_answer` (who voted what) only for those,
+        and the handler needs the voter to count members' votes alone and to replace a changed vote. An
+        "anonymous" poll stays anonymous in what the bot posts and keeps (counts only); Telegram's own poll view
+        does show the voters to the chat, as Matrix's poll responses do."""
         sent = await self._bot.send_poll(
             chat_key(poll.chat.chat_id),
             render.poll_question(poll.question),
             render.poll_options(poll.options),
-            is_anonymous=poll.anonymous,
+            is_anonymous=False,
             allows_multiple_answers=poll.multi,
         )
         if sent.poll is not None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,44 @@ class World:
         self.app.add_platform(self.platform)
         return self.platform
 
+    async def restart_app(self) -> TelegramPlatform:
+        """A new process: a new App and platform on the same database (nothing kept in memory)."""
+        await self.app.close()
+        self.app = App(self.settings, clock=self.clock)
+        await self.app.prepare()
+        self.platform = make_platform(self.app, self.settings, self.clock)
+        self.app.add_platform(self.platform)
+        return self.platform
+
+    async def at(self, when: datetime) -> None:
+        """Move the clock, run what is due, and send it (the console's `:at`)."""
+        self.clock.set(when)
+        await self.app.scheduler.tick()
+        await self.flush()
+
+    def last_message_with(self, chat: int, text: str) -> dict[str, Any]:
+        """The newest message in `chat` (edits included) whose text holds `text`."""
+        found = [m for m in self.fake.messages(chat) if text in str(m.get("text", ""))]
+        assert found, f"no message in {chat} holds {text!r}"
+        return found[-1]
+
+    def newest_with(self, chat: int, label: str) -> tuple[dict[str, Any], str]:
+        """The newest message in `chat` (as it is now, edits included) offering `label`, and that button's data."""
+        for message in reversed(self.fake.messages(chat)):
+            for row in message.get("reply_markup", {}).get("inline_keyboard", []):
+                for button in row:
+                    if button.get("text") == label and "callback_data" in button:
+                        return message, str(button["callback_data"])
+        raise AssertionError(f"no message in {chat} offers [{label}]")
+
+    async def press(self, user: int, label: str, chat: int = GROUP) -> str | None:
+        """`dave [Label]`: a press on the newest message offering it; returns the pop-up text, if any."""
+        message, data = self.newest_with(chat, label)
+        self.fake.inject_callback_query(user, data, chat, message["message_id"], first_name=NAMES.get(user))
+        await self.step()
+        answer = self.fake.calls_to("answerCallbackQuery")[-1]
+        return answer.get("text")
+
     def say(self, user: int, text: str, chat: int = GROUP, name: str | None = None, **extra: Any) -> dict[str, Any]:
         return self.fake.inject_message(chat, user, text, first_name=name or NAMES.get(user), **extra)
 
@@ -90,6 +129,20 @@ class World:
         self.say(DAVE, "/start", chat=DAVE)
         self.say(SAM, "/start", chat=SAM)
         await self.step()
+
+    async def setup_three(self) -> None:
+        """`setup_group`, and Tom too presses "I'm a member" and opens his private chat."""
+        await self.setup_group()
+        setup_post = self.fake.messages(GROUP)[0]
+        self.fake.inject_callback_query(TOM, "setup:join", GROUP, setup_post["message_id"], first_name="Tom")
+        self.say(TOM, "/start", chat=TOM)
+        await self.step()
+        assert await self.member_ids() == {str(DAVE), str(SAM), str(TOM)}
+
+
+def labels(message: dict[str, Any]) -> list[str]:
+    """The labels of a message's inline keyboard, in order."""
+    return [b["text"] for row in message.get("reply_markup", {}).get("inline_keyboard", []) for b in row]
 
 
 NAMES = {DAVE: "Dave", SAM: "Sam", TOM: "Tom", STRANGER: "Stranger"}
@@ -123,7 +176,8 @@ async def world(tmp_path: Path, fake: FakeTelegramServer, clock: ManualClock) ->
     await app.prepare()
     platform = make_platform(app, settings, clock)
     app.add_platform(platform)
+    world = World(app, fake, clock, platform, settings)
     try:
-        yield World(app, fake, clock, platform, settings)
+        yield world
     finally:
-        await app.close()
+        await world.app.close()
