@@ -93,8 +93,26 @@ class ButtonPress(Incoming):
 
 @dataclass(frozen=True)
 class PollVote(Incoming):
+    """A vote. From a native poll, `option_ids` is the whole new choice; from a button (`toggle`), the one
+    option pressed, which a multi-answer poll adds or takes back."""
+
     poll_id: str
     option_ids: tuple[int, ...] = ()
+    toggle: bool = False
+
+
+POLL_BUTTON = "pv"  # button data `pv:<option index>:<poll card>`, where a poll is shown as buttons
+
+
+def poll_option_data(card: str, index: int) -> str:
+    return f"{POLL_BUTTON}:{index}:{card}"
+
+
+def parse_poll_option(data: str) -> tuple[str, int] | None:
+    """(poll card, option index) from a poll button's data, or None for any other button."""
+    prefix, _, rest = data.partition(":")
+    index, _, card = rest.partition(":")
+    return (card, int(index)) if prefix == POLL_BUTTON and index.isdecimal() and card else None
 
 
 @dataclass(frozen=True)

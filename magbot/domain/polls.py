@@ -119,10 +119,16 @@ def parse_poll(args: str, now: datetime, zone: ZoneInfo) -> PollSpec:
     parts = [" ".join(p.split()) for p in args.split("|")]
     if len(parts) < 2:
         raise PollError(f"Write the question and the options with | between them, like: {POLL_EXAMPLE}")
-    last, flags, when = _split_tail(parts[-1])
-    parts[-1] = last
-    if not parts[-1] and len(parts) > 2:
-        parts.pop()  # the flags had a part of their own: "| named closes 2d"
+    flags: set[str] = set()
+    when: str | None = None
+    while True:  # the words may share the last option's part, or have parts of their own: "| named | closes 2d"
+        last, more, last_when = _split_tail(parts[-1])
+        flags |= more
+        when = when if last_when is None else last_when
+        parts[-1] = last
+        if last or len(parts) <= 2:
+            break
+        parts.pop()
     question, options = parts[0], tuple(parts[1:])
     if not question:
         raise PollError(f"The poll needs a question first, like: {POLL_EXAMPLE}")

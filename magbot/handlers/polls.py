@@ -159,6 +159,9 @@ async def vote(ctx: Context) -> Reply:
     if not found.is_open:
         return Reply(toast="This poll has closed.")
     chosen = tuple(i for i in incoming.option_ids if 0 <= i < len(found.options))
+    if incoming.toggle and found.multi:  # a button press adds that answer, or takes it back
+        mine = {option for voter, option in await ctx.uow.polls.votes(found.id) if voter == member.id}
+        chosen = tuple(sorted(mine ^ set(chosen)))
     await ctx.uow.polls.vote(found.id, member.id, chosen if found.multi else chosen[:1])
     return Reply(toast="Your vote is in. You can change it until the poll closes." if chosen else None)
 

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from magbot.core.clock import ManualClock
 from magbot.core.context import DM_LINK
 from magbot.core.dispatch import Dispatcher
-from magbot.core.events import ButtonPress, ChatRef, Command, Incoming, PollVote, Text, UserRef
+from magbot.core.events import ButtonPress, ChatRef, Command, Incoming, PollVote, Text, UserRef, parse_poll_option
 from magbot.platforms.console_render import ConsoleSender, Shown
 
 LINE = re.compile(r"^(?P<name>[A-Za-z][\w'.-]{0,30})\s*(?P<op>->|:|>|\[)\s?(?P<rest>.*)$")
@@ -87,9 +87,7 @@ class ConsolePlatform:
             self.clock.advance(timedelta(**{UNITS[match[2]]: int(match[1])}))
         elif word == "at":
             try:
-                local = datetime.strptime(rest.strip(), "%Y-%m-%d %H:%M").replace(
-                    tzinfo=ZoneInfo("Europe/London")
-                )
+                local = datetime.strptime(rest.strip(), "%Y-%m-%d %H:%M").replace(tzinfo=ZoneInfo("Europe/London"))
                 self.clock.set(local.astimezone(UTC))
             except ValueError as exc:
                 raise ConsoleError("write ':at 2026-12-01 18:00' (London time, not in the past)") from exc
@@ -132,12 +130,10 @@ class ConsolePlatform:
             chat = ChatRef("console", shown.chat_id, "group" if shown.chat_id == "group" else "dm")
             if button.url == DM_LINK:  # "open a private chat" is the member saying hello there
                 return Command(self._key(), ChatRef("console", user.user_id, "dm"), user, now, name="start")
-            if shown.poll_card:
-                index = int(button.data.split(":")[1])
-                return PollVote(self._key(), chat, user, now, poll_id=shown.poll_card, option_ids=(index,))
-            return ButtonPress(
-                self._key(), chat, user, now, data=button.data, message_id=str(shown.message_id)
-            )
+            if (vote := parse_poll_option(button.data)) is not None:
+                card, index = vote
+                return PollVote(self._key(), chat, user, now, poll_id=card, option_ids=(index,), toggle=True)
+            return ButtonPress(self._key(), chat, user, now, data=button.data, message_id=str(shown.message_id))
         raise ConsoleError(f"{user.display_name} can't see a [{label}] button")
 
     async def check(self) -> str:

@@ -20,6 +20,7 @@ from magbot.core.events import (
     Outgoing,
     Post,
     Remove,
+    poll_option_data,
 )
 from magbot.storage.delivery import CardPlace
 
@@ -32,7 +33,6 @@ class Shown:
     chat_id: str
     thread: str | None
     buttons: dict[str, Button] = field(default_factory=dict)
-    poll_card: str | None = None
 
 
 def one_line(text: str) -> str:
@@ -65,10 +65,8 @@ class ConsoleSender:
         if isinstance(message, Post):
             return self._post(message, chat_id, thread)
         if isinstance(message, NativePoll):
-            buttons = [Button(option, f"poll:{index}") for index, option in enumerate(message.options)]
-            return self._show(
-                self._prefix(chat_id, None), message.question, buttons, chat_id, None, message.card
-            )
+            buttons = [Button(option, poll_option_data(message.card, i)) for i, option in enumerate(message.options)]
+            return self._show(self._prefix(chat_id, None), message.question, buttons, chat_id, None)
         if isinstance(message, Edit):
             prefix = self._prefix(chat_id, places.card.thread_id if places.card else None) + " (edited)"
             flat = [b for row in message.buttons for b in row]
@@ -95,18 +93,10 @@ class ConsoleSender:
             return place
         return self._show(self._prefix(chat_id, thread), message.text, _flat(message), chat_id, thread)
 
-    def _show(
-        self,
-        prefix: str,
-        text: str,
-        buttons: list[Button],
-        chat_id: str,
-        thread: str | None,
-        poll: str | None = None,
-    ) -> CardPlace:
+    def _show(self, prefix: str, text: str, buttons: list[Button], chat_id: str, thread: str | None) -> CardPlace:
         self._next_id += 1
         self._print(prefix, text, buttons)
-        self.shown.append(Shown(self._next_id, chat_id, thread, {b.label: b for b in buttons}, poll))
+        self.shown.append(Shown(self._next_id, chat_id, thread, {b.label: b for b in buttons}))
         return CardPlace(str(self._next_id), thread)
 
     def _replace_buttons(self, place: CardPlace | None, buttons: list[Button]) -> None:

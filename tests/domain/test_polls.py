@@ -98,3 +98,15 @@ def test_the_result_shows_counts_and_names_only_when_named() -> None:
     named = PollResult("Tea?", ("Tea", "Coffee"), (1, 0), 1, (("Sam",), ()))
     assert "- Tea: 1 (Sam)" in result_text(named) and "1 person voted." in result_text(named)
     assert result_text(PollResult("Tea?", ("a", "b"), (0, 0), 0)).endswith("Nobody voted.")
+
+
+def test_the_trailing_words_may_have_parts_of_their_own() -> None:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from magbot.domain.polls import parse_poll
+
+    now = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    spec = parse_poll("Tea or coffee? | Tea | Coffee | named | multi | closes 2h", now, ZoneInfo("Europe/London"))
+    assert (spec.options, spec.named, spec.multi) == (("Tea", "Coffee"), True, True)
+    assert spec.closes_at is not None and spec.closes_at.hour == 12

@@ -17,6 +17,7 @@ from telegram.error import BadRequest, TelegramError
 from magbot.core.delivery import Places, RatePolicy, Undeliverable
 from magbot.core.events import (
     ApproveJoin,
+    Button,
     ClosePoll,
     DeclineJoin,
     Delete,
@@ -27,6 +28,7 @@ from magbot.core.events import (
     Outgoing,
     Post,
     Remove,
+    poll_option_data,
 )
 from magbot.platforms.telegram import render
 from magbot.platforms.telegram.errors import delivery_error, is_not_modified, reason
@@ -109,9 +111,7 @@ class TelegramSender:
             case NativePoll():
                 return await self._poll(message)
             case ClosePoll():
-                if places.card is None:
-                    raise Undeliverable("poll card unknown")
-                await bot.stop_poll(chat, int(places.card.message_id))
+                await self._close_poll(message, places)
             case File():
                 return await self._file(message)
             case ApproveJoin():
@@ -222,12 +222,21 @@ class TelegramSender:
                 raise
 
     async def _poll(self, poll: NativePoll) -> CardPlace:
-        """Always a non-anonymous Telegram poll: Telegram sends `poll_answer` (who voted what) only for those,
-        and the handler needs the voter to count members' votes alone and to replace a changed vote. An
-        "anonymous" poll stays anonymous in what the bot posts and keeps (counts only); Telegram's own poll view
-        does show the voters to the chat, as Matrix's poll responses do."""
+        """A named poll is a native Telegram poll, non-anonymous: Telegram reports who voted what (`poll_answer`)
+        only for those, and the chat may see the names, as "named" promises. An anonymous poll is a message with
+        one button per answer: Telegram's anonymous polls never tell the bot who voted, so it could neither count
+        members alone nor let a vote be changed, and a non-anonymous native poll would show everyone's choice."""
+        chat = chat_key(poll.chat.chat_id)
+        if poll.anonymous:
+            rows = [[Button(option, poll_option_data(poll.card, i))] for i, option in enumerate(poll.options)]
+            markup = render.keyboard(rows, await self.bot_username())
+            sent = await self._bot.send_message(
+                chat, render.truncate(poll.question, render.MAX_TEXT), reply_markup=markup
+            )
+            await self._state.remember_button_poll(poll.chat.chat_id, poll.card)
+            return CardPlace(str(sent.message_id), None)
         sent = await self._bot.send_poll(
-            chat_key(poll.chat.chat_id),
+            chat,
             render.poll_question(poll.question),
             render.poll_options(poll.options),
             is_anonymous=False,
@@ -236,6 +245,15 @@ class TelegramSender:
         if sent.poll is not None:
             await self._state.remember_poll(sent.poll.id, PollOrigin(poll.chat.chat_id, poll.chat.kind, poll.card))
         return CardPlace(str(sent.message_id), None)
+
+    async def _close_poll(self, message: ClosePoll, places: Places) -> None:
+        if places.card is None:
+            raise Undeliverable("poll card unknown")
+        chat, message_id = chat_key(message.chat.chat_id), int(places.card.message_id)
+        if await self._state.is_button_poll(message.chat.chat_id, message.card):
+            await self._bot.edit_message_reply_markup(chat, message_id, reply_markup=None)  # no more votes
+        else:
+            await self._bot.stop_poll(chat, message_id)
 
     async def _file(self, file: File) -> CardPlace:
         upload = InputFile(file.data, filename=file.name)

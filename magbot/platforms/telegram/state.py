@@ -1,6 +1,7 @@
 """What the Telegram platform keeps in the database between updates (`uow.state`, one key-value table).
 
 - `tg:offset`: the getUpdates offset confirmed after a batch was processed.
+- `tg:bpoll:<chat>:<card>`: an anonymous poll shown as buttons (closed by removing them).
 - `tg:poll:<poll_id>:map`: which chat and card a native poll was sent as, so a poll answer (which names
   neither) becomes a PollVote in the right group.
 - `tg:out:<outbox_id>:progress`: the steps of a multi-step send already done (the forum topic created, the
@@ -74,6 +75,15 @@ class TelegramState:
         data = json.loads(raw)
         return PollOrigin(str(data["chat"]), data.get("kind", "group"), str(data["card"]))
 
+    async def remember_button_poll(self, chat_id: str, card: str) -> None:
+        """An anonymous poll shown as buttons: closing it removes the buttons instead of stopping a native poll."""
+        async with self._uow() as u:
+            await u.state.put(_button_poll_key(chat_id, card), "1")
+
+    async def is_button_poll(self, chat_id: str, card: str) -> bool:
+        async with self._uow() as u:
+            return await u.state.get(_button_poll_key(chat_id, card)) is not None
+
     async def progress(self, outbox_id: int) -> Progress:
         async with self._uow() as u:
             return Progress.from_json(await u.state.get(_progress_key(outbox_id)))
@@ -85,6 +95,10 @@ class TelegramState:
     async def clear_progress(self, outbox_id: int) -> None:
         async with self._uow() as u:  # a whole key as the suffix matches that key alone
             await u.state.delete_matching(_progress_key(outbox_id))
+
+
+def _button_poll_key(chat_id: str, card: str) -> str:
+    return f"tg:bpoll:{chat_id}:{card}"
 
 
 def _poll_key(poll_id: str) -> str:

@@ -28,6 +28,7 @@ from magbot.core.events import (
     PollVote,
     Text,
     UserRef,
+    parse_poll_option,
 )
 from magbot.platforms.telegram.state import PollOrigin
 
@@ -154,6 +155,9 @@ def _callback(query: CallbackQuery, now: datetime) -> Incoming | None:
     chat = chat_ref(message.chat)
     if chat is None:
         return None
+    if (vote := parse_poll_option(query.data)) is not None:  # an anonymous poll's answer button
+        card, index = vote
+        return PollVote(f"tg:cb:{query.id}", chat, user_ref(query.from_user), now, card, (index,), toggle=True)
     return ButtonPress(
         f"tg:cb:{query.id}",
         chat,

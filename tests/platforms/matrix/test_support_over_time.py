@@ -40,7 +40,7 @@ async def test_midweek_round_buddy_nudge_and_expiry(bot: Bot, make_member: Any) 
 
     # Dave keeps checking in; Sam goes quiet for more than the buddy period: Dave is nudged, privately.
     mark = dave.mark()
-    for day in range(1, 10):
+    for _day in range(1, 10):
         await bot.at(bot.clock.now() + timedelta(days=1))
     nudge = await dave.wait_for(post(bot.user_id, dave_dm, "You haven't heard from Sam in a while"), "nudge", mark)
     assert nudge is not None

@@ -92,35 +92,54 @@ async def test_meetings_suggest_remind_rsvp_covered_and_roll_over(world: World) 
 # ---------------------------------------------------------------- issue 6: polls and decisions
 
 
-async def test_a_native_poll_counts_members_votes_across_a_restart(world: World) -> None:
+async def test_an_anonymous_poll_is_buttons_and_counts_members_votes_across_a_restart(world: World) -> None:
     await world.setup_three()
     world.say(DAVE, "/poll Tea or coffee? | Tea | Coffee | closes 2h")
     await world.step()
-    (sent_poll,) = world.sent(GROUP, "sendPoll")
-    assert sent_poll["question"] == "Tea or coffee?"
-    assert [o["text"] if isinstance(o, dict) else o for o in sent_poll["options"]] == ["Tea", "Coffee"]
-    # Telegram reports who voted only on a non-anonymous poll; the bot keeps the result anonymous itself.
-    assert sent_poll["is_anonymous"] is False
+    # Telegram's anonymous polls never say who voted, and its other polls show everyone's choice: an anonymous
+    # poll is a message with one button per answer, and only the bot knows who pressed what.
+    assert world.sent(GROUP, "sendPoll") == []
+    question = world.last_message_with(GROUP, "Tea or coffee?")
+    assert labels(question) == ["Tea", "Coffee"]
     assert world.texts(GROUP)[-1].startswith("Poll from Dave. Votes are anonymous. Closes")
-    (poll,) = world.fake.polls.values()
 
-    world.fake.inject_poll_answer(poll.id, DAVE, [0])
-    world.fake.inject_poll_answer(poll.id, STRANGER, [0], first_name="Stranger")  # in the chat, not a member
+    assert await world.press(DAVE, "Tea") == "Your vote is in. You can change it until the poll closes."
+    assert await world.press(STRANGER, "Tea") is None  # in the chat, not a member: not counted
+    await world.restart_app()  # a new process on the same database
+    await world.press(SAM, "Coffee")
+    await world.press(SAM, "Tea")  # he changed his mind
+    votes = [i for i in world.seen if isinstance(i, PollVote)]
+    assert [v.sender.user_id for v in votes] == [str(DAVE), str(STRANGER), str(SAM), str(SAM)]
+    await world.at(world.clock.now() + timedelta(hours=2, minutes=1))
+    closed = world.fake.calls_to("editMessageReplyMarkup")[-1]
+    assert closed["message_id"] == question["message_id"] and not closed.get("reply_markup")
+    assert world.texts(GROUP)[-1].splitlines() == [
+        "Poll closed: Tea or coffee?",
+        "- Tea: 2",
+        "- Coffee: 0",
+        "2 people voted.",
+    ]
+
+
+async def test_a_named_poll_is_a_native_poll_whose_answers_count_across_a_restart(world: World) -> None:
+    await world.setup_three()
+    world.say(DAVE, "/poll Tea or coffee? | Tea | Coffee | named | closes 2h")
     await world.step()
-
-    # A new process on the same database: Sam's vote still finds its poll; then the deadline passes.
+    (sent_poll,) = world.sent(GROUP, "sendPoll")
+    assert sent_poll["question"] == "Tea or coffee?" and sent_poll["is_anonymous"] is False
+    (poll,) = world.fake.polls.values()
+    world.fake.inject_poll_answer(poll.id, DAVE, [0])
+    world.fake.inject_poll_answer(poll.id, STRANGER, [0], first_name="Stranger")  # not counted
+    await world.step()
     await world.restart_app()
     world.fake.inject_poll_answer(poll.id, SAM, [1])
     await world.step()
-    votes = [i for i in world.seen if isinstance(i, PollVote)]
-    assert [v.sender.user_id for v in votes] == [str(DAVE), str(STRANGER), str(SAM)]
     await world.at(world.clock.now() + timedelta(hours=2, minutes=1))
-    assert world.fake.calls_to("stopPoll")[-1]["message_id"] == poll.message_id
-    assert poll.is_closed
+    assert world.fake.calls_to("stopPoll")[-1]["message_id"] == poll.message_id and poll.is_closed
     assert world.texts(GROUP)[-1].splitlines() == [
         "Poll closed: Tea or coffee?",
-        "- Tea: 1",
-        "- Coffee: 1",
+        "- Tea: 1 (Dave)",
+        "- Coffee: 1 (Sam)",
         "2 people voted.",
     ]
 
