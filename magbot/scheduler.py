@@ -88,8 +88,7 @@ class Scheduler:
             for job in due:
                 tried.add(job.id)  # a failing job stays pending for the next tick, not this loop
                 ran += await self._run_one(job, now)
-        if ran:
-            self._on_outbox()
+            self._on_outbox()  # the sender starts on this batch while the next one runs
         return ran
 
     async def _run_one(self, job: ScheduledJob, now: datetime) -> int:
