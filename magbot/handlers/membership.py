@@ -124,6 +124,13 @@ async def leave_answer(ctx: Context) -> Reply:
     return Reply(out, toast="You've left the group. Take care.")
 
 
+async def bot_blocked(ctx: Context) -> Reply:
+    """He blocked the bot in his private chat: hold private messages until he opens it again (no one is told)."""
+    if ctx.incoming.chat.is_dm:
+        await ctx.uow.members.set_reachability(ctx.platform, ctx.incoming.sender.user_id, dm_open=False)
+    return Reply()
+
+
 def register(router: Router) -> None:
     router.command("start", start, summary="", where="dm")
     router.command("help", help_, summary="what I can do")
@@ -132,3 +139,4 @@ def register(router: Router) -> None:
     router.command("leave", leave, summary="leave the group")
     router.button("setup", join_as_founder, members_only=False)
     router.button("leave", leave_answer)
+    router.on("BotBlocked", bot_blocked)

@@ -108,3 +108,14 @@ async def test_plain_text_in_a_group_is_left_alone(app: App) -> None:
     await story(app).say("dave: /setup")
     assert await story(app).say("dave: just chatting", "dave: about football") == []
     assert Text  # the type exists for platforms; nothing answers plain chat
+
+
+async def test_a_member_who_blocks_the_bot_is_marked_unreachable(app: App) -> None:
+    from magbot.core.events import BotBlocked
+
+    await story(app).say("dave: /setup", "dave> /start")
+    dm = ChatRef("console", "dave", "dm")
+    await app.dispatcher.dispatch(BotBlocked("b1", dm, UserRef("console", "dave", "Dave"), app.clock.now()))
+    async with app.uow() as uow:
+        [dave] = await uow.members.active_for_user("console", "dave")
+        assert not dave.dm_open

@@ -151,3 +151,42 @@ async def test_an_anonymous_offload_in_a_group_without_topics_is_a_reply_thread(
     answer = world.last_message(GROUP)
     assert answer["text"] == "Someone (the author): thanks"
     assert answer["reply_to_message"]["message_id"] == header["message_id"]
+
+
+# ---------------------------------------------------------------- over time
+
+
+async def test_midweek_round_buddy_nudge_and_expiry(world: World) -> None:
+    """The time-driven parts: the Wednesday round, a buddy's private nudge after a silence, and an anonymous
+    offload whose words are purged from the database when it expires."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import text
+
+    await world.setup_three()
+    world.say(DAVE, "/buddy Sam")
+    await world.step()
+    await world.press(SAM, "Yes", chat=SAM)
+    assert world.texts(DAVE)[-1].startswith("Sam said yes")
+
+    secret = "my brother stopped talking to me"
+    world.say(TOM, "/offload", chat=TOM)
+    world.say(TOM, secret, chat=TOM)
+    await world.step()
+    await world.press(TOM, "Just listen", chat=TOM)
+    assert world.last_message_with(GROUP, "Someone wants to offload:")
+
+    await world.at(datetime(2026, 11, 25, 19, 0, 30, tzinfo=UTC))  # Wednesday 19:00 London
+    round_card = world.last_message_with(GROUP, "Midweek check-in")
+    assert labels(round_card) == ["Rough", "Not great", "Okay", "Good", "Great"]
+
+    for _day in range(9):  # Sam says nothing for more than the buddy period
+        await world.at(world.clock.now() + timedelta(days=1))
+    assert [t for t in world.texts(DAVE) if t.startswith("You haven't heard from Sam in a while")]
+    assert not [t for t in world.texts(GROUP) if "haven't heard" in t]  # nobody else is told
+
+    await world.at(world.clock.now() + timedelta(days=31))  # past the 30 days' retention
+    async with world.app.uow() as uow:
+        for table in ("offloads", "outbox", "pending_inputs", "platform_state", "cards"):
+            rows = (await uow.session.execute(text(f"SELECT * FROM {table}"))).all()
+            assert not [r for r in rows if secret in str(tuple(r))], table
