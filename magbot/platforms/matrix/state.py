@@ -14,9 +14,9 @@ dispatcher runs (SQLite allows one writer). Keys:
 - `mx:poll:<event_id>`    JSON {card, answers}: a poll start event -> the card name and its answer ids
 - `mx:tx:<outbox_id>`     JSON {fingerprint, nonce}: the txn id base of an outbox row while it is being sent
 
-Why `mx:tx:`: SQLite gives a new outbox row the id of a deleted one (no AUTOINCREMENT), and Synapse keeps txn
-ids for a day, so `magbot-<outbox id>` alone could name an earlier message and the new one would be dropped as
-a duplicate. A retry of the same row (same fingerprint) reuses the nonce; a new row gets a fresh one.
+Why `mx:tx:`: Synapse remembers txn ids per device for a long time, and an outbox id alone could come back (the outbox
+uses AUTOINCREMENT, but a database restored or made anew would count from 1 again), so Synapse would take a new message
+for a duplicate. A retry of the same row (same fingerprint) reuses the nonce; a new row gets a fresh one.
 """
 
 from __future__ import annotations
