@@ -178,6 +178,7 @@ class Delete(Outgoing):
 
     card: str | None = None
     message_id: str | None = None
+    whole_thread: bool = False  # the card is a thread's root: take the thread with it where the platform can
 
 
 @dataclass(frozen=True)

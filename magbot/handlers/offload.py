@@ -177,7 +177,7 @@ async def forget_offload(uow: UnitOfWork, found: rules.Offload, group: Group) ->
     chat = _group_chat(group)
     out: list[Outgoing] = [Delete(chat, card=rules.post_card(found.id, n)) for n in range(found.posts, 0, -1)]
     if found.status == "open":
-        out.append(Delete(chat, card=found.card))
+        out.append(Delete(chat, card=found.card, whole_thread=True))
     await uow.offloads.delete(found.id)
     await uow.schedule.cancel(f"offload-expiry:{found.id}:")
     log.info("offload removed id=%d", found.id)

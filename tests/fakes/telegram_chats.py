@@ -98,6 +98,18 @@ def unban_chat_member(st: BotState, params: JSONDict) -> bool:
     return True
 
 
+def delete_forum_topic(st: BotState, params: JSONDict) -> bool:
+    """The topic goes, with every message in it."""
+    chat = st.resolve_chat(required(params, "chat_id"))
+    thread_id = int_param(params, "message_thread_id") or 0
+    if chat.topics.pop(thread_id, None) is None:
+        raise bad_request("TOPIC_ID_INVALID")
+    messages = st.messages.get(chat.id, {})
+    for message_id in [m for m, msg in messages.items() if msg.get("message_thread_id") == thread_id]:
+        del messages[message_id]
+    return True
+
+
 def create_forum_topic(st: BotState, params: JSONDict) -> JSONDict:
     chat = st.resolve_chat(required(params, "chat_id"))
     if chat.type != "supergroup":
@@ -181,6 +193,7 @@ CHAT_METHODS: dict[str, Handler] = {
     "banChatMember": ban_chat_member,
     "unbanChatMember": unban_chat_member,
     "createForumTopic": create_forum_topic,
+    "deleteForumTopic": delete_forum_topic,
     "getChat": get_chat,
     "getChatMember": get_chat_member,
     "getChatAdministrators": get_chat_administrators,

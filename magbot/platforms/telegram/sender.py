@@ -104,10 +104,7 @@ class TelegramSender:
             case Edit():
                 return await self._edit(message, places)
             case Delete():
-                target = places.card.message_id if places.card else message.message_id
-                if not target:
-                    raise Undeliverable("nothing to delete")
-                await bot.delete_message(chat, int(target))
+                await self._delete(message, places)
             case NativePoll():
                 return await self._poll(message)
             case ClosePoll():
@@ -245,6 +242,18 @@ class TelegramSender:
         if sent.poll is not None:
             await self._state.remember_poll(sent.poll.id, PollOrigin(poll.chat.chat_id, poll.chat.kind, poll.card))
         return CardPlace(str(sent.message_id), None)
+
+    async def _delete(self, message: Delete, places: Places) -> None:
+        """A message; or, for a thread root in a forum, its whole topic (the header, the replies and the title)."""
+        chat, card = chat_key(message.chat.chat_id), places.card
+        topic = card.thread_id if card and card.thread_id and card.thread_id != card.message_id else None
+        if message.whole_thread and topic and await self._is_forum(message):
+            await self._bot.delete_forum_topic(chat, int(topic))
+            return
+        target = card.message_id if card else message.message_id
+        if not target:
+            raise Undeliverable("nothing to delete")
+        await self._bot.delete_message(chat, int(target))
 
     async def _close_poll(self, message: ClosePoll, places: Places) -> None:
         if places.card is None:

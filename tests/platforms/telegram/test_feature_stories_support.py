@@ -88,14 +88,17 @@ async def test_offloads_in_forum_topics_named_and_anonymous(world: World) -> Non
     assert (said.text, said.thread, said.reply_to) == ("hang in there mate", str(topic), None)
     assert len(world.fake.sent_messages()) == sent
 
-    # `/forget` in the topic: only its author may; then the bot's header and words are deleted.
+    # `/forget` in the topic: only its author may; then the bot's words are deleted, and the topic with the header,
+    # the replies and its title.
     world.say(SAM, "/forget", message_thread_id=topic, is_topic_message=True)
     await world.step()
     assert in_topic(world, topic)[-1]["text"] == "Only the person who started this offload can remove it."
     world.say(DAVE, "/forget", message_thread_id=topic, is_topic_message=True)
     await world.step()
     deleted = [c["message_id"] for c in world.fake.calls_to("deleteMessage")]
-    assert deleted == [header_message["message_id"] + 1, header_message["message_id"]]  # the words, then the header
+    assert deleted[-1] == header_message["message_id"] + 1  # the words
+    assert [c["message_thread_id"] for c in world.fake.calls_to("deleteForumTopic")] == [topic]
+    assert not [m for m in world.fake.messages(GROUP) if m.get("message_thread_id") == topic]
     assert not [m for m in world.fake.messages(GROUP) if "Dave's offload" in str(m.get("text", ""))]
 
     # An anonymous offload from a private chat: its own topic, "Someone wants to offload:", no name anywhere.
