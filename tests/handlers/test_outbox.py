@@ -107,3 +107,43 @@ def test_rate_limiter_spaces_messages_per_chat_per_group_and_overall() -> None:
     for n in range(30):
         limiter.record(f"dm{n}", False, now + timedelta(seconds=30))
     assert limiter.wait_needed("other", False, now + timedelta(seconds=30.5)) == 0.5  # 30 a second overall
+
+
+async def test_a_process_killed_after_handling_loses_no_message(tmp_path: Path) -> None:
+    """A real process handles an event, commits, and is killed (SIGKILL) before its sender runs."""
+    import asyncio
+    import signal
+    import sys
+    import textwrap
+
+    url = sqlite_url(tmp_path)
+    script = textwrap.dedent(f"""
+        import asyncio, os, signal
+        from datetime import UTC, datetime
+        from magbot.app import App
+        from magbot.config import Settings
+        from magbot.core.clock import ManualClock
+        from magbot.core.events import ChatRef, Command, UserRef
+
+        async def main():
+            clock = ManualClock(datetime(2026, 11, 23, 10, 0, tzinfo=UTC))
+            app = App(Settings(database_url={url!r}, data_dir={str(tmp_path)!r}), clock=clock)
+            await app.prepare()
+            user = UserRef("console", "dave", "Dave")
+            await app.dispatcher.dispatch(Command("e1", ChatRef("console", "group"), user, clock.now(), name="members"))
+            os.kill(os.getpid(), signal.SIGKILL)  # handled and committed; nothing sent yet
+
+        asyncio.run(main())
+    """)
+    child = await asyncio.create_subprocess_exec(sys.executable, "-c", script, stderr=asyncio.subprocess.PIPE)
+    _, errors = await asyncio.wait_for(child.communicate(), timeout=60)
+    assert child.returncode == -signal.SIGKILL, errors[-500:]
+
+    clock = ManualClock(START)
+    restarted = App(settings_for(url, tmp_path), clock=clock)
+    await restarted.prepare()
+    sender = ScriptedSender()
+    restarted.outbox = OutboxSender(restarted.uow, clock, [sender])
+    await restarted.outbox.flush()
+    assert sender.texts() == ["1 member:\n- Dave"]
+    await restarted.close()
