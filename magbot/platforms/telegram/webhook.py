@@ -97,7 +97,7 @@ class WebhookServer:
         try:
             update = Update.de_json(json.loads(await request.read()), self._bot)
         except (ValueError, TypeError, KeyError) as exc:
-            log.warning("telegram webhook body not understood error=%s", type(exc).__name__)
+            log.warning("telegram webhook request not understood error=%s", type(exc).__name__)
             return web.Response(status=400)
         assert self._dispatch is not None
         try:
