@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import signal
+from collections.abc import Callable
 
 from magbot.config import Settings
 from magbot.core.clock import Clock, SystemClock
@@ -57,26 +57,40 @@ class App:
             await platform.close()
         await self.engine.dispose()
 
-    async def serve(self) -> None:
-        """Run every platform's receive loop, the outbox sender and the scheduler until SIGINT/SIGTERM."""
-        stop = asyncio.Event()
+    async def serve(self, stop: asyncio.Event | None = None) -> None:
+        """Run every platform's receive loop, the outbox sender and the scheduler until SIGINT/SIGTERM (or `stop`).
+
+        If a receive loop or the sender dies, everything stops and the error is logged: a bot that looks alive but
+        no longer reads its chat would be worse than one that exits and is restarted by its supervisor.
+        """
+        stop = stop or asyncio.Event()
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(sig, stop.set)
+        signals = [sig for sig in (signal.SIGINT, signal.SIGTERM) if _on_signal(loop, sig, stop.set)]
         self.scheduler.start()
-        tasks = [
-            asyncio.create_task(p.run(self.dispatcher.dispatch, stop), name=p.name) for p in self.platforms
-        ]
+        tasks = [asyncio.create_task(p.run(self.dispatcher.dispatch, stop), name=p.name) for p in self.platforms]
         tasks.append(asyncio.create_task(self.outbox.run(stop), name="outbox"))
+        stopped = asyncio.create_task(stop.wait(), name="stop")
         log.info("magbot running platforms=%s", ",".join(p.name for p in self.platforms))
         try:
-            await stop.wait()
+            done, _ = await asyncio.wait([stopped, *tasks], return_when=asyncio.FIRST_COMPLETED)
+            for task in done - {stopped}:
+                error = task.exception() if not task.cancelled() else None
+                log.error("%s stopped error=%s", task.get_name(), type(error).__name__ if error else "none")
         finally:
             self.scheduler.shutdown()
             stop.set()
             self.outbox.wake()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.gather(*tasks, stopped, return_exceptions=True)
+            for sig in signals:
+                loop.remove_signal_handler(sig)
+
+
+def _on_signal(loop: asyncio.AbstractEventLoop, sig: signal.Signals, callback: Callable[[], None]) -> bool:
+    try:
+        loop.add_signal_handler(sig, callback)
+    except (NotImplementedError, RuntimeError):  # not the main thread, or a platform without signals
+        return False
+    return True
 
 
 def make_platforms(app: App) -> list[Platform]:
