@@ -128,4 +128,10 @@ class PlatformStateRow(Base):
 
 
 # Feature tables live in their own modules; importing them here puts them in Base.metadata.
-from magbot.storage import models_decisions, models_meetings, models_support  # noqa: E402, F401
+from magbot.storage import (  # noqa: E402, F401
+    models_activities,
+    models_decisions,
+    models_meetings,
+    models_resources,
+    models_support,
+)
