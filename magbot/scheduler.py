@@ -13,6 +13,7 @@ safety net (memory job store, nothing pickled). Tests and the console call `tick
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
@@ -107,7 +108,8 @@ class Scheduler:
                 log.info("job ran kind=%s id=%d out=%d", job.kind, job.id, len(out))
                 return 1
         except Exception as exc:  # left pending: the next tick tries again within the grace window
-            log.error("job failed kind=%s id=%d error=%s", job.kind, job.id, type(exc).__name__)
+            frames = "".join(traceback.format_tb(exc.__traceback__))  # frames only: the message may hold text
+            log.error("job failed kind=%s id=%d error=%s\n%s", job.kind, job.id, type(exc).__name__, frames)
             return 0
 
     async def next_due(self) -> datetime | None:
