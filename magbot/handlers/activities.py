@@ -1,0 +1,213 @@
+"""Activities: /activity, /activities, /calendar, /cancel and the sign-up buttons (the waiting list moved up in
+order). The scheduled sends are in activity_jobs.py, the post in activity_cards.py, the guided flow in
+activity_flow.py."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from magbot.core.context import Context
+from magbot.core.events import Button, ButtonPress, Edit, Outgoing, Post, Reply
+from magbot.core.router import Router
+from magbot.domain.activities import (
+    ACTIVITY_EXAMPLE,
+    Activity,
+    ActivityError,
+    ActivitySpec,
+    Series,
+    SignUp,
+    parse_activity,
+    press,
+    waiting_position,
+)
+from magbot.domain.members import Group, Member
+from magbot.handlers import activity_flow, activity_jobs
+from magbot.handlers.activity_cards import card_edit, day_and_time, dm_all, headline, put_up, zone_of
+from magbot.handlers.calendar import calendar
+from magbot.handlers.flows import ask
+from magbot.handlers.privacy import holds
+from magbot.scheduler import Jobs
+from magbot.storage.uow import UnitOfWork
+
+TOASTS = {
+    "in": "You're in. See you there.",
+    "maybe": "Marked as maybe.",
+    "cant": "Thanks for letting us know.",
+    "guest": "Your guest is down. Thanks.",
+    "no guest": "Guest taken off.",
+    "full": "Sorry, there's no place left for a guest.",
+}
+
+
+async def activity(ctx: Context) -> Reply:
+    assert ctx.group is not None
+    if not ctx.args:
+        return await ask(ctx, activity_flow.FLOW, activity_flow.ASK_WHAT, "what")
+    try:
+        spec = parse_activity(ctx.args, ctx.now, zone_of(ctx.group))
+    except ActivityError as exc:
+        return Reply([ctx.reply(str(exc))])
+    return await start(ctx, spec)
+
+
+async def start(ctx: Context, spec: ActivitySpec) -> Reply:
+    assert ctx.group is not None and ctx.member is not None
+    series_id = None
+    if spec.weekly:
+        local = spec.starts_at.astimezone(zone_of(ctx.group))
+        series = Series(0, ctx.group.id, ctx.member.id, spec.what, spec.place, local.weekday(),
+                        local.strftime("%H:%M"), spec.places, spec.cost_pence, spec.guests)
+        series_id = await ctx.uow.activities.add_series(series, ctx.now)
+    _, post = await put_up(ctx.uow, ctx.group, ctx.member.id, spec, ctx.now, series_id)
+    out: list[Outgoing] = [post]
+    if ctx.in_dm:
+        out.append(ctx.reply("Done, it's up in the group."))
+    return Reply(out)
+
+
+async def list_activities(ctx: Context) -> Reply:
+    assert ctx.group is not None
+    zone, lines = zone_of(ctx.group), ["Coming up:"]
+    for n, act in enumerate(await ctx.uow.activities.upcoming(ctx.group.id, ctx.now), 1):
+        signups = await ctx.uow.activities.signups(act.id)
+        going = sum(1 + s.guests for s in signups if s.status == "in")
+        counts = (f"{going} of {act.places} in" if act.places else f"{going} in") if going else "nobody in yet"
+        if waiting := sum(1 for s in signups if s.status == "waiting"):
+            counts += f", {waiting} waiting"
+        lines.append(f"{n}. {headline(act, zone)}: {counts}")
+    if len(lines) == 1:
+        return Reply([ctx.reply(f"Nothing planned yet. Start something: {ACTIVITY_EXAMPLE}")])
+    return Reply([ctx.reply("\n".join(lines))])
+
+
+# ---------------------------------------------------------------- the buttons on the post
+
+
+async def activity_button(ctx: Context) -> Reply:
+    press_, member, group = ctx.incoming, ctx.member, ctx.group
+    assert isinstance(press_, ButtonPress) and member is not None and group is not None
+    _, action, raw_id = [*press_.data.split(":"), "", ""][:3]
+    if action in ("skip", "guests"):
+        return await activity_flow.flow_button(ctx, start)
+    found = await ctx.uow.activities.get(int(raw_id)) if raw_id.isdecimal() else None
+    if found is None or found.group_id != group.id:
+        return Reply(toast="That activity is no longer here.")
+    if found.status == "cancelled":
+        return Reply(toast="That one was called off.")
+    if found.starts_at <= ctx.now:
+        return Reply(toast="That one has already happened. /activities shows what's coming up.")
+    if action in ("cancel", "callyes", "callno"):
+        return await _cancel_button(ctx, found, action)
+    # Dropping out stays possible after sign-up closes: the organiser needs to know, and a place frees up.
+    if found.closed_for_signups(ctx.now) and action != "cant":
+        return Reply(toast=f"Sign-up closed on {day_and_time(found.closes_at or found.starts_at, zone_of(group))}.")
+    if action not in ("in", "maybe", "cant", "guest"):
+        return Reply(toast="That button is no longer in use.")
+    return await _answer(ctx, found, action)
+
+
+async def _answer(ctx: Context, act: Activity, answer: str) -> Reply:
+    assert ctx.group is not None and ctx.member is not None
+    before = await ctx.uow.activities.signups(act.id)
+    change = press(before, ctx.member.id, answer, act.places)
+    if change.signups == before:
+        return Reply(toast=_unchanged(answer, change.status, before, ctx.member.id))
+    await ctx.uow.activities.save_signups(act.id, change.signups)
+    out: list[Outgoing] = [await card_edit(ctx.uow, ctx.group, act)]
+    moved = [m for m in [await ctx.uow.members.get(i) for i in change.moved_in] if m is not None]
+    text = (f"Good news: a place came free, so you're in for {headline(act, zone_of(ctx.group))}. "
+            "Can't make it after all? Press Can't on the post.")
+    out += dm_all(ctx.group, [m for m in moved if m.id != ctx.member.id], text)
+    if change.status == "waiting":
+        place = waiting_position(change.signups, ctx.member.id)
+        return Reply(out, toast=f"It's full, so you're on the waiting list (number {place}). "
+                                "I'll tell you if a place comes free.")
+    return Reply(out, toast=TOASTS.get(change.status, "Done."))
+
+
+def _unchanged(answer: str, status: str, signups: tuple[SignUp, ...], member_id: int) -> str:
+    if status == "waiting":
+        return f"You're on the waiting list (number {waiting_position(signups, member_id)})."
+    if answer == "guest":
+        return TOASTS["full"] if status == "full" else "Press I'm in first, then +1 guest."
+    return "You're already in." if status == "in" else "That's already your answer."
+
+
+# ---------------------------------------------------------------- calling it off
+
+
+async def cancel(ctx: Context) -> Reply:
+    """/cancel on a reply to the post calls it off; alone, it offers his own coming activities as buttons."""
+    assert ctx.group is not None and ctx.member is not None
+    reply_to = getattr(ctx.incoming, "reply_to", None)
+    if reply_to is not None:
+        card = await ctx.uow.cards.find_by_message(ctx.platform, ctx.group.chat_id, reply_to.message_id)
+        raw = (card or "").removeprefix("activity:")
+        found = await ctx.uow.activities.get(int(raw)) if raw.isdecimal() else None
+        if found is None or found.status != "open" or found.starts_at <= ctx.now:
+            return Reply([ctx.reply("That isn't an activity that's coming up. Reply /cancel to its post.")])
+        if found.organiser_id != ctx.member.id:
+            return Reply([ctx.reply("Only the organiser can call it off. To drop out, press Can't on the post.")])
+        out = await call_off(ctx.uow, ctx.group, found, ctx.member, ctx.reply)
+        if found.series_id and "week" in ctx.args.lower():
+            await ctx.uow.activities.stop_series(found.series_id)
+            out.append(ctx.reply("And it won't go up again: the weekly one is stopped."))
+        elif found.series_id:
+            out.append(ctx.reply("Next week's will still go up. To stop them all: reply /cancel every week to it."))
+        return Reply(out)
+    own = [a for a in await ctx.uow.activities.upcoming(ctx.group.id, ctx.now) if a.organiser_id == ctx.member.id]
+    if not own:
+        return Reply([ctx.reply("You have no activities coming up to call off. /activities shows what's on.")])
+    zone = zone_of(ctx.group)
+    buttons = tuple((Button(f"Call off: {a.what[:20]}, {a.starts_at.astimezone(zone):%a %-d %b}",
+                            f"activity:callyes:{a.id}"),) for a in own)
+    return Reply([ctx.reply("Which one do you want to call off? Everyone signed up will be told.", buttons=buttons)])
+
+
+async def _cancel_button(ctx: Context, act: Activity, action: str) -> Reply:
+    assert ctx.group is not None and ctx.member is not None
+    if act.organiser_id != ctx.member.id:
+        return Reply(toast="Only the organiser can call it off. To drop out, press Can't.")
+    if action == "callno":
+        return Reply([ctx.reply("Okay, it's still on.")], toast="Still on.")
+    if action == "cancel":
+        question = f"Call off {headline(act, zone_of(ctx.group))}? Everyone signed up will be told."
+        buttons = ((Button("Yes", f"activity:callyes:{act.id}"), Button("No", f"activity:callno:{act.id}")),)
+        return Reply([ctx.dm(ctx.member, question, buttons=buttons)], toast="I've asked you in our private chat.")
+    return Reply(await call_off(ctx.uow, ctx.group, act, ctx.member, ctx.reply), toast="Called off.")
+
+
+async def call_off(
+    uow: UnitOfWork, group: Group, act: Activity, by: Member, reply: Callable[[str], Post]
+) -> list[Outgoing]:
+    await uow.activities.cancel(act.id)
+    await uow.schedule.cancel(f"activity:{act.id}:remind")
+    zone = zone_of(group)
+    edit = Edit(Context.chat_of(group), act.card, f"Called off by the organiser: {headline(act, zone)}.")
+    told = [s.member_id for s in await uow.activities.signups(act.id) if s.status != "cant" and s.member_id != by.id]
+    members = [m for m in [await uow.members.get(i) for i in told] if m is not None]
+    text = f"Sorry, {headline(act, zone)} is called off."
+    return [edit, *dm_all(group, members, text), reply("Done. It's called off, and everyone signed up has been told.")]
+
+
+async def _collect(uow, member):  # type: ignore[no-untyped-def]
+    return await uow.activities.held_about(member.id)
+
+
+async def _erase(uow, member) -> None:  # type: ignore[no-untyped-def]
+    await uow.activities.erase(member.id)
+
+
+holds("activities", _collect, _erase)
+
+
+def register(router: Router, jobs: Jobs) -> None:
+    router.command("activity", activity, summary="plan football, a trip, a meal", example=ACTIVITY_EXAMPLE)
+    router.command("activities", list_activities, summary="activities coming up, and who is in")
+    router.command("calendar", calendar, summary="meetings and activities for your phone's calendar")
+    router.command("cancel", cancel, summary="call off an activity you organised")
+    router.flow(activity_flow.FLOW, activity_flow.flow_text)
+    router.button("activity", activity_button)
+    jobs.on("activity_remind", activity_jobs.remind)
+    jobs.on("activity_weekly", activity_jobs.post_weekly)
+    jobs.plan_with(activity_jobs.plan_weekly)

@@ -1,0 +1,97 @@
+"""The activity post: its text (who is in, waiting, maybe), its buttons, and putting a new activity up."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from magbot.core.context import Context, dm_chat
+from magbot.core.events import Button, Edit, Outgoing, Post
+from magbot.domain.activities import REMIND_BEFORE, Activity, ActivitySpec, SignUp, cost_text, taken
+from magbot.domain.members import Group, Member
+from magbot.storage.uow import UnitOfWork
+
+Buttons = tuple[tuple[Button, ...], ...]
+REMIND_GRACE_SECONDS = 6 * 3600
+
+
+def zone_of(group: Group) -> ZoneInfo:
+    return ZoneInfo(group.settings.get("timezone", "Europe/London"))
+
+
+def day_and_time(when: datetime, zone: ZoneInfo) -> str:
+    """`Saturday 28 November at 10:00`: the same on the post whenever it is read."""
+    return when.astimezone(zone).strftime("%A %-d %B at %H:%M")
+
+
+def headline(activity: Activity, zone: ZoneInfo) -> str:
+    return f"{activity.what}, {day_and_time(activity.starts_at, zone)}, {activity.place}"
+
+
+def _names(names: dict[int, str], signups: list[SignUp]) -> str:
+    parts = []
+    for s in signups:
+        name = names.get(s.member_id, "someone")
+        parts.append(f"{name} (+1 guest)" if s.guests else name)
+    return ", ".join(parts)
+
+
+async def card_text(uow: UnitOfWork, group: Group, activity: Activity) -> str:
+    zone = zone_of(group)
+    organiser = await uow.members.get(activity.organiser_id) if activity.organiser_id else None
+    lines = [activity.what + (f", organised by {organiser.name}" if organiser else "")]
+    lines.append(f"{day_and_time(activity.starts_at, zone)}, {activity.place}")
+    details = [f"{activity.places} place" + ("s" if activity.places > 1 else "")] if activity.places else []
+    details += [cost_text(activity.cost_pence)] if activity.cost_pence is not None else []
+    details += ["guests welcome"] if activity.guests else []
+    details += ["every week"] if activity.series_id else []
+    if details:
+        lines.append(", ".join(details).capitalize() + ".")
+    if activity.closes_at:
+        lines.append(f"Sign up by {day_and_time(activity.closes_at, zone)}.")
+    signups = list(await uow.activities.signups(activity.id))
+    names = {m.id: m.name for m in await uow.members.of_group(group.id)}
+    going = [s for s in signups if s.status == "in"]
+    count = f"{taken(signups)} of {activity.places}" if activity.places else str(taken(signups))
+    lines.append(f"In ({count}): {_names(names, going)}" if going else "Nobody's in yet.")
+    if waiting := [s for s in signups if s.status == "waiting"]:
+        lines.append(f"Waiting list: {_names(names, waiting)}")
+    if maybe := [s for s in signups if s.status == "maybe"]:
+        lines.append(f"Maybe: {_names(names, maybe)}")
+    if cant := sum(1 for s in signups if s.status == "cant"):
+        lines.append(f"Can't: {cant}")
+    return "\n".join(lines)
+
+
+def card_buttons(activity: Activity) -> Buttons:
+    answers = tuple(Button(label, f"activity:{action}:{activity.id}")
+                    for label, action in (("I'm in", "in"), ("Maybe", "maybe"), ("Can't", "cant")))
+    extra = (Button("+1 guest", f"activity:guest:{activity.id}"),) if activity.guests else ()
+    if activity.organiser_id is not None:
+        extra += (Button("Call it off", f"activity:cancel:{activity.id}"),)
+    return (answers, extra) if extra else (answers,)
+
+
+async def card_edit(uow: UnitOfWork, group: Group, activity: Activity) -> Edit:
+    text = await card_text(uow, group, activity)
+    return Edit(Context.chat_of(group), activity.card, text, buttons=card_buttons(activity))
+
+
+async def put_up(
+    uow: UnitOfWork, group: Group, organiser_id: int | None, spec: ActivitySpec, now: datetime,
+    series_id: int | None = None,
+) -> tuple[Activity, Post]:
+    """Save a new activity, plan its 24-hour reminder, and make its post for the group."""
+    activity = await uow.activities.add(group.id, organiser_id, spec, now, series_id)
+    due = activity.starts_at - REMIND_BEFORE
+    if due > now:
+        await uow.schedule.plan(
+            f"activity:{activity.id}:remind", "activity_remind", due, group_id=group.id,
+            grace_seconds=REMIND_GRACE_SECONDS, payload={"activity": activity.id},
+        )
+    text = await card_text(uow, group, activity)
+    return activity, Post(Context.chat_of(group), text, buttons=card_buttons(activity), card=activity.card)
+
+
+def dm_all(group: Group, members: list[Member], text: str) -> list[Outgoing]:
+    return [Post(dm_chat(group.platform, m), text) for m in members]

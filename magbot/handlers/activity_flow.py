@@ -1,0 +1,99 @@
+"""The guided /activity: what, when, where, then places, cost and guests (each may be skipped)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from magbot.core.context import Context
+from magbot.core.events import Button, ButtonPress, Reply
+from magbot.domain.activities import (
+    MAX_PLACE,
+    MAX_WHAT,
+    WHEN_HELP,
+    ActivityError,
+    ActivitySpec,
+    clean,
+    parse_cost,
+    parse_places,
+    parse_start,
+)
+from magbot.handlers.activity_cards import zone_of
+from magbot.handlers.flows import FLOW_LIFETIME, finish
+from magbot.storage.state import PendingInput
+
+FLOW = "activity"
+ASK_WHAT = "What's the activity? For example: Football, or Trip to the coast."
+ASK_WHEN = f"When is it? Write the day and time, {WHEN_HELP}."
+ASK_WHERE = "Where? For example: Pollok Park."
+ASK_PLACES = "How many places are there? Write a number, or press Skip."
+ASK_COST = "Does it cost anything? Write it like £3, or press Skip."
+ASK_GUESTS = "Can people bring a guest (family or a friend)?"
+
+Start = Callable[[Context, ActivitySpec], Awaitable[Reply]]
+
+
+async def _ask(ctx: Context, step: str, prompt: str, data: dict[str, Any], buttons: bool = False) -> Reply:
+    assert ctx.member is not None
+    pending = PendingInput(FLOW, step, data)
+    await ctx.uow.pending.put(ctx.member.id, ctx.incoming.chat.chat_id, pending, ctx.now + FLOW_LIFETIME)
+    mine = ctx.member.id
+    if step == "guests":
+        rows = ((Button("Yes", f"activity:guests:{mine}:yes"), Button("No", f"activity:guests:{mine}:no")),)
+    else:
+        rows = ((Button("Skip", f"activity:skip:{mine}"),),) if buttons else ()
+    return Reply([ctx.reply(prompt, buttons=rows)])
+
+
+async def _step(ctx: Context, step: str, text: str, data: dict[str, Any]) -> Reply:
+    """One answer ("" when skipped) moves the conversation on; a wrong one asks again, kindly."""
+    zone = zone_of(ctx.group) if ctx.group else None
+    assert zone is not None
+    try:
+        if step == "what":
+            return await _ask(ctx, "when", ASK_WHEN, {"what": clean(text, MAX_WHAT, "what it is")})
+        if step == "when":
+            data["starts_at"] = parse_start(text, ctx.now, zone).isoformat()
+            return await _ask(ctx, "where", ASK_WHERE, data)
+        if step == "where":
+            data["place"] = clean(text, MAX_PLACE, "where")
+            return await _ask(ctx, "places", ASK_PLACES, data, buttons=True)
+        if step == "places":
+            data["places"] = parse_places(text) if text else None
+            return await _ask(ctx, "cost", ASK_COST, data, buttons=True)
+        if step == "cost":
+            data["cost"] = parse_cost(text) if text else None
+            return await _ask(ctx, "guests", ASK_GUESTS, data)
+    except ActivityError as exc:
+        return await _ask(ctx, step, str(exc), data, buttons=step in ("places", "cost"))
+    return await _ask(ctx, "guests", "Please press Yes or No above.", data)
+
+
+async def flow_text(ctx: Context) -> Reply:
+    assert ctx.pending is not None
+    text = str(getattr(ctx.incoming, "text", ""))
+    return await _step(ctx, ctx.pending.step, text, dict(ctx.pending.data))
+
+
+async def flow_button(ctx: Context, start: Start) -> Reply:
+    """`Skip` (places, cost) and `Yes`/`No` (guests): the buttons of the guided conversation."""
+    press, member = ctx.incoming, ctx.member
+    assert isinstance(press, ButtonPress) and member is not None
+    _, action, owner, choice = [*press.data.split(":"), "", "", ""][:4]
+    if owner != str(member.id):
+        return Reply(toast="That question was for someone else.")
+    pending = await ctx.uow.pending.get(member.id, press.chat.chat_id, ctx.now)
+    if pending is None or pending.flow != FLOW:
+        return Reply(toast="That has timed out. Type /activity to start again.")
+    data = dict(pending.data)
+    if action == "skip" and pending.step in ("places", "cost"):
+        return await _step(ctx, pending.step, "", data)
+    if action != "guests" or pending.step != "guests":
+        return Reply(toast="Please answer the newest question.")
+    await finish(ctx)
+    spec = ActivitySpec(
+        data["what"], datetime.fromisoformat(data["starts_at"]), data["place"], data.get("places"),
+        data.get("cost"), guests=choice == "yes",
+    )
+    return await start(ctx, spec)

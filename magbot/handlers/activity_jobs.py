@@ -1,0 +1,62 @@
+"""The activities' scheduled sends: the reminder to those in, 24 hours before, and each week's post of a weekly
+activity, a few days ahead."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from magbot.core.events import Outgoing
+from magbot.domain.activities import POST_AHEAD, ActivitySpec
+from magbot.domain.meetings import when_text
+from magbot.domain.recurrence import next_weekly
+from magbot.handlers.activity_cards import dm_all, put_up, zone_of
+from magbot.storage.state import ScheduledJob
+from magbot.storage.uow import UnitOfWork
+
+WEEKLY_GRACE_SECONDS = 2 * 86400
+
+
+async def remind(uow: UnitOfWork, job: ScheduledJob, now: datetime) -> list[Outgoing]:
+    act = await uow.activities.get(int(job.payload.get("activity", 0)))
+    group = await uow.groups.get(act.group_id) if act else None
+    if act is None or group is None or act.status != "open":
+        return []
+    zone = zone_of(group)
+    going = [s for s in await uow.activities.signups(act.id) if s.status == "in"]
+    out: list[Outgoing] = []
+    for s in going:
+        member = await uow.members.get(s.member_id)
+        if member is not None and member.active:
+            guest = " (and your guest)" if s.guests else ""
+            text = f"Reminder: {act.what} {when_text(act.starts_at, zone, now)}, {act.place}. See you there{guest}!"
+            out += dm_all(group, [member], text)
+    return out
+
+
+async def plan_weekly(uow: UnitOfWork, now: datetime) -> None:
+    """Each weekly activity's next one is posted a few days ahead (key `activity:<series>:<local date>`)."""
+    for series in await uow.activities.all_series():
+        group = await uow.groups.get(series.group_id)
+        if group is None:
+            continue
+        zone = zone_of(group)
+        hour, minute = (int(x) for x in series.at.split(":"))
+        start = next_weekly(now, series.weekday, time(hour, minute), zone)
+        key = f"activity:{series.id}:{start.astimezone(zone).date().isoformat()}"
+        await uow.schedule.plan(key, "activity_weekly", start - POST_AHEAD, group_id=group.id,
+                                grace_seconds=WEEKLY_GRACE_SECONDS, payload={"series": series.id,
+                                                                             "start": start.isoformat()})
+
+
+async def post_weekly(uow: UnitOfWork, job: ScheduledJob, now: datetime) -> list[Outgoing]:
+    series = await uow.activities.series(int(job.payload.get("series", 0)))
+    start = datetime.fromisoformat(str(job.payload.get("start")))
+    group = await uow.groups.get(series.group_id) if series else None
+    if series is None or group is None or start <= now + timedelta(hours=1):
+        return []
+    latest = await uow.activities.latest_of_series(series.id)
+    if latest is not None and latest.astimezone(start.tzinfo) >= start:
+        return []  # up already (the first one, when it was set up), or the series starts later
+    spec = ActivitySpec(series.what, start, series.place, series.places, series.cost_pence, series.guests, True)
+    _, post = await put_up(uow, group, series.organiser_id, spec, now, series.id)
+    return [post]
