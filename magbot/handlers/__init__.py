@@ -7,12 +7,14 @@ from magbot.core.events import Command, Reply
 from magbot.core.router import Router, as_reply
 from magbot.core.routing import choose_handler
 from magbot.handlers import (
+    activities,
     activity,
     admission,
     agenda,
     buddies,
     checkins,
     decisions,
+    help_offers,
     meetings,
     membership,
     moderation,
@@ -20,6 +22,7 @@ from magbot.handlers import (
     polls,
     privacy,
     proposals,
+    resources,
 )
 from magbot.scheduler import Jobs, core_jobs
 
@@ -57,6 +60,9 @@ def build_features() -> tuple[Router, Jobs]:
     buddies.register_jobs(jobs)
     offload.register(router)
     offload.register_jobs(jobs)
+    resources.register(router)
+    help_offers.register(router, jobs)
+    activities.register(router, jobs)
     activity.register(router)
     privacy.register(router)
     router.button("cmd", command_button)

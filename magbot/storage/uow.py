@@ -6,11 +6,13 @@ from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from magbot.storage.activities_repo import Activities
 from magbot.storage.decisions_repo import Decisions, Flags, GroupRules
 from magbot.storage.delivery import Cards, Outbox, ProcessedEvents
 from magbot.storage.meetings_repo import Meetings
 from magbot.storage.membership import Groups, Members
 from magbot.storage.polls_repo import Polls
+from magbot.storage.resources_repo import Resources
 from magbot.storage.state import PendingInputs, PlatformState, Schedule
 from magbot.storage.support_repo import Buddies, CheckIns, Offloads
 
@@ -35,6 +37,8 @@ class UnitOfWork:
     rules: GroupRules
     flags: Flags
     meetings: Meetings
+    activities: Activities
+    resources: Resources
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -58,6 +62,8 @@ class UnitOfWork:
         self.rules = GroupRules(self.session)
         self.flags = Flags(self.session)
         self.meetings = Meetings(self.session)
+        self.activities = Activities(self.session)
+        self.resources = Resources(self.session)
         return self
 
     async def __aexit__(

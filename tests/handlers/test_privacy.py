@@ -78,4 +78,11 @@ async def test_every_table_is_known_to_the_privacy_test(app: App) -> None:
         "meeting_rsvps",
         "agenda_suggestions",
         "agenda_plus_ones",
+        "activity_series",
+        "activities",
+        "activity_signups",
+        "resources",
+        "resource_flags",
+        "help_posts",
+        "help_introductions",
     }

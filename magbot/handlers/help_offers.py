@@ -1,0 +1,142 @@
+"""Offers and needs: /offer and /need post a card in the group; `I'm interested` / `I can help` introduces the
+two members privately (once per pair); the poster's `Done`, or 30 days (job `offer:<id>:expire`), closes it."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from magbot.core.context import Context
+from magbot.core.events import Button, ButtonPress, ChatRef, Edit, Outgoing, Reply
+from magbot.core.router import Router
+from magbot.domain import resources as rules
+from magbot.domain.resources import HelpPost
+from magbot.handlers.flows import Act, words_or_ask
+from magbot.scheduler import Jobs
+from magbot.storage.state import ScheduledJob
+from magbot.storage.uow import UnitOfWork
+
+EXPIRY_KIND = "offer-expiry"
+EXPIRY_GRACE = int(timedelta(days=7).total_seconds())  # a late close is still better than an open card forever
+ASK = {
+    "offer": "What can you help with? Write it in one message. For example: Fixing bikes",
+    "need": "What do you need? Write it in one message. For example: A lift to Perth on Friday",
+}
+EXAMPLE = {"offer": "For example: /offer Fixing bikes", "need": "For example: /need A lift to Perth on Friday"}
+ANSWER = {"offer": "I'm interested", "need": "I can help"}
+
+
+def help_card(post_id: int) -> str:
+    return f"offer:{post_id}"
+
+
+def expiry_key(post_id: int) -> str:
+    return f"offer:{post_id}:expire"
+
+
+def card_text(post: HelpPost, name: str) -> str:
+    head = f"{name} offers: {post.text}" if post.kind == "offer" else f"{name} needs: {post.text}"
+    if post.status == "done":
+        return f"{head}\n(Done. Thanks, everyone.)"
+    if post.status == "expired":
+        return f"{head}\n(Closed after 30 days. Post it again if it still stands.)"
+    return f'{head}\nPress "{ANSWER[post.kind]}" and I\'ll put you in touch.'
+
+
+def card_buttons(post: HelpPost) -> tuple[tuple[Button, ...], ...]:
+    if not post.is_open:
+        return ()
+    return ((Button(ANSWER[post.kind], f"offer:answer:{post.id}"), Button("Done", f"offer:done:{post.id}")),)
+
+
+def make_post(kind: str) -> Act:
+    """The act behind /offer or /need: post the card, plan its expiry."""
+
+    async def post(ctx: Context, raw: str) -> Reply:
+        assert ctx.group is not None and ctx.member is not None
+        text = rules.clean_request(raw, kind)
+        if text is None:
+            return Reply(
+                [ctx.reply(f"Please say it in a few words (under {rules.TEXT_LIMIT} letters). {EXAMPLE[kind]}")]
+            )
+        post_id = await ctx.uow.resources.add_help(ctx.group.id, ctx.member.id, kind, text, ctx.now)
+        found = await ctx.uow.resources.help_post(post_id)
+        assert found is not None
+        await ctx.uow.schedule.plan(
+            expiry_key(post_id), EXPIRY_KIND, rules.expires_at(ctx.now), group_id=ctx.group.id,
+            grace_seconds=EXPIRY_GRACE, payload={"post": post_id},
+        )  # fmt: skip
+        card = ctx.to_group(card_text(found, ctx.member.name), buttons=card_buttons(found), card=help_card(post_id))
+        out: list[Outgoing] = [card]
+        if ctx.in_dm:
+            out.append(ctx.reply("Posted in the group. I'll tell you when someone answers."))
+        return Reply(out)
+
+    return post
+
+
+async def pressed(ctx: Context) -> Reply:
+    press, member = ctx.incoming, ctx.member
+    assert isinstance(press, ButtonPress) and member is not None and ctx.group is not None
+    _, action, raw_id = [*press.data.split(":"), "", ""][:3]
+    found = await ctx.uow.resources.help_post(int(raw_id)) if raw_id.isdecimal() else None
+    if found is None or found.group_id != ctx.group.id or not found.is_open:
+        return Reply(toast="That one is closed now.")
+    own = found.member_id == member.id
+    what = "offer" if found.kind == "offer" else "request"
+    if action == "done":
+        if not own:
+            return Reply(toast="Only the person who posted it can mark it done.")
+        await ctx.uow.resources.set_help_status(found.id, "done")
+        await ctx.uow.schedule.cancel(expiry_key(found.id))
+        closed = await ctx.uow.resources.help_post(found.id)
+        assert closed is not None
+        return Reply(
+            [Edit(ctx.group_chat(), help_card(found.id), card_text(closed, member.name))], toast="Marked done."
+        )
+    if action != "answer":
+        return Reply(toast="That button is no longer in use.")
+    if own:
+        return Reply(toast=f"That's your own {what}.")
+    poster = await ctx.uow.members.get(found.member_id)
+    if poster is None or not poster.active:
+        return Reply(toast="The person who posted it is no longer in the group.")
+    if not await ctx.uow.resources.introduce(found.id, member.id):
+        return Reply(toast="I've put you two in touch already. Check your private chat with me.")
+    if found.kind == "need":
+        to_poster = f"{member.name} can help with: {found.text}. Drop him a message."
+        to_helper = f"{poster.name} needs: {found.text}. I've told him you can help. Drop him a message."
+    else:
+        to_poster = f"{member.name} is interested in your offer: {found.text}. Drop him a message."
+        to_helper = f"{poster.name} offers: {found.text}. I've told him you're interested. Drop him a message."
+    return Reply(
+        [ctx.dm(poster, to_poster), ctx.dm(member, to_helper)],
+        toast="I've put you in touch. Check your private chat with me.",
+    )
+
+
+async def expire(uow: UnitOfWork, job: ScheduledJob, now: datetime) -> list[Outgoing]:
+    found = await uow.resources.help_post(int(job.payload.get("post", 0)))
+    if found is None or not found.is_open:
+        return []
+    group = await uow.groups.get(found.group_id)
+    poster = await uow.members.get(found.member_id)
+    if group is None or poster is None:
+        return []
+    await uow.resources.set_help_status(found.id, "expired")
+    closed = await uow.resources.help_post(found.id)
+    assert closed is not None
+    chat = ChatRef(group.platform, group.chat_id, "group")
+    return [Edit(chat, help_card(found.id), card_text(closed, poster.name))]
+
+
+offer, offer_flow = words_or_ask("offer", ASK["offer"], make_post("offer"))
+need, need_flow = words_or_ask("need", ASK["need"], make_post("need"))
+
+
+def register(router: Router, jobs: Jobs) -> None:
+    router.command("offer", offer, summary="offer the group a hand with something")
+    router.command("need", need, summary="ask the group for a hand with something")
+    router.flow("offer", offer_flow)
+    router.flow("need", need_flow)
+    router.button("offer", pressed)
+    jobs.on(EXPIRY_KIND, expire)

@@ -1,0 +1,126 @@
+"""The group's library: /share (a few words or a link with #tags, posted in the group), /resources (the tags
+and the newest, or a search), and the `Out of date?` button (the author's press, or two members', removes it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from magbot.core.context import Context
+from magbot.core.events import Button, ButtonPress, Edit, Outgoing, Reply
+from magbot.core.router import Router
+from magbot.domain import resources as rules
+from magbot.domain.members import Member
+from magbot.domain.resources import Resource
+from magbot.handlers.flows import words_or_ask
+from magbot.handlers.privacy import holds
+from magbot.storage.uow import UnitOfWork
+
+ASK_SHARE = (
+    "What would you like to share? A link or a few words, with #tags if you like. "
+    "For example: Free bus passes at the council, ask for Jo #travel"
+)
+STALE = "Out of date?"
+
+
+def resource_card(resource_id: int) -> str:
+    return f"resource:{resource_id}"
+
+
+def stale_button(resource_id: int) -> tuple[tuple[Button, ...], ...]:
+    return ((Button(STALE, f"resource:stale:{resource_id}"),),)
+
+
+def shared_text(name: str, text: str, tags: tuple[str, ...]) -> str:
+    return f"{name} shared: {rules.with_tags(text, tags)}"
+
+
+async def add_resource(ctx: Context, raw: str) -> Reply:
+    assert ctx.group is not None and ctx.member is not None
+    parsed = rules.parse_share(raw)
+    if isinstance(parsed, rules.Problem):
+        return Reply([ctx.reply(parsed.message)])
+    new_id = await ctx.uow.resources.add(ctx.group.id, ctx.member.id, parsed.text, parsed.tags, ctx.now)
+    card = ctx.to_group(
+        shared_text(ctx.member.name, parsed.text, parsed.tags), buttons=stale_button(new_id), card=resource_card(new_id)
+    )
+    out: list[Outgoing] = [card]
+    if ctx.in_dm:
+        out.append(ctx.reply("Thanks. It's in the library and posted in the group."))
+    return Reply(out)
+
+
+async def browse(ctx: Context) -> Reply:
+    assert ctx.group is not None
+    library = await ctx.uow.resources.library(ctx.group.id)
+    if not library:
+        return Reply([ctx.reply(f"The library is empty so far. Add something with /share. {rules.SHARE_EXAMPLE}")])
+    query = rules.parse_query(ctx.args)
+    if query.empty:
+        return Reply([ctx.reply(_overview(library))])
+    found = rules.search(library, query)
+    asked = ctx.args.strip()
+    if not found:
+        return Reply([ctx.reply(f'Nothing found for "{asked}". /resources alone shows the tags.')])
+    lines = [f'Found for "{asked}":', *(rules.resource_line(r) for r in found[: rules.SHOWN])]
+    more = len(found) - rules.SHOWN
+    if more > 0:
+        hint = "add a word to narrow it" if query.tags else "try a #tag"
+        lines.append(f"...and {more} more: {hint}.")
+    return Reply([ctx.reply("\n".join(lines))])
+
+
+def _overview(library: list[Resource]) -> str:
+    counts = rules.tag_counts(library)
+    lines = [f"The library has {len(library)} {'thing' if len(library) == 1 else 'things'}."]
+    if counts:
+        lines.append("Tags: " + ", ".join(f"#{tag} ({n})" for tag, n in counts[:12]))
+    lines.append("Newest:")
+    lines += [rules.resource_line(r) for r in library[: rules.NEWEST]]
+    example = f"#{counts[0][0]}" if counts else "#housing"
+    lines.append(f"Look something up: /resources {example}, or /resources and any word.")
+    return "\n".join(lines)
+
+
+async def pressed(ctx: Context) -> Reply:
+    press, member = ctx.incoming, ctx.member
+    assert isinstance(press, ButtonPress) and member is not None and ctx.group is not None
+    _, action, raw_id = [*press.data.split(":"), "", ""][:3]
+    found = await ctx.uow.resources.get(int(raw_id)) if raw_id.isdecimal() else None
+    if found is None or found.group_id != ctx.group.id:
+        return Reply(toast="That one is already out of the library.")
+    if action != "stale":
+        return Reply(toast="That button is no longer in use.")
+    by_author = found.member_id == member.id
+    if not by_author and not await ctx.uow.resources.flag(found.id, member.id):
+        return Reply(toast="You've said so already. Thanks.")
+    flaggers = await ctx.uow.resources.flaggers(found.id)
+    if not rules.is_removed(flaggers, by_author):
+        return Reply(toast="Thanks. If one more member says so, it comes out of the library.")
+    await ctx.uow.resources.remove(found.id)
+    why = "the person who shared it" if by_author else "two members"
+    text = f"(Out of date: taken out of the library by {why}.)\n{rules.with_tags(found.text, found.tags)}"
+    edit = Edit(ctx.group_chat(), resource_card(found.id), text)
+    return Reply([edit], toast="Taken out of the library. Thanks.")
+
+
+async def _collect(uow: UnitOfWork, member: Member) -> dict[str, Any]:
+    return await uow.resources.held_about(member.id)
+
+
+async def _erase(uow: UnitOfWork, member: Member) -> None:
+    for post_id in await uow.resources.help_ids_of(member.id):
+        await uow.schedule.cancel(f"offer:{post_id}:")
+    await uow.resources.erase(member.id)
+
+
+holds("resources", _collect, _erase)
+
+
+share, share_flow = words_or_ask("share", ASK_SHARE, add_resource)
+
+
+def register(router: Router) -> None:
+    router.command("share", share, summary="add a link or a tip to the group's library, with #tags")
+    router.command("resources", browse, summary="look through the library: /resources #tag or a word")
+    router.flow("share", share_flow)
+    router.button("resource", pressed)
