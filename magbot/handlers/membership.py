@@ -9,7 +9,7 @@ from magbot.domain.group_settings import settings_summary
 from magbot.domain.members import FOUNDING_WINDOW, Group, clean_name, member_list_text
 
 INTRO = (
-    "I'm the group's bot. I help with check-ins, offloads, the meeting agenda and polls. "
+    "I'm the group's bot. I help with check-ins, offloads, the meeting agenda, polls, sign-ups and sharing. "
     "Nobody is in charge here: the group decides things together."
 )
 
