@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from magbot.core.clock import Clock
-from magbot.core.events import Button, ChatRef, Incoming, Post
+from magbot.core.events import Button, ChatRef, Incoming, Outgoing, Post, Reply
 from magbot.domain.members import Group, Member
 from magbot.storage.state import PendingInput
 from magbot.storage.uow import UnitOfWork
@@ -76,6 +76,10 @@ class Context:
         # platform's own id, which the platform's sender recognises.
         thread = self.thread_card or getattr(self.incoming, "thread", None)
         return Post(self.incoming.chat, text, buttons=buttons, card=card, thread=thread)
+
+    def group_posts(self, posts: list[Outgoing], note_in_private: str) -> Reply:
+        """What goes to the group; asked from the private chat, also a short note there that it went."""
+        return Reply([*posts, self.reply(note_in_private)] if self.in_dm else list(posts))
 
     def to_group(self, text: str, buttons: Buttons = (), card: str | None = None) -> Post:
         return Post(self.group_chat(), text, buttons=buttons, card=card)

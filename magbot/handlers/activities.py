@@ -60,9 +60,7 @@ async def start(ctx: Context, spec: ActivitySpec) -> Reply:
         series_id = await ctx.uow.activities.add_series(series, ctx.now)
     _, post = await put_up(ctx.uow, ctx.group, ctx.member.id, spec, ctx.now, series_id)
     out: list[Outgoing] = [post]
-    if ctx.in_dm:
-        out.append(ctx.reply("Done, it's up in the group."))
-    return Reply(out)
+    return ctx.group_posts(out, "Done, it's up in the group.")
 
 
 async def list_activities(ctx: Context) -> Reply:

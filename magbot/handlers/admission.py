@@ -30,9 +30,7 @@ async def invite(ctx: Context) -> Reply:
         return Reply([ctx.reply(vote_is_open_text(open_one, ctx.group))])
     payload = {"user_id": handle, "handle": handle, "name": name, "request": False}
     out = await open_decision(ctx.uow, ctx.group, "admit", payload, ctx.now, proposer=ctx.member)
-    if ctx.in_dm:
-        out.append(ctx.reply("It's up for a vote in the group now."))
-    return Reply(out)
+    return ctx.group_posts(out, "It's up for a vote in the group now.")
 
 
 async def join_request(ctx: Context) -> Reply:

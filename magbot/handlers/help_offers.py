@@ -67,9 +67,7 @@ def make_post(kind: str) -> Act:
         )  # fmt: skip
         card = ctx.to_group(card_text(found, ctx.member.name), buttons=card_buttons(found), card=help_card(post_id))
         out: list[Outgoing] = [card]
-        if ctx.in_dm:
-            out.append(ctx.reply("Posted in the group. I'll tell you when someone answers."))
-        return Reply(out)
+        return ctx.group_posts(out, "Posted in the group. I'll tell you when someone answers.")
 
     return post
 

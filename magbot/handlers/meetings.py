@@ -71,9 +71,7 @@ async def post_notice(ctx: Context, raw: str) -> Reply:
     if cancelled:
         post += "\nNo reminders will go out for it."
     out: list[Outgoing] = [ctx.to_group(post)]
-    if ctx.in_dm:
-        out.append(ctx.reply("Done, it's posted in the group."))
-    return Reply(out)
+    return ctx.group_posts(out, "Done, it's posted in the group.")
 
 
 async def rsvp(ctx: Context) -> Reply:

@@ -87,9 +87,7 @@ async def start_poll(ctx: Context, spec: PollSpec) -> Reply:
         NativePoll(chat, poll.card, spec.question, spec.options, multi=spec.multi, anonymous=not spec.named),
         Post(chat, f"Poll from {ctx.member.name}. {how}{many}. Closes {when_text(closes_at, zone_of(ctx.group))}."),
     ]
-    if ctx.in_dm:
-        out.append(ctx.reply("Your poll is up in the group."))
-    return Reply(out)
+    return ctx.group_posts(out, "Your poll is up in the group.")
 
 
 async def poll(ctx: Context) -> Reply:
@@ -215,9 +213,7 @@ async def end_poll(ctx: Context) -> Reply:
     if target.creator_id != ctx.member.id:
         return Reply([ctx.reply("Only the person who started a poll can end it.")])
     out = await close_poll(ctx.uow, target, ctx.now)
-    if ctx.in_dm:
-        out.append(ctx.reply("Done. The result is in the group."))
-    return Reply(out)
+    return ctx.group_posts(out, "Done. The result is in the group.")
 
 
 async def _replied_poll(ctx: Context) -> Poll | None:

@@ -99,9 +99,7 @@ async def propose(ctx: Context) -> Reply:
     out: list[Outgoing] = await open_decision(
         ctx.uow, ctx.group, kind, payload, ctx.now, proposer=ctx.member, about=about
     )
-    if ctx.in_dm:
-        out.append(ctx.reply("It's up for a vote in the group now."))
-    return Reply(out)
+    return ctx.group_posts(out, "It's up for a vote in the group now.")
 
 
 async def settings(ctx: Context) -> Reply:

@@ -44,9 +44,7 @@ async def add_resource(ctx: Context, raw: str) -> Reply:
         shared_text(ctx.member.name, parsed.text, parsed.tags), buttons=stale_button(new_id), card=resource_card(new_id)
     )
     out: list[Outgoing] = [card]
-    if ctx.in_dm:
-        out.append(ctx.reply("Thanks. It's in the library and posted in the group."))
-    return Reply(out)
+    return ctx.group_posts(out, "Thanks. It's in the library and posted in the group.")
 
 
 async def browse(ctx: Context) -> Reply:
