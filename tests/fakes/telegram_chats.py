@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .telegram_objects import ChatInfo, JSONDict, MemberState, bad_request, compact
+from .telegram_objects import PERMISSION_FIELDS, ChatInfo, JSONDict, MemberState, bad_request, compact
 from .telegram_state import BotState, flag, int_param, required
 
 Handler = Callable[[BotState, JSONDict], Any]
@@ -13,18 +13,8 @@ Handler = Callable[[BotState, JSONDict], Any]
 _GROUPS_ONLY = "method is available for supergroup and channel chats only"
 _ADMINS = ("creator", "administrator")
 _PRESENT = ("creator", "administrator", "member", "restricted")
-_SEND_RIGHTS = (
-    "can_send_messages",
-    "can_send_audios",
-    "can_send_documents",
-    "can_send_photos",
-    "can_send_videos",
-    "can_send_video_notes",
-    "can_send_voice_notes",
-    "can_send_polls",
-    "can_send_other_messages",
-    "can_add_web_page_previews",
-)
+# The sending rights are the first ten permission fields.
+_SEND_RIGHTS = PERMISSION_FIELDS[: PERMISSION_FIELDS.index("can_add_web_page_previews") + 1]
 
 
 def _group(st: BotState, params: JSONDict, reason: str = _GROUPS_ONLY) -> ChatInfo:
