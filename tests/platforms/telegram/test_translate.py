@@ -25,6 +25,7 @@ from magbot.core.events import (
 )
 from magbot.platforms.telegram.state import PollOrigin
 from magbot.platforms.telegram.translate import parse_command, translate
+from tests.fakes.telegram_objects import ADMIN_RIGHTS
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 BOT = "magbot_test_bot"
@@ -179,18 +180,5 @@ def test_blocking_the_bot_in_private() -> None:
 
 
 def _admin() -> dict[str, Any]:
-    rights = (
-        "can_be_edited",
-        "is_anonymous",
-        "can_manage_chat",
-        "can_delete_messages",
-        "can_manage_video_chats",
-        "can_restrict_members",
-        "can_promote_members",
-        "can_change_info",
-        "can_invite_users",
-        "can_post_stories",
-        "can_edit_stories",
-        "can_delete_stories",
-    )
-    return dict.fromkeys(rights, False)
+    """An administrator's rights, all off (the same list the fake Bot API server answers with)."""
+    return dict.fromkeys(("can_be_edited", "is_anonymous", *ADMIN_RIGHTS), False)
