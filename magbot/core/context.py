@@ -72,10 +72,10 @@ class Context:
 
     def reply(self, text: str, buttons: Buttons = (), card: str | None = None) -> Post:
         """An answer in the chat the event came from (inside its thread, if it came from one)."""
-        # A thread the bot started is named by its card; one it did not (a member's forum topic) by the
-        # platform's own id, which the platform's sender recognises.
-        thread = self.thread_card or getattr(self.incoming, "thread", None)
-        return Post(self.incoming.chat, text, buttons=buttons, card=card, thread=thread)
+        # A thread the bot started is named by its card; one it did not (a member's forum topic) goes by the
+        # platform's own id.
+        raw = None if self.thread_card else getattr(self.incoming, "thread", None)
+        return Post(self.incoming.chat, text, buttons=buttons, card=card, thread=self.thread_card, platform_thread=raw)
 
     def group_posts(self, posts: list[Outgoing], note_in_private: str) -> Reply:
         """What goes to the group; asked from the private chat, also a short note there that it went."""

@@ -150,14 +150,15 @@ class Outgoing:
 
 @dataclass(frozen=True)
 class Post(Outgoing):
-    """A message. `card` names it so later Edits/Deletes can find it. `thread` is the card name of a thread
-    the bot started, or the platform's own thread id for one it did not (a member's forum topic)."""
+    """A message. `card` names it so later Edits/Deletes can find it. `thread` is the card name of a thread the
+    bot started; `platform_thread` the platform's own id of one it did not (a member's forum topic, a reply chain)."""
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     card: str | None = None
     thread: str | None = None
     start_thread: str | None = None  # title: make this message the root of a new thread
+    platform_thread: str | None = None
     protect: bool = False
     spoiler: bool = False
     # The buttons cast a secret vote: where others can see a press (Matrix reactions), a group chat gets a link

@@ -237,6 +237,4 @@ def _thread_root(message: Post, places: Places) -> str | None:
     """The thread's root event: from the thread card, or the event id an incoming message carried."""
     if places.thread is not None:
         return places.thread.thread_id or places.thread.message_id
-    if message.thread and message.thread.startswith("$"):
-        return message.thread
-    return None
+    return message.platform_thread

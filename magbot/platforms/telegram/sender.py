@@ -167,8 +167,8 @@ class TelegramSender:
         """The thread a Post goes into: its thread card, or a raw thread id from the member's message."""
         if places.thread is not None and places.thread.thread_id:
             raw, is_topic = places.thread.thread_id, places.thread.thread_id != places.thread.message_id
-        elif post.thread and post.thread.isdigit():
-            raw, is_topic = post.thread, True
+        elif post.platform_thread and post.platform_thread.isdigit():
+            raw, is_topic = post.platform_thread, True
         else:
             return Where(), None
         if is_topic and await self._is_forum(post):
