@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from magbot.app import App, make_platforms
 from magbot.config import ConfigError, Settings, load_settings
-from magbot.core.clock import ManualClock
+from magbot.core.clock import ManualClock, SystemClock
 from magbot.storage.migrate import SchemaOutOfDate, current_revision, head_revision, upgrade
 
 log = logging.getLogger("magbot")
@@ -30,7 +30,7 @@ def configure_logging(level: str) -> None:
 def console_clock(settings: Settings, start: str | None) -> ManualClock:
     text = start or settings.console_start
     if not text:
-        return ManualClock()
+        return ManualClock(SystemClock().now().replace(second=0, microsecond=0))
     local = datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=ZoneInfo("Europe/London"))
     return ManualClock(local.astimezone(UTC))
 

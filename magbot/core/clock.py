@@ -20,8 +20,8 @@ class SystemClock:
 class ManualClock:
     """A clock that only moves when told to (tests, the console's `:advance` and `:at`)."""
 
-    def __init__(self, start: datetime | None = None) -> None:
-        start = start or datetime.now(UTC).replace(second=0, microsecond=0)
+    def __init__(self, start: datetime) -> None:
+        # No default: a manual clock that started at the machine's "now" made tests depend on the date.
         if start.tzinfo is None:
             raise ValueError("ManualClock needs an aware datetime")
         self._now = start.astimezone(UTC)

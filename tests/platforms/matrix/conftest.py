@@ -11,7 +11,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ from magbot.core.clock import ManualClock
 from magbot.core.dispatch import DispatchResult
 from magbot.core.events import Incoming, Outgoing
 from magbot.platforms.matrix import MatrixPlatform
+from tests.conftest import START
 from tests.matrix_admin import homeserver_from_env, register_user, unique_localpart
 
 ENV = homeserver_from_env()
@@ -316,7 +317,7 @@ async def make_bot(homeserver: tuple[str, str], tmp_path: Path, timeline_limit: 
         database_url=f"sqlite+aiosqlite:///{tmp_path}/magbot.db",
         matrix=MatrixSettings(homeserver=hs, user_id=user.user_id, password="bot-password", store_key="test-store-key"),
     )
-    clock = ManualClock(datetime.now(UTC))  # moved by hand only to let a RetryLater come due
+    clock = ManualClock(START)  # a fixed instant: no test reads the machine's date
     app = App(settings, clock)
     await app.prepare()
     platform = MatrixPlatform(settings.matrix, app.uow, settings.data_dir, timeline_limit=timeline_limit)
