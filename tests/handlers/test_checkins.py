@@ -44,7 +44,11 @@ async def test_the_round_goes_once_and_is_skipped_when_more_than_an_hour_late(tm
             "[Rough] [Not great] [Okay] [Good] [Great]"
         ]
         assert not [line for line in await story(app).say(":advance 10m") if "Midweek" in line]
-        late = await story(app).say(":at 2026-12-02 20:01")  # the machine was down over the round
+        # The machine was down over the round: the clock jumps (`:at` would run the round at its time) and the
+        # bot starts again an hour and a minute late.
+        clock.set(datetime(2026, 12, 2, 20, 1, tzinfo=UTC))
+        await story(app).console.settle()
+        late = await story(app).say()
         assert not [line for line in late if "Midweek" in line]
         async with app.uow() as uow:
             assert await uow.schedule.status_of("checkin-round:1:2026-11-25") == "done"
@@ -95,13 +99,13 @@ async def test_a_buddy_nudge_goes_only_to_the_other_buddy_once_per_silence(app: 
     await story(app).say(*SETUP, "tom [I'm a member]", "dave: /buddy sam", "sam [Yes]", "sam: hi all")
     told: list[str] = []
     for _ in range(12):
-        told += await story(app).say(":advance 1d")
+        told += [line for line in await story(app).say(":advance 1d") if line.startswith("[dm ")]
     assert told == [
         "[dm sam] You haven't heard from Dave in a while. Maybe drop him a message.",
         "[dm dave] You haven't heard from Sam in a while. Maybe drop him a message.",
     ]
     await story(app).say("dave: back now", ":advance 1d")
-    assert await story(app).say(":advance 7d") == [
+    assert [line for line in await story(app).say(":advance 7d") if line.startswith("[dm ")] == [
         "[dm sam] You haven't heard from Dave in a while. Maybe drop him a message."
     ]
 
