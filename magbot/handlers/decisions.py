@@ -31,15 +31,15 @@ from magbot.domain.decisions import (
     LABELS,
     SOON_BEFORE,
     Decision,
-    Rules,
     ballot_text,
     history_line,
     outcome_text,
     question,
+    share_text,
 )
 from magbot.domain.members import Group, Member
 from magbot.domain.polls import parse_duration, when_text
-from magbot.handlers.polls import group_chat, zone_of
+from magbot.handlers.polls import group_chat
 from magbot.handlers.privacy import holds
 from magbot.scheduler import Jobs
 from magbot.storage.state import ScheduledJob
@@ -71,7 +71,7 @@ async def open_decision(
     about: Member | None = None,
 ) -> list[Outgoing]:
     """Open a vote among the members of this moment (not the member it is about); post the ballots."""
-    rules = Rules.from_settings(group.settings)
+    period = group.settings.voting_period
     voters = [m for m in await uow.members.of_group(group.id) if m.active and (about is None or m.id != about.id)]
     decision = await uow.decisions.open(
         group.id,
@@ -80,10 +80,10 @@ async def open_decision(
         proposer_id=proposer.id if proposer else None,
         about_member_id=about.id if about else None,
         voters=[m.id for m in voters],
-        quorum=group.settings.get("quorum", "1/3"),
-        threshold=group.settings.get("threshold", "1/2"),
+        quorum=share_text(group.settings.quorum),
+        threshold=share_text(group.settings.threshold),
         now=now,
-        closes_at=now + timedelta(hours=rules.hours),
+        closes_at=now + period,
     )
     await uow.schedule.plan(
         f"decision:{decision.id}:close",
@@ -93,7 +93,7 @@ async def open_decision(
         grace_seconds=CLOSE_GRACE,
         payload={"decision_id": decision.id},
     )
-    soon = decision.closes_at - min(SOON_BEFORE, timedelta(hours=rules.hours) / 2)
+    soon = decision.closes_at - min(SOON_BEFORE, period / 2)
     await uow.schedule.plan(
         f"decision:{decision.id}:soon",
         "decision_soon",
@@ -102,7 +102,7 @@ async def open_decision(
         grace_seconds=int((decision.closes_at - soon).total_seconds()),
         payload={"decision_id": decision.id},
     )
-    text = ballot_text(kind, payload, when_text(decision.closes_at, zone_of(group)))
+    text = ballot_text(kind, payload, when_text(decision.closes_at, group.settings.zone))
     buttons = ballot_buttons(decision.id)
     out: list[Outgoing] = [Post(group_chat(group), text, buttons=buttons, card=card(decision.id), secret_ballot=True)]
     # Secret ballots also go privately (Matrix votes there; on Telegram either place works).
@@ -166,8 +166,7 @@ async def _act(
     if not passed:
         return [], ""
     if decision.kind == "setting":
-        settings = {**group.settings, p["setting"]: p["value"]}
-        await uow.groups.save_settings(group.id, settings)
+        await uow.groups.save_settings(group.id, group.settings.with_value(p["setting"], p["value"]))
         return [], f"Done: {p['setting']} is now {p['value']}."
     if decision.kind == "rule":
         await uow.rules.add(group.id, p["text"], now)
@@ -183,7 +182,8 @@ async def _act(
         return [Remove(chat, about.user_id)], f"{about.name} is no longer in the group."
     if decision.kind == "mute":
         until = now + (parse_duration(p.get("duration", "")) or timedelta(days=1))
-        return [Mute(chat, about.user_id, until)], f"{about.name} is muted until {when_text(until, zone_of(group))}."
+        muted = when_text(until, group.settings.zone)
+        return [Mute(chat, about.user_id, until)], f"{about.name} is muted until {muted}."
     return [], ""
 
 
@@ -198,7 +198,7 @@ async def closing_soon(uow: UnitOfWork, job: ScheduledJob, now: datetime) -> lis
     group = await uow.groups.get(decision.group_id) if decision else None
     if decision is None or group is None or not decision.is_open:
         return []
-    when = when_text(decision.closes_at, zone_of(group))
+    when = when_text(decision.closes_at, group.settings.zone)
     text = f"The group vote closes {when}: {question(decision.kind, decision.payload)} Your vote is secret."
     out: list[Outgoing] = []
     for member_id in await uow.decisions.not_voted(decision.id):
@@ -227,7 +227,7 @@ async def list_decisions(ctx: Context) -> Reply:
     decisions = await ctx.uow.decisions.of_group(ctx.group.id, limit=15)
     if not decisions:
         return Reply([ctx.reply("No group decisions yet. /propose starts one.")])
-    zone = zone_of(ctx.group)
+    zone = ctx.group.settings.zone
     lines = ["Group decisions, newest first:"]
     lines += [history_line(d, f"{d.opened_at.astimezone(zone):%d %b}") for d in decisions]
     return Reply([ctx.reply("\n".join(lines))])
@@ -278,4 +278,4 @@ async def already_open(uow: UnitOfWork, group_id: int, kind: str, **match: Any) 
 
 
 def vote_is_open_text(decision: Decision, group: Group) -> str:
-    return f"There's already a vote open on that. It closes {when_text(decision.closes_at, zone_of(group))}."
+    return f"There's already a vote open on that. It closes {when_text(decision.closes_at, group.settings.zone)}."

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from magbot.core.context import Context
 from magbot.core.events import ButtonPress, Edit, Outgoing, Post, Reply
 from magbot.core.router import Router
-from magbot.domain.meetings import MEETING_LENGTH, is_cancellation, parse_offsets
+from magbot.domain.meetings import MEETING_LENGTH, is_cancellation
 from magbot.domain.members import Group
 from magbot.handlers.flows import words_or_ask
 from magbot.handlers.meeting_cards import (
@@ -98,7 +98,7 @@ async def plan_meetings(uow: UnitOfWork, now: datetime) -> None:
         payload = {"date": upcoming.date, "start": upcoming.start.isoformat()}
         plans = [
             (f"reminder:{base}:{o.label}", "meeting_reminder", o.due(upcoming.start, upcoming.schedule.zone))
-            for o in parse_offsets(group.settings.get("reminders", ""))
+            for o in group.settings.reminders
         ]
         plans += [
             (f"agenda:{base}", "meeting_start", upcoming.start),

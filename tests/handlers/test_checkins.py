@@ -5,15 +5,20 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 
 from magbot.app import App
 from magbot.core.clock import ManualClock
-from magbot.domain.members import Group
-from magbot.handlers.checkins import round_due
-from tests.conftest import settings_for, sqlite_url
+from magbot.core.context import BotPolicy, Context
+from magbot.core.events import ButtonPress, ChatRef, Post, UserRef
+from magbot.domain.members import Group, Member
+from magbot.domain.settings import parse_settings
+from magbot.handlers.checkins import _rough, round_due
+from magbot.storage.uow import UnitOfWork
+from tests.conftest import START, settings_for, sqlite_url
 from tests.handlers.test_privacy import every_row
 from tests.story import console_app, story
 
@@ -22,7 +27,7 @@ SETUP = ("dave: /setup", "sam [I'm a member]", "dave [Open a private chat with m
 
 
 def group(**settings: str) -> Group:
-    return Group(1, "console", "group", datetime(2026, 1, 1, tzinfo=UTC), settings)
+    return Group(1, "console", "group", datetime(2026, 1, 1, tzinfo=UTC), parse_settings(settings))
 
 
 def test_the_round_is_at_the_groups_local_time_on_both_sides_of_dst() -> None:
@@ -79,6 +84,31 @@ async def test_a_rough_check_in_stays_private_unless_he_says_yes(app: App) -> No
     ]
     lines = await story(app).say("sam [Yes]")  # he changed his mind: only now is the group told
     assert "[group] Sam is having a rough time. A message or a call from one of you could mean a lot." in lines
+
+
+ROUGH_DM = (
+    "[dm sam] Sorry it's a rough one, Sam. Thanks for saying so. / If you want to talk to someone now: "
+    "Samaritans 116 123; Breathing Space 0800 83 85 87. / Let the group know? [Yes] [No]"
+)
+
+
+async def test_a_rough_check_in_privately_sends_both_support_lines(app: App) -> None:
+    await story(app).say(*SETUP)
+    async with app.uow() as uow:  # stored before support_contacts existed: its default applies
+        await uow.groups.save_settings(1, {})
+    lines = await story(app).say("sam: /checkin", "sam [Rough]")
+    assert lines[-2:] == ["[toast sam] I've sent you a private message.", ROUGH_DM]
+
+
+def test_the_rough_reply_of_a_group_with_default_settings_names_both_lines() -> None:
+    """checkins.py once restated the default as Samaritans alone, dropping Breathing Space."""
+    sam = Member(2, 1, "sam", "Sam", "active", False, START)
+    press = ButtonPress("k", ChatRef("console", "group"), UserRef("console", "sam"), START, "checkin:mood:1:2")
+    plain = Group(1, "console", "group", START)  # no settings given: the defaults
+    ctx = Context(press, cast(UnitOfWork, None), ManualClock(START), BotPolicy(), plain, sam)
+    [dm] = _rough(ctx, plain, sam, 1).out
+    assert isinstance(dm, Post) and dm.chat.is_dm
+    assert "Samaritans 116 123; Breathing Space 0800 83 85 87." in dm.text
 
 
 async def test_mycheckins_is_a_small_png_and_one_line(app: App) -> None:
