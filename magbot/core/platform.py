@@ -15,7 +15,11 @@ Dispatch = Callable[[Incoming], Awaitable[DispatchResult]]
 
 class Platform(Protocol):
     name: str
-    sender: Sender
+
+    @property
+    def sender(self) -> Sender:
+        """The sending side the outbox uses (read-only here, so a platform may hold its own subclass)."""
+        ...
 
     async def run(self, dispatch: Dispatch, stop: asyncio.Event) -> None:
         """Receive until `stop` is set; confirm receipt to the platform only after `dispatch` returned."""

@@ -89,9 +89,8 @@ class OutboxSender:
             try:
                 landed = await sender.send(queued.id, queued.message, places)
             except Exception as exc:
-                wait = await self._failed(sender, queued, exc)
-                if wait is not None:
-                    return wait
+                if (backoff := await self._failed(sender, queued, exc)) is not None:
+                    return backoff
                 async with self._uow() as uow:
                     queued, places = await self._head(uow, platform, chat_id)
                 continue

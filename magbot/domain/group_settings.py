@@ -6,7 +6,7 @@ Settings start from the operator's config (`defaults.*`) at /setup; afterwards o
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -141,13 +141,13 @@ def default_settings(overrides: dict[str, str] | None = None) -> dict[str, str]:
     return values
 
 
-def settings_text(values: dict[str, str]) -> str:
+def settings_text(values: Mapping[str, str]) -> str:
     lines = ["Group settings:"]
     lines += [f"- {spec.name}: {values.get(spec.name, spec.default)} ({spec.meaning})" for spec in SPECS]
     return "\n".join(lines)
 
 
-def settings_summary(values: dict[str, str]) -> str:
+def settings_summary(values: Mapping[str, str]) -> str:
     """A few lines for phones: the meeting and how decisions are made."""
     v = {spec.name: values.get(spec.name, spec.default) for spec in SPECS}
     return (

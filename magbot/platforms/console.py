@@ -8,6 +8,7 @@ to someone until he has written to it privately once or pressed `Open a private 
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
@@ -28,6 +29,7 @@ from magbot.core.events import (
     UserRef,
     parse_poll_option,
 )
+from magbot.core.platform import Dispatch
 from magbot.platforms.console_lines import ClockMove, ConsoleError, JoinAsk, Said, parse_command, parse_line
 from magbot.platforms.console_render import ConsoleSender, Shown
 
@@ -57,17 +59,20 @@ class ConsolePlatform:
         self._loaded = False
 
     async def play(self, lines: Iterable[str]) -> None:
-        await self._load()
-        for raw in lines:
-            line = raw.rstrip("\n")
-            if not line.strip() or line.lstrip().startswith("#"):
-                continue
-            if line.strip() == ":quit":
-                return
-            try:
-                await self.feed(line)
-            except ConsoleError as exc:
-                self._out.write(f"(console) {exc}\n")
+        await self.run(self._app.dispatcher.dispatch, asyncio.Event(), lines)
+
+    async def _play_line(self, raw: str) -> bool:
+        """One line; False at `:quit`."""
+        line = raw.rstrip("\n")
+        if line.strip() == ":quit":
+            return False
+        if not line.strip() or line.lstrip().startswith("#"):
+            return True
+        try:
+            await self.feed(line)
+        except ConsoleError as exc:
+            self._out.write(f"(console) {exc}\n")
+        return True
 
     async def feed(self, line: str) -> None:
         parsed = parse_line(line, self.clock.now())
@@ -164,6 +169,19 @@ class ConsolePlatform:
                 return PollVote(self._key(), chat, user, now, poll_id=card, option_ids=(index,), toggle=True)
             return ButtonPress(self._key(), chat, user, now, data=button.data, message_id=str(shown.message_id))
         raise ConsoleError(f"{user.display_name} can't see a [{label}] button")
+
+    async def run(self, dispatch: Dispatch, stop: asyncio.Event, lines: Iterable[str] = ()) -> None:
+        """The console's receive loop: its lines (a keyboard or a piped story) until they end or `stop` is set.
+
+        Lines are dispatched by the app's own dispatcher (the same one `dispatch` is); the console needs the app
+        for its scheduler and outbox too, since it moves time and prints deliveries itself.
+        """
+        await self._load()
+        for line in lines:
+            if stop.is_set():
+                return
+            if not await self._play_line(line):
+                return
 
     async def check(self) -> str:
         return "console: ready"

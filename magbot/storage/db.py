@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, event
+from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -55,11 +55,12 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 
 async def insert_ignoring_duplicates(
-    session: AsyncSession, table: Table, values: dict[str, Any], keys: list[str]
+    session: AsyncSession, model: type[Any], values: dict[str, Any], keys: list[str]
 ) -> bool:
-    """INSERT unless a row with the same `keys` exists. True when this call inserted the row."""
+    """INSERT into the mapped class's table unless a row with the same `keys` exists. True when this call
+    inserted the row."""
     dialect = session.bind.dialect.name if session.bind else "sqlite"
     builder = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = builder(table).values(**values).on_conflict_do_nothing(index_elements=keys)
+    statement = builder(model).values(**values).on_conflict_do_nothing(index_elements=keys)
     result = await session.execute(statement)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(getattr(result, "rowcount", 0))  # a CursorResult's, which execute()'s type does not promise

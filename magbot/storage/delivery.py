@@ -27,7 +27,7 @@ class ProcessedEvents:
         """Record the event as handled in this transaction. False when it was handled before."""
         return await insert_ignoring_duplicates(
             self._session,
-            ProcessedEventRow.__table__,  # type: ignore[arg-type]
+            ProcessedEventRow,
             {"key_hash": hash_key(key), "processed_at": now},
             ["key_hash"],
         )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -35,7 +34,7 @@ class RsvpRow(Base):
 
 class SuggestionRow(Base):
     __tablename__ = "agenda_suggestions"
-    __table_args__: ClassVar[dict[str, bool]] = {"sqlite_autoincrement": True}  # ids are in +1 buttons: never reuse
+    __table_args__ = ({"sqlite_autoincrement": True},)  # ids are in +1 buttons: never reuse
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)

@@ -96,9 +96,9 @@ class Schedule:
         }
         return await insert_ignoring_duplicates(
             self._session,
-            ScheduledRow.__table__,
+            ScheduledRow,
             values,
-            ["key"],  # type: ignore[arg-type]
+            ["key"],
         )
 
     async def due(self, now: datetime, limit: int = 500) -> list[ScheduledJob]:

@@ -100,7 +100,8 @@ class Translator:
             return self._membership(room_id, event, chat, key, at)
         if isinstance(event, RedactionEvent):
             return MessageDeleted(key, chat, user, at, message_id=event.redacts)
-        content = source.get("content") if isinstance(source.get("content"), dict) else {}
+        raw = source.get("content")
+        content: dict[str, Any] = raw if isinstance(raw, dict) else {}
         kind = source.get("type")
         if kind == "m.reaction":
             return await self._reaction(content, chat, user, key, at)

@@ -102,9 +102,11 @@ class TelegramSender:
             case Post():
                 return await self._post(outbox_id, message, places)
             case Edit():
-                return await self._edit(message, places)
+                await self._edit(message, places)
+                return None
             case Delete():
                 await self._delete(message, places)
+                return None
             case NativePoll():
                 return await self._poll(message)
             case ClosePoll():

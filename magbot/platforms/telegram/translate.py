@@ -93,11 +93,11 @@ def translate(update: Update, bot_username: str, now: datetime, poll: PollOrigin
         return PollVote(key, chat, user_ref(answer.user), now, poll_id=poll.card, option_ids=tuple(answer.option_ids))
     if update.chat_join_request is not None:
         request = update.chat_join_request
-        chat = chat_ref(request.chat)
-        if chat is None:
+        asked_in = chat_ref(request.chat)
+        if asked_in is None:
             return None
         key = f"tg:join:{request.chat.id}:{request.from_user.id}:{int(request.date.timestamp())}"
-        return JoinRequest(key, chat, user_ref(request.from_user), request.date)
+        return JoinRequest(key, asked_in, user_ref(request.from_user), request.date)
     if update.chat_member is not None:
         return _membership_change(update.update_id, update.chat_member)
     if update.my_chat_member is not None:
