@@ -8,7 +8,7 @@ and who took part remain.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,7 +16,6 @@ from magbot.core.context import Context, dm_chat
 from magbot.core.events import (
     ApproveJoin,
     Button,
-    ButtonPress,
     DeclineJoin,
     Edit,
     Mute,
@@ -26,6 +25,7 @@ from magbot.core.events import (
     Reply,
 )
 from magbot.core.router import Router
+from magbot.core.wire import Const, Id, OneOf, Press
 from magbot.domain.decisions import (
     CHOICES,
     LABELS,
@@ -52,12 +52,20 @@ PUT_BACK_NOTE = (
 )
 
 
+@dataclass(frozen=True)
+class VotePress(Press, prefix="decision", shape=(Const("vote"), Id(), OneOf(*CHOICES))):
+    """`decision:vote:<decision id>:<yes|no|abstain>`: a secret ballot's buttons."""
+
+    decision: int
+    choice: str
+
+
 def card(decision_id: int) -> str:
     return f"decision:{decision_id}"
 
 
 def ballot_buttons(decision_id: int) -> tuple[tuple[Button, ...], ...]:
-    return (tuple(Button(LABELS[c], f"decision:vote:{decision_id}:{c}") for c in CHOICES),)
+    return (tuple(VotePress(decision_id, c).button(LABELS[c]) for c in CHOICES),)
 
 
 async def open_decision(
@@ -112,15 +120,14 @@ async def open_decision(
 
 async def vote(ctx: Context) -> Reply:
     """`decision:vote:<id>:<choice>`: record or change a secret vote; close early once it is settled."""
-    press = ctx.incoming
-    assert isinstance(press, ButtonPress)
-    _, _, number, choice = [*press.data.split(":"), "", "", ""][:4]
-    decision = await ctx.uow.decisions.get(int(number)) if number.isdecimal() else None
-    if decision is None or choice not in CHOICES:
+    press = ctx.pressed(VotePress)
+    choice = press.choice
+    decision = await ctx.uow.decisions.get(press.decision)
+    if decision is None:
         return Reply(toast="That button is no longer in use.")
     if not decision.is_open:
         return Reply(toast="This vote has closed.")
-    voter = await ctx.uow.members.in_group(decision.group_id, press.sender.user_id)
+    voter = await ctx.uow.members.in_group(decision.group_id, ctx.incoming.sender.user_id)
     if voter is not None and voter.id == decision.about_member_id:
         return Reply(toast="This vote is about you, so you don't vote on it.")
     if voter is None or not voter.active or not await ctx.uow.decisions.cast(decision.id, voter.id, choice):
@@ -264,7 +271,7 @@ holds("decisions", _collect, _erase)
 
 def register(router: Router, jobs: Jobs) -> None:
     router.command("decisions", list_decisions, summary="past group decisions")
-    router.button("decision", vote)
+    router.button(VotePress, vote)
     jobs.on("decision_close", close_due)
     jobs.on("decision_soon", closing_soon)
 

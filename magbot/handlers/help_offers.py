@@ -3,11 +3,13 @@ two members privately (once per pair); the poster's `Done`, or 30 days (job `off
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from magbot.core.context import Context
-from magbot.core.events import Button, ButtonPress, ChatRef, Edit, Outgoing, Reply
+from magbot.core.events import Button, ChatRef, Edit, Outgoing, Reply
 from magbot.core.router import Router
+from magbot.core.wire import Id, OneOf, Press
 from magbot.domain import resources as rules
 from magbot.domain.resources import HelpPost
 from magbot.handlers.flows import Act, words_or_ask
@@ -23,6 +25,14 @@ ASK = {
 }
 EXAMPLE = {"offer": "For example: /offer Fixing bikes", "need": "For example: /need A lift to Perth on Friday"}
 ANSWER = {"offer": "I'm interested", "need": "I can help"}
+
+
+@dataclass(frozen=True)
+class OfferPress(Press, prefix="offer", shape=(OneOf("answer", "done"), Id())):
+    """`offer:<answer|done>:<post id>`: `I'm interested` / `I can help`, and the poster's `Done`."""
+
+    action: str
+    post: int
 
 
 def help_card(post_id: int) -> str:
@@ -45,7 +55,7 @@ def card_text(post: HelpPost, name: str) -> str:
 def card_buttons(post: HelpPost) -> tuple[tuple[Button, ...], ...]:
     if not post.is_open:
         return ()
-    return ((Button(ANSWER[post.kind], f"offer:answer:{post.id}"), Button("Done", f"offer:done:{post.id}")),)
+    return ((OfferPress("answer", post.id).button(ANSWER[post.kind]), OfferPress("done", post.id).button("Done")),)
 
 
 def make_post(kind: str) -> Act:
@@ -73,10 +83,10 @@ def make_post(kind: str) -> Act:
 
 
 async def pressed(ctx: Context) -> Reply:
-    press, member = ctx.incoming, ctx.member
-    assert isinstance(press, ButtonPress) and member is not None and ctx.group is not None
-    _, action, raw_id = [*press.data.split(":"), "", ""][:3]
-    found = await ctx.uow.resources.help_post(int(raw_id)) if raw_id.isdecimal() else None
+    press, member = ctx.pressed(OfferPress), ctx.member
+    assert member is not None and ctx.group is not None
+    action = press.action
+    found = await ctx.uow.resources.help_post(press.post)
     if found is None or found.group_id != ctx.group.id or not found.is_open:
         return Reply(toast="That one is closed now.")
     own = found.member_id == member.id
@@ -91,8 +101,6 @@ async def pressed(ctx: Context) -> Reply:
         return Reply(
             [Edit(ctx.group_chat(), help_card(found.id), card_text(closed, member.name))], toast="Marked done."
         )
-    if action != "answer":
-        return Reply(toast="That button is no longer in use.")
     if own:
         return Reply(toast=f"That's your own {what}.")
     poster = await ctx.uow.members.get(found.member_id)
@@ -136,5 +144,5 @@ def register(router: Router, jobs: Jobs) -> None:
     router.command("need", need, summary="ask the group for a hand with something")
     router.flow("offer", offer_flow)
     router.flow("need", need_flow)
-    router.button("offer", pressed)
+    router.button(OfferPress, pressed)
     jobs.on(EXPIRY_KIND, expire)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from magbot.core.context import Context
-from magbot.core.events import ButtonPress, Edit, Outgoing, Post, Reply
+from magbot.core.events import Edit, Outgoing, Post, Reply
 from magbot.core.router import Router
 from magbot.domain.meetings import MEETING_LENGTH, is_cancellation, parse_offsets
 from magbot.domain.members import Group
@@ -14,6 +14,7 @@ from magbot.handlers.flows import words_or_ask
 from magbot.handlers.meeting_cards import (
     COVERED_QUESTION,
     NextMeeting,
+    Rsvp,
     covered_buttons,
     meeting_text,
     next_meeting,
@@ -75,9 +76,9 @@ async def post_notice(ctx: Context, raw: str) -> Reply:
 
 
 async def rsvp(ctx: Context) -> Reply:
-    press, group, member = ctx.incoming, ctx.group, ctx.member
-    assert isinstance(press, ButtonPress) and group is not None and member is not None
-    _, _, date, answer = [*press.data.split(":"), "", "", ""][:4]
+    press, group, member = ctx.pressed(Rsvp), ctx.group, ctx.member
+    assert group is not None and member is not None
+    date, answer = press.date, press.answer
     upcoming = next_meeting(group, ctx.now)
     if date != upcoming.date:
         return Reply(toast="That meeting is over. /meeting shows the next one.")
@@ -159,7 +160,7 @@ def register(router: Router, jobs: Jobs) -> None:
     router.command("remind", remind, summary="post the meeting reminder now")
     router.command("notice", notice, summary="a notice about the next meeting")
     router.flow("notice", notice_flow)
-    router.button("meeting", rsvp)
+    router.button(Rsvp, rsvp)
     jobs.on("meeting_reminder", send_reminder)
     jobs.on("meeting_start", post_agenda)
     jobs.on("meeting_after", ask_covered)

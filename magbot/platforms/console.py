@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo
 from magbot.core.clock import ManualClock
 from magbot.core.context import DM_LINK
 from magbot.core.dispatch import Dispatcher
-from magbot.core.events import ButtonPress, ChatRef, Command, Incoming, PollVote, Text, UserRef, parse_poll_option
+from magbot.core.events import ButtonPress, ChatRef, Command, Incoming, PollVote, Text, UserRef
+from magbot.core.wire import parse_poll_option
 from magbot.platforms.console_render import ConsoleSender, Shown
 
 LINE = re.compile(r"^(?P<name>[A-Za-z][\w'.-]{0,30})\s*(?P<op>->|:|>|\[)\s?(?P<rest>.*)$")
