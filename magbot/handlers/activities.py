@@ -24,6 +24,7 @@ from magbot.domain.members import Group, Member
 from magbot.handlers import activity_flow, activity_jobs
 from magbot.handlers.activity_cards import (
     CALLING_OFF,
+    REMIND,
     ActivityPress,
     card_edit,
     day_and_time,
@@ -218,6 +219,6 @@ def register(router: Router, jobs: Jobs) -> None:
     router.button(ActivityPress, activity_button)
     router.button(activity_flow.SkipPress, flow_button)
     router.button(activity_flow.GuestsPress, flow_button)
-    jobs.on("activity_remind", activity_jobs.remind)
-    jobs.on("activity_weekly", activity_jobs.post_weekly)
+    jobs.on(REMIND, activity_jobs.remind)
+    jobs.on(activity_jobs.WEEKLY, activity_jobs.post_weekly)
     jobs.plan_with(activity_jobs.plan_weekly)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from magbot.core.context import Context, dm_chat
 from magbot.core.events import Button, Edit, Outgoing, Post
+from magbot.core.jobs import JobKind
 from magbot.core.wire import Id, OneOf, Press
 from magbot.domain.activities import REMIND_BEFORE, Activity, ActivitySpec, SignUp, cost_text, taken
 from magbot.domain.members import Group, Member
@@ -17,6 +18,14 @@ Buttons = tuple[tuple[Button, ...], ...]
 REMIND_GRACE_SECONDS = 6 * 3600
 ANSWERS = ("in", "maybe", "cant", "guest")  # sign-up answers on the post
 CALLING_OFF = ("cancel", "callyes", "callno")  # the post's `Call it off`, then the organiser's private Yes / No
+
+
+@dataclass(frozen=True)
+class ActivityToRemind:
+    activity: int
+
+
+REMIND = JobKind("activity_remind", ActivityToRemind)  # 24 hours before, to those in
 
 
 @dataclass(frozen=True)
@@ -97,9 +106,9 @@ async def put_up(
     activity = await uow.activities.add(group.id, organiser_id, spec, now, series_id)
     due = activity.starts_at - REMIND_BEFORE
     if due > now:
-        await uow.schedule.plan(
-            f"activity:{activity.id}:remind", "activity_remind", due, group_id=group.id,
-            grace_seconds=REMIND_GRACE_SECONDS, payload={"activity": activity.id},
+        await REMIND.plan(
+            uow, f"activity:{activity.id}:remind", due, ActivityToRemind(activity.id), group_id=group.id,
+            grace_seconds=REMIND_GRACE_SECONDS,
         )
     text = await card_text(uow, group, activity)
     return activity, Post(Context.chat_of(group), text, buttons=card_buttons(activity), card=activity.card)

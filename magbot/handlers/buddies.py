@@ -13,19 +13,20 @@ from typing import Any
 
 from magbot.core.context import Context, dm_chat
 from magbot.core.events import Outgoing, Post, Reply
+from magbot.core.jobs import Due, JobKind, NoPayload
 from magbot.core.router import Router
 from magbot.core.wire import Const, Id, OneOf, Press
 from magbot.domain import checkins as rules
 from magbot.domain.members import Member
 from magbot.handlers.privacy import holds
 from magbot.scheduler import Jobs
-from magbot.storage.state import ScheduledJob
 from magbot.storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
 CHECK_AT = time(10, 0)  # UTC, daily
 CHECK_GRACE = timedelta(hours=20)
+CHECK = JobKind("buddy-check", NoPayload)  # one a day, for every group
 
 
 @dataclass(frozen=True)
@@ -134,12 +135,12 @@ async def plan_check(uow: UnitOfWork, now: datetime) -> None:
     due = datetime.combine(now.date(), CHECK_AT, tzinfo=UTC)
     if due < now - CHECK_GRACE:
         due += timedelta(days=1)
-    await uow.schedule.plan(
-        f"buddy-check:{due.date().isoformat()}", "buddy-check", due, grace_seconds=int(CHECK_GRACE.total_seconds())
+    await CHECK.plan(
+        uow, f"buddy-check:{due.date().isoformat()}", due, NoPayload(), grace_seconds=int(CHECK_GRACE.total_seconds())
     )
 
 
-async def run_check(uow: UnitOfWork, job: ScheduledJob, now: datetime) -> list[Outgoing]:
+async def run_check(uow: UnitOfWork, job: Due[NoPayload], now: datetime) -> list[Outgoing]:
     out: list[Outgoing] = []
     for pair in await uow.buddies.active():
         group = await uow.groups.get(pair.group_id)
@@ -185,5 +186,5 @@ def register(router: Router) -> None:
 
 
 def register_jobs(jobs: Jobs) -> None:
-    jobs.on("buddy-check", run_check)
+    jobs.on(CHECK, run_check)
     jobs.plan_with(plan_check)

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from magbot.core.context import Context
 from magbot.core.events import Button, ChatRef, File, Outgoing, Post, Reply, Text
+from magbot.core.jobs import Due, JobKind, NoPayload
 from magbot.core.router import Router
 from magbot.core.wire import Const, Id, Number, OneOf, Press
 from magbot.domain import checkins as rules
@@ -20,7 +21,7 @@ from magbot.domain.recurrence import next_weekly
 from magbot.handlers.charts import checkins_png
 from magbot.handlers.privacy import holds
 from magbot.scheduler import Jobs
-from magbot.storage.state import PendingInput, ScheduledJob
+from magbot.storage.state import PendingInput
 from magbot.storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ FLOW = "checkin"
 WORDS_WAIT = timedelta(minutes=30)
 ROUND_GRACE = 3600
 SHARE_QUESTION = "Share with the group, or keep it just for you?"
+ROUND = JobKind("checkin-round", NoPayload)  # the row's group is the one asked
 
 
 @dataclass(frozen=True)
@@ -189,12 +191,12 @@ async def plan_rounds(uow: UnitOfWork, now: datetime) -> None:
         due = round_due(group, now - timedelta(seconds=ROUND_GRACE))
         zone = ZoneInfo(group.settings.get("timezone", "Europe/London"))
         day = due.astimezone(zone).date().isoformat()
-        await uow.schedule.plan(
-            f"checkin-round:{group.id}:{day}", "checkin-round", due, group_id=group.id, grace_seconds=ROUND_GRACE
+        await ROUND.plan(
+            uow, f"checkin-round:{group.id}:{day}", due, NoPayload(), group_id=group.id, grace_seconds=ROUND_GRACE
         )
 
 
-async def run_round(uow: UnitOfWork, job: ScheduledJob, now: datetime) -> list[Outgoing]:
+async def run_round(uow: UnitOfWork, job: Due[NoPayload], now: datetime) -> list[Outgoing]:
     group = await uow.groups.get(job.group_id) if job.group_id else None
     if group is None:
         return []
@@ -228,5 +230,5 @@ def register(router: Router) -> None:
 
 
 def register_jobs(jobs: Jobs) -> None:
-    jobs.on("checkin-round", run_round)
+    jobs.on(ROUND, run_round)
     jobs.plan_with(plan_rounds)

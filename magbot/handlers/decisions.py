@@ -24,6 +24,7 @@ from magbot.core.events import (
     Remove,
     Reply,
 )
+from magbot.core.jobs import Due, JobKind
 from magbot.core.router import Router
 from magbot.core.wire import Const, Id, OneOf, Press
 from magbot.domain.decisions import (
@@ -42,7 +43,6 @@ from magbot.domain.polls import parse_duration, when_text
 from magbot.handlers.polls import group_chat, zone_of
 from magbot.handlers.privacy import holds
 from magbot.scheduler import Jobs
-from magbot.storage.state import ScheduledJob
 from magbot.storage.uow import UnitOfWork
 
 CLOSE_GRACE = int(timedelta(days=30).total_seconds())  # a late close is still a close
@@ -50,6 +50,15 @@ PUT_BACK_NOTE = (
     "The group chose to put the message back. I don't keep the text of messages, so I can't post it again: "
     "whoever wrote it is welcome to post it again."
 )
+
+
+@dataclass(frozen=True)
+class DecisionDue:
+    decision_id: int
+
+
+CLOSE = JobKind("decision_close", DecisionDue)
+SOON = JobKind("decision_soon", DecisionDue)  # a note to those who have not voted yet
 
 
 @dataclass(frozen=True)
@@ -93,22 +102,22 @@ async def open_decision(
         now=now,
         closes_at=now + timedelta(hours=rules.hours),
     )
-    await uow.schedule.plan(
+    await CLOSE.plan(
+        uow,
         f"decision:{decision.id}:close",
-        "decision_close",
         decision.closes_at,
+        DecisionDue(decision.id),
         group_id=group.id,
         grace_seconds=CLOSE_GRACE,
-        payload={"decision_id": decision.id},
     )
     soon = decision.closes_at - min(SOON_BEFORE, timedelta(hours=rules.hours) / 2)
-    await uow.schedule.plan(
+    await SOON.plan(
+        uow,
         f"decision:{decision.id}:soon",
-        "decision_soon",
         soon,
+        DecisionDue(decision.id),
         group_id=group.id,
         grace_seconds=int((decision.closes_at - soon).total_seconds()),
-        payload={"decision_id": decision.id},
     )
     text = ballot_text(kind, payload, when_text(decision.closes_at, zone_of(group)))
     buttons = ballot_buttons(decision.id)
@@ -194,14 +203,14 @@ async def _act(
     return [], ""
 
 
-async def close_due(uow: UnitOfWork, job: ScheduledJob, now: datetime) -> list[Outgoing]:
-    decision = await uow.decisions.get(int(job.payload.get("decision_id", 0)))
+async def close_due(uow: UnitOfWork, job: Due[DecisionDue], now: datetime) -> list[Outgoing]:
+    decision = await uow.decisions.get(job.payload.decision_id)
     return await close_decision(uow, decision, now) if decision is not None and decision.is_open else []
 
 
-async def closing_soon(uow: UnitOfWork, job: ScheduledJob, now: datetime) -> list[Outgoing]:
+async def closing_soon(uow: UnitOfWork, job: Due[DecisionDue], now: datetime) -> list[Outgoing]:
     """A private note to eligible members who have not voted yet: an invitation, nothing more."""
-    decision = await uow.decisions.get(int(job.payload.get("decision_id", 0)))
+    decision = await uow.decisions.get(job.payload.decision_id)
     group = await uow.groups.get(decision.group_id) if decision else None
     if decision is None or group is None or not decision.is_open:
         return []
@@ -272,8 +281,8 @@ holds("decisions", _collect, _erase)
 def register(router: Router, jobs: Jobs) -> None:
     router.command("decisions", list_decisions, summary="past group decisions")
     router.button(VotePress, vote)
-    jobs.on("decision_close", close_due)
-    jobs.on("decision_soon", closing_soon)
+    jobs.on(CLOSE, close_due)
+    jobs.on(SOON, closing_soon)
 
 
 async def already_open(uow: UnitOfWork, group_id: int, kind: str, **match: Any) -> Decision | None:

@@ -8,16 +8,15 @@ from datetime import datetime, timedelta
 
 from magbot.core.context import Context
 from magbot.core.events import Button, ChatRef, Edit, Outgoing, Reply
+from magbot.core.jobs import Due, JobKind
 from magbot.core.router import Router
 from magbot.core.wire import Id, OneOf, Press
 from magbot.domain import resources as rules
 from magbot.domain.resources import HelpPost
 from magbot.handlers.flows import Act, words_or_ask
 from magbot.scheduler import Jobs
-from magbot.storage.state import ScheduledJob
 from magbot.storage.uow import UnitOfWork
 
-EXPIRY_KIND = "offer-expiry"
 EXPIRY_GRACE = int(timedelta(days=7).total_seconds())  # a late close is still better than an open card forever
 ASK = {
     "offer": "What can you help with? Write it in one message. For example: Fixing bikes",
@@ -25,6 +24,14 @@ ASK = {
 }
 EXAMPLE = {"offer": "For example: /offer Fixing bikes", "need": "For example: /need A lift to Perth on Friday"}
 ANSWER = {"offer": "I'm interested", "need": "I can help"}
+
+
+@dataclass(frozen=True)
+class OfferToClose:
+    post: int
+
+
+EXPIRY = JobKind("offer-expiry", OfferToClose)
 
 
 @dataclass(frozen=True)
@@ -71,9 +78,9 @@ def make_post(kind: str) -> Act:
         post_id = await ctx.uow.resources.add_help(ctx.group.id, ctx.member.id, kind, text, ctx.now)
         found = await ctx.uow.resources.help_post(post_id)
         assert found is not None
-        await ctx.uow.schedule.plan(
-            expiry_key(post_id), EXPIRY_KIND, rules.expires_at(ctx.now), group_id=ctx.group.id,
-            grace_seconds=EXPIRY_GRACE, payload={"post": post_id},
+        await EXPIRY.plan(
+            ctx.uow, expiry_key(post_id), rules.expires_at(ctx.now), OfferToClose(post_id), group_id=ctx.group.id,
+            grace_seconds=EXPIRY_GRACE,
         )  # fmt: skip
         card = ctx.to_group(card_text(found, ctx.member.name), buttons=card_buttons(found), card=help_card(post_id))
         out: list[Outgoing] = [card]
@@ -120,8 +127,8 @@ async def pressed(ctx: Context) -> Reply:
     )
 
 
-async def expire(uow: UnitOfWork, job: ScheduledJob, now: datetime) -> list[Outgoing]:
-    found = await uow.resources.help_post(int(job.payload.get("post", 0)))
+async def expire(uow: UnitOfWork, job: Due[OfferToClose], now: datetime) -> list[Outgoing]:
+    found = await uow.resources.help_post(job.payload.post)
     if found is None or not found.is_open:
         return []
     group = await uow.groups.get(found.group_id)
@@ -145,4 +152,4 @@ def register(router: Router, jobs: Jobs) -> None:
     router.flow("offer", offer_flow)
     router.flow("need", need_flow)
     router.button(OfferPress, pressed)
-    jobs.on(EXPIRY_KIND, expire)
+    jobs.on(EXPIRY, expire)

@@ -16,13 +16,14 @@ from zoneinfo import ZoneInfo
 
 from magbot.core.context import Context, dm_chat
 from magbot.core.events import Button, ChatRef, Delete, Edit, Outgoing, Post, Reply, Text
+from magbot.core.jobs import Due, JobKind
 from magbot.core.router import Router
 from magbot.core.wire import Const, Id, OneOf, Press
 from magbot.domain import offload as rules
 from magbot.domain.members import Group, Member
 from magbot.handlers.privacy import holds
 from magbot.scheduler import Jobs
-from magbot.storage.state import PendingInput, ScheduledJob
+from magbot.storage.state import PendingInput
 from magbot.storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,15 @@ FLOW = "offload"
 FLOW_WAIT = timedelta(minutes=30)
 EXPIRY_GRACE = 365 * 86400  # a purge is never skipped for being late
 DRAFT_LIFETIME = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class OffloadToExpire:
+    offload: int
+    stage: str  # "draft" (never posted) or "open"
+
+
+EXPIRY = JobKind("offload-expiry", OffloadToExpire)
 
 
 @dataclass(frozen=True)
@@ -152,11 +162,9 @@ def _done_already() -> Reply:
 
 
 async def _plan_expiry(uow: UnitOfWork, found: rules.Offload, stage: str, due: datetime) -> None:
-    payload = {"offload": found.id, "stage": stage}
+    payload = OffloadToExpire(found.id, stage)
     key = f"offload-expiry:{found.id}:{stage}"
-    await uow.schedule.plan(
-        key, "offload-expiry", due, group_id=found.group_id, grace_seconds=EXPIRY_GRACE, payload=payload
-    )
+    await EXPIRY.plan(uow, key, due, payload, group_id=found.group_id, grace_seconds=EXPIRY_GRACE)
 
 
 async def _post(ctx: Context, found: rules.Offload, member: Member, group: Group, mode: str) -> Reply:
@@ -263,9 +271,9 @@ async def relay(ctx: Context, thread: str) -> Reply:
     return Reply([Post(dm_chat(group.platform, author), line, buttons=answer, protect=True)])
 
 
-async def expire(uow: UnitOfWork, job: ScheduledJob, now: datetime) -> list[Outgoing]:
-    found = await uow.offloads.get(int(job.payload.get("offload", 0)))
-    if found is None or found.kept or (job.payload.get("stage") == "draft" and found.status != "draft"):
+async def expire(uow: UnitOfWork, job: Due[OffloadToExpire], now: datetime) -> list[Outgoing]:
+    found = await uow.offloads.get(job.payload.offload)
+    if found is None or found.kept or (job.payload.stage == "draft" and found.status != "draft"):
         return []
     group = await uow.groups.get(found.group_id)
     return await forget_offload(uow, found, group) if group else []
@@ -296,4 +304,4 @@ def register(router: Router) -> None:
 
 
 def register_jobs(jobs: Jobs) -> None:
-    jobs.on("offload-expiry", expire)
+    jobs.on(EXPIRY, expire)

@@ -23,6 +23,7 @@ from magbot.core.events import (
     Post,
     Reply,
 )
+from magbot.core.jobs import Due, JobKind
 from magbot.core.router import Router
 from magbot.core.wire import Id, OneOf, Press, read_id
 from magbot.domain.members import Group, Member
@@ -43,12 +44,20 @@ from magbot.domain.polls import (
 from magbot.handlers.flows import FLOW_LIFETIME, ask, finish
 from magbot.handlers.privacy import holds
 from magbot.scheduler import Jobs
-from magbot.storage.state import PendingInput, ScheduledJob
+from magbot.storage.state import PendingInput
 from magbot.storage.uow import UnitOfWork
 
 CLOSE_GRACE = int(timedelta(days=30).total_seconds())  # a late close is still a close
 ASK_QUESTION = f"What's the question? (Or do it in one go: {POLL_EXAMPLE})"
 ASK_OPTIONS = "Now the answers people can pick, one message each. Write done when you have them all."
+
+
+@dataclass(frozen=True)
+class PollToClose:
+    poll_id: int
+
+
+CLOSE = JobKind("poll_close", PollToClose)
 
 
 @dataclass(frozen=True)
@@ -80,13 +89,13 @@ async def start_poll(ctx: Context, spec: PollSpec) -> Reply:
     assert ctx.group is not None and ctx.member is not None
     closes_at = spec.closes_at or default_close(ctx.now)
     poll = await ctx.uow.polls.create(ctx.group.id, ctx.member.id, spec, closes_at, ctx.now)
-    await ctx.uow.schedule.plan(
+    await CLOSE.plan(
+        ctx.uow,
         f"poll:{poll.id}:close",
-        "poll_close",
         closes_at,
+        PollToClose(poll.id),
         group_id=ctx.group.id,
         grace_seconds=CLOSE_GRACE,
-        payload={"poll_id": poll.id},
     )
     how = "Names are shown" if spec.named else "Votes are anonymous"
     many = ", pick as many as you like" if spec.multi else ""
@@ -206,8 +215,8 @@ async def close_poll(uow: UnitOfWork, found: Poll, now: datetime) -> list[Outgoi
     return [ClosePoll(group_chat(group), found.card), Post(group_chat(group), result_text(result))]
 
 
-async def close_due(uow: UnitOfWork, job: ScheduledJob, now: datetime) -> list[Outgoing]:
-    found = await uow.polls.get(int(job.payload.get("poll_id", 0)))
+async def close_due(uow: UnitOfWork, job: Due[PollToClose], now: datetime) -> list[Outgoing]:
+    found = await uow.polls.get(job.payload.poll_id)
     return await close_poll(uow, found, now) if found is not None and found.is_open else []
 
 
@@ -269,4 +278,4 @@ def register(router: Router, jobs: Jobs) -> None:
     router.flow("poll", poll_flow)
     router.button(NamedAnswer, poll_named_answer)
     router.on("PollVote", vote)
-    jobs.on("poll_close", close_due)
+    jobs.on(CLOSE, close_due)

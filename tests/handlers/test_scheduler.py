@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,9 +13,9 @@ import pytest
 from magbot.app import App
 from magbot.core.clock import ManualClock
 from magbot.core.events import ChatRef, Post
+from magbot.core.jobs import Due, JobKind
 from magbot.domain.recurrence import next_weekly
 from magbot.scheduler import Jobs, Scheduler
-from magbot.storage.state import ScheduledJob
 from magbot.storage.uow import UnitOfWork
 from tests.conftest import settings_for, sqlite_url
 
@@ -22,8 +23,16 @@ LONDON = ZoneInfo("Europe/London")
 GROUP = ChatRef("console", "group")
 
 
-async def weekly_note(uow: UnitOfWork, job: ScheduledJob, now: datetime) -> list:
-    return [Post(GROUP, f"note for {job.payload['week']}")]
+@dataclass(frozen=True)
+class Week:
+    week: str
+
+
+NOTE = JobKind("note", Week)
+
+
+async def weekly_note(uow: UnitOfWork, job: Due[Week], now: datetime) -> list:
+    return [Post(GROUP, f"note for {job.payload.week}")]
 
 
 async def plan_weekly(uow: UnitOfWork, now: datetime) -> None:
@@ -31,12 +40,12 @@ async def plan_weekly(uow: UnitOfWork, now: datetime) -> None:
     due = next_weekly(now - timedelta(hours=1), 3, time(18, 0), LONDON)
     for when in (due, next_weekly(due, 3, time(18, 0), LONDON)):  # this one and the next
         week = when.astimezone(LONDON).date().isoformat()
-        await uow.schedule.plan(f"note:{week}", "note", when, grace_seconds=3600, payload={"week": week})
+        await NOTE.plan(uow, f"note:{week}", when, Week(week), grace_seconds=3600)
 
 
 def jobs() -> Jobs:
     made = Jobs()
-    made.on("note", weekly_note)
+    made.on(NOTE, weekly_note)
     made.plan_with(plan_weekly)
     return made
 
