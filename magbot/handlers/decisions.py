@@ -8,6 +8,7 @@ and who took part remain.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,6 +17,7 @@ from magbot.core.context import Context, dm_chat
 from magbot.core.events import (
     ApproveJoin,
     Button,
+    ChatRef,
     DeclineJoin,
     Edit,
     Mute,
@@ -32,6 +34,7 @@ from magbot.domain.decisions import (
     LABELS,
     SOON_BEFORE,
     Decision,
+    Kind,
     Rules,
     ballot_text,
     history_line,
@@ -164,43 +167,117 @@ async def close_decision(uow: UnitOfWork, decision: Decision, now: datetime) -> 
     return [ended, Post(chat, text), *actions]
 
 
+Outcome = tuple[list[Outgoing], str]  # what to send, and a line for the result post
+
+
+@dataclass(frozen=True)
+class Acting:
+    """What an action gets: the closed decision, its group, and the member it is about (if it is about one)."""
+
+    uow: UnitOfWork
+    group: Group
+    decision: Decision
+    about: Member | None
+    now: datetime
+
+    @property
+    def chat(self) -> ChatRef:
+        return group_chat(self.group)
+
+
+Action = Callable[[Acting], Awaitable[Outcome]]
+
+
+async def _nothing(act: Acting) -> Outcome:
+    return [], ""
+
+
+@dataclass(frozen=True)
+class OnResult:
+    """What one kind of decision does when it passes, and when it fails."""
+
+    passed: Action
+    failed: Action = _nothing
+    on_member: bool = False  # it acts on the member it is about: only while he is still in the group
+
+
 async def _act(
     uow: UnitOfWork, group: Group, decision: Decision, passed: bool, now: datetime
-) -> tuple[list[Outgoing], str]:
+) -> Outcome:
     """What a result does. The only code that changes settings, rules or membership for the group."""
-    p, chat = decision.payload, group_chat(group)
-    about = await uow.members.get(decision.about_member_id) if decision.about_member_id else None
-    if decision.kind == "admit":
-        if passed:
-            await uow.members.add(group.id, p["user_id"], p.get("name", "New member"), founding=False, now=now)
-            return [ApproveJoin(chat, p["user_id"])], f"Welcome to the group, {p.get('name', '')}!"
-        await uow.decisions.set_payload(decision.id, {**p, "user_id": "", "handle": "", "name": "someone"})
-        declined: list[Outgoing] = [DeclineJoin(chat, p["user_id"])] if p.get("request") else []
-        return declined, "Not this time. Thanks to everyone who voted."
-    if decision.kind == "hide":
-        return [], ("The message stays removed." if passed else PUT_BACK_NOTE)
-    if not passed:
+    action = ACTIONS.get(decision.kind)
+    if action is None:  # a kind this version does not know: nothing to do
         return [], ""
-    if decision.kind == "setting":
-        settings = {**group.settings, p["setting"]: p["value"]}
-        await uow.groups.save_settings(group.id, settings)
-        return [], f"Done: {p['setting']} is now {p['value']}."
-    if decision.kind == "rule":
-        await uow.rules.add(group.id, p["text"], now)
-        return [], "It's in the rules now. /rules shows them all."
-    if decision.kind == "drop_rule":
-        await uow.rules.drop(group.id, int(p["rule_id"]))
-        return [], "That rule is gone. /rules shows the rest."
-    if about is None or not about.active:
+    about = await uow.members.get(decision.about_member_id) if decision.about_member_id else None
+    act = Acting(uow, group, decision, about, now)
+    if not passed:
+        return await action.failed(act)
+    if action.on_member and (about is None or not about.active):
         return [], "Nothing to do: that member is no longer in the group."
-    if decision.kind == "remove":
-        await uow.members.set_status(about.id, "removed")
-        await uow.pending.clear_member(about.id)
-        return [Remove(chat, about.user_id)], f"{about.name} is no longer in the group."
-    if decision.kind == "mute":
-        until = now + (parse_duration(p.get("duration", "")) or timedelta(days=1))
-        return [Mute(chat, about.user_id, until)], f"{about.name} is muted until {when_text(until, zone_of(group))}."
-    return [], ""
+    return await action.passed(act)
+
+
+async def _admit(act: Acting) -> Outcome:
+    p = act.decision.payload
+    await act.uow.members.add(act.group.id, p["user_id"], p.get("name", "New member"), founding=False, now=act.now)
+    return [ApproveJoin(act.chat, p["user_id"])], f"Welcome to the group, {p.get('name', '')}!"
+
+
+async def _decline(act: Acting) -> Outcome:
+    p = act.decision.payload
+    await act.uow.decisions.set_payload(act.decision.id, {**p, "user_id": "", "handle": "", "name": "someone"})
+    declined: list[Outgoing] = [DeclineJoin(act.chat, p["user_id"])] if p.get("request") else []
+    return declined, "Not this time. Thanks to everyone who voted."
+
+
+async def _stays_hidden(act: Acting) -> Outcome:
+    return [], "The message stays removed."
+
+
+async def _put_back(act: Acting) -> Outcome:
+    return [], PUT_BACK_NOTE
+
+
+async def _change_setting(act: Acting) -> Outcome:
+    p = act.decision.payload
+    settings = {**act.group.settings, p["setting"]: p["value"]}
+    await act.uow.groups.save_settings(act.group.id, settings)
+    return [], f"Done: {p['setting']} is now {p['value']}."
+
+
+async def _add_rule(act: Acting) -> Outcome:
+    await act.uow.rules.add(act.group.id, act.decision.payload["text"], act.now)
+    return [], "It's in the rules now. /rules shows them all."
+
+
+async def _drop_rule(act: Acting) -> Outcome:
+    await act.uow.rules.drop(act.group.id, int(act.decision.payload["rule_id"]))
+    return [], "That rule is gone. /rules shows the rest."
+
+
+async def _remove(act: Acting) -> Outcome:
+    assert act.about is not None
+    await act.uow.members.set_status(act.about.id, "removed")
+    await act.uow.pending.clear_member(act.about.id)
+    return [Remove(act.chat, act.about.user_id)], f"{act.about.name} is no longer in the group."
+
+
+async def _mute(act: Acting) -> Outcome:
+    assert act.about is not None
+    until = act.now + (parse_duration(act.decision.payload.get("duration", "")) or timedelta(days=1))
+    text = f"{act.about.name} is muted until {when_text(until, zone_of(act.group))}."
+    return [Mute(act.chat, act.about.user_id, until)], text
+
+
+ACTIONS: dict[Kind, OnResult] = {
+    Kind.ADMIT: OnResult(_admit, failed=_decline),
+    Kind.HIDE: OnResult(_stays_hidden, failed=_put_back),
+    Kind.SETTING: OnResult(_change_setting),
+    Kind.RULE: OnResult(_add_rule),
+    Kind.DROP_RULE: OnResult(_drop_rule),
+    Kind.REMOVE: OnResult(_remove, on_member=True),
+    Kind.MUTE: OnResult(_mute, on_member=True),
+}
 
 
 async def close_due(uow: UnitOfWork, job: Due[DecisionDue], now: datetime) -> list[Outgoing]:
