@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -9,15 +10,17 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from magbot.app import App
 from magbot.core.clock import ManualClock
 from magbot.core.events import ChatRef, Post
-from magbot.core.jobs import Due, JobKind
+from magbot.core.jobs import Due, JobKind, decode, encode
 from magbot.domain.recurrence import next_weekly
 from magbot.scheduler import Jobs, Scheduler
 from magbot.storage.uow import UnitOfWork
-from tests.conftest import settings_for, sqlite_url
+from tests.conftest import START, settings_for, sqlite_url
 
 LONDON = ZoneInfo("Europe/London")
 GROUP = ChatRef("console", "group")
@@ -124,3 +127,52 @@ async def test_housekeeping_forgets_old_event_keys(app: App, clock: ManualClock)
     await app.scheduler.tick()
     async with app.uow() as uow:
         assert await uow.events.claim("old", clock.now())  # the key was pruned, so it can be claimed again
+
+
+@dataclass(frozen=True)
+class Everything:
+    row: int
+    word: str
+    flag: bool
+    at: datetime
+
+
+EVERYTHING = JobKind("everything", Everything)
+
+
+@given(
+    st.integers(1, 2**63 - 1),
+    st.text(max_size=20),
+    st.booleans(),
+    st.datetimes(timezones=st.just(UTC)),
+)
+def test_a_payload_round_trips_as_the_json_it_always_was(row: int, word: str, flag: bool, at: datetime) -> None:
+    payload = Everything(row, word, flag, at)
+    stored = encode(payload)
+    assert stored == {"row": row, "word": word, "flag": flag, "at": at.isoformat()}
+    assert decode(Everything, json.loads(json.dumps(stored))) == payload
+
+
+def test_a_payload_that_could_not_be_read_back_is_refused_when_planned() -> None:
+    for bad in (Everything(0, "", False, START), Everything(2**63, "", False, START),
+                Everything(1, "", False, START.replace(tzinfo=None))):  # fmt: skip
+        with pytest.raises(ValueError):
+            encode(bad)
+    with pytest.raises(TypeError):
+        JobKind("floaty", float)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [{}, {"poll_id": 2**63}, {"poll_id": 0}, {"poll_id": -1}, {"poll_id": "5"}, {"poll_id": True}, {"poll_id": 1.5}],
+)
+async def test_a_forged_or_broken_payload_is_skipped_and_never_retried(
+    app: App, clock: ManualClock, caplog: pytest.LogCaptureFixture, raw: dict[str, object]
+) -> None:
+    async with app.uow() as uow:
+        await uow.schedule.plan("poll:x:close", "poll_close", clock.now(), payload=raw)
+    with caplog.at_level(logging.WARNING, logger="magbot"):
+        await app.scheduler.tick()
+    assert "payload unreadable" in caplog.text and "job failed" not in caplog.text
+    async with app.uow() as uow:
+        assert await uow.schedule.status_of("poll:x:close") == "skipped"
