@@ -9,6 +9,7 @@ from collections.abc import Callable
 from magbot.core.context import Context
 from magbot.core.events import Edit, Outgoing, Post, Reply
 from magbot.core.router import Router
+from magbot.core.wire import read_id
 from magbot.domain.activities import (
     ACTIVITY_EXAMPLE,
     Activity,
@@ -152,7 +153,7 @@ async def cancel(ctx: Context) -> Reply:
     if reply_to is not None:
         card = await ctx.uow.cards.find_by_message(ctx.platform, ctx.group.chat_id, reply_to.message_id)
         raw = (card or "").removeprefix("activity:")
-        found = await ctx.uow.activities.get(int(raw)) if raw.isdecimal() else None
+        found = await ctx.uow.activities.get(number) if (number := read_id(raw)) else None
         if found is None or found.status != "open" or found.starts_at <= ctx.now:
             return Reply([ctx.reply("That isn't an activity that's coming up. Reply /cancel to its post.")])
         if found.organiser_id != ctx.member.id:
