@@ -18,10 +18,12 @@ from magbot.storage.migrate import SchemaOutOfDate, current_revision, head_revis
 log = logging.getLogger("magbot")
 
 
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+
+
 def configure_logging(level: str) -> None:
     logging.basicConfig(
-        stream=sys.stderr, level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+        stream=sys.stderr, level=level, format=LOG_FORMAT)
     # httpx logs request URLs at INFO, and Telegram's URLs carry the bot token.
     for noisy in ("httpx", "httpcore", "telegram", "nio", "apscheduler", "aiosqlite"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -39,11 +41,18 @@ async def run_console(settings: Settings, start: str | None = None) -> int:
     from magbot.platforms.console import ConsolePlatform
 
     clock = console_clock(settings, start)
+    use_clock_in_logs(clock)
     app = App(settings, clock=clock)
     try:
         await app.prepare()
         console = ConsolePlatform(app, sys.stdout, clock, Path(settings.data_dir) / "console-files")
         app.add_platform(console)
+        if (resumed := await console.resume_clock()) is not None:
+            # Going back in time would replay nothing and confuse everything: say what happens instead.
+            local = resumed.astimezone(ZoneInfo("Europe/London")).strftime("%Y-%m-%d %H:%M")
+            print(f"(console) This database has already reached {local}: carrying on from there. "
+                  f"To start fresh, delete {settings.database_url.rpartition('///')[2] or 'the database'}.",
+                  flush=True)
         if sys.stdin.isatty():
             print("magbot console. Try 'dave: /setup', then 'dave: /help'. ':quit' ends.", flush=True)
         await console.settle()
@@ -51,6 +60,22 @@ async def run_console(settings: Settings, start: str | None = None) -> int:
     finally:
         await app.close()
     return 0
+
+
+class ClockFormatter(logging.Formatter):
+    """Log times from the console's clock, so a line beside the chat says when it happened there."""
+
+    def __init__(self, clock: ManualClock, fmt: str) -> None:
+        super().__init__(fmt)
+        self._clock = clock
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        return self._clock.now().strftime(datefmt or "%Y-%m-%d %H:%M:%S")
+
+
+def use_clock_in_logs(clock: ManualClock) -> None:
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(ClockFormatter(clock, LOG_FORMAT))
 
 
 async def run_bot(settings: Settings) -> int:

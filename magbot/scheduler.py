@@ -23,7 +23,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from magbot.core.clock import Clock
+from magbot.core.clock import Clock, ManualClock
 from magbot.core.events import Outgoing
 from magbot.core.jobs import Due, JobKind, NoPayload
 from magbot.storage.state import ScheduledJob
@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 P = TypeVar("P")
 JobHandler = Callable[[UnitOfWork, Due[P], datetime], Awaitable[list[Outgoing]]]
 Planner = Callable[[UnitOfWork, datetime], Awaitable[None]]
+Settle = Callable[[], Awaitable[None]]
 EVENT_KEYS_KEPT = timedelta(days=7)  # platforms redeliver within hours (Telegram keeps updates 24 h)
 
 
@@ -45,9 +46,7 @@ class Jobs:
     planners: list[Planner] = field(default_factory=list)
 
     def on(self, kind: JobKind[P], handler: JobHandler[P]) -> None:
-        if kind.name in self.handlers:
-            raise ValueError(f"job kind {kind.name} registered twice")
-        self.handlers[kind.name] = (kind, handler)
+        self.handlers[kind.name] = (kind, handler)  # registering a kind again replaces its handler
 
     def plan_with(self, planner: Planner) -> None:
         self.planners.append(planner)
@@ -125,9 +124,24 @@ class Scheduler:
             log.error("job failed kind=%s id=%d error=%s\n%s", job.kind, job.id, type(exc).__name__, frames)
             return 0
 
-    async def next_due(self) -> datetime | None:
+    async def next_due(self, after: datetime | None = None) -> datetime | None:
         async with self._uow() as uow:
-            return await uow.schedule.next_due_at()
+            return await uow.schedule.next_due_at(after)
+
+    async def run_until(self, clock: ManualClock, target: datetime, settle: Settle) -> None:
+        """Move a manual clock to `target` as if the bot had been running all along (the console, story tests).
+
+        The clock stops at each due time on the way, in order, and `settle` (tick, then deliver) runs there, so
+        every job runs at its own moment and sees the messages sent before it. Jumping straight to `target`
+        would find jobs past their grace windows and skip them, which is right only after real downtime.
+        """
+        await settle()  # planners add what falls due from here
+        while (due := await self.next_due(after=clock.now())) is not None and due <= target:
+            clock.set(due)
+            await settle()
+        if clock.now() < target:
+            clock.set(target)
+            await settle()
 
     # ---- production wake-ups
 

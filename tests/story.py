@@ -31,11 +31,13 @@ class Story:
 
 
 @contextlib.asynccontextmanager
-async def console_app(settings: Settings, clock: ManualClock) -> AsyncIterator[App]:
+async def console_app(settings: Settings, clock: ManualClock, *, every_dm_open: bool = True) -> AsyncIterator[App]:
+    """A console app. Handler tests start as if every member had opened his private chat with the bot; stories
+    (`play_story`) start as the console does, where each must write privately or press the button first."""
     app = App(settings, clock=clock)
     await app.prepare()
     out = io.StringIO()
-    console = ConsolePlatform(app, out, clock, Path(settings.data_dir) / "files")
+    console = ConsolePlatform(app, out, clock, Path(settings.data_dir) / "files", every_dm_open=every_dm_open)
     app.add_platform(console)
     app.story = Story(app, console, out)  # type: ignore[attr-defined]
     try:
@@ -63,7 +65,7 @@ async def play_story(name: str, url: str, tmp_path: Path, defaults: dict[str, st
     settings = settings_for(url, tmp_path, defaults=defaults or {})
     clock, transcript = ManualClock(START), ""
     for part in (STORIES / f"{name}.txt").read_text().split(RESTART):
-        async with console_app(settings, clock) as app:
+        async with console_app(settings, clock, every_dm_open=False) as app:
             await story(app).say(*part.splitlines())
             transcript += story(app).transcript
     return transcript

@@ -13,10 +13,12 @@ ROOT = Path(__file__).resolve().parents[1]
 STORY = ROOT / "tests" / "e2e" / "stories" / "membership.txt"
 
 
-def magbot(tmp_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+def magbot(tmp_path: Path, *args: str, stdin: str = "", log_level: str = "") -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAGBOT_")}
     env["MAGBOT_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path}/cli.db"
     env["MAGBOT_DATA_DIR"] = str(tmp_path / "data")
+    if log_level:
+        env["MAGBOT_LOG_LEVEL"] = log_level
     return subprocess.run(
         [sys.executable, "-m", "magbot", "--config", str(ROOT / "config" / "magbot.toml"), *args],
         input=stdin,
@@ -55,3 +57,23 @@ def test_a_platform_without_its_token_is_one_clear_line(tmp_path: Path) -> None:
     result = magbot(tmp_path, "--config", str(env_platform), "check")
     assert result.returncode == 2, result.stderr[-500:]
     assert "MAGBOT_TELEGRAM_TOKEN" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_second_run_carries_on_the_same_group_and_never_goes_back_in_time(tmp_path: Path) -> None:
+    first = magbot(tmp_path, "console", "--start", "2026-11-23 10:00",
+                   stdin="dave: /setup\nsam [I'm a member]\n:advance 3d\n")
+    assert first.returncode == 0, first.stderr[-2000:]
+    again = magbot(tmp_path, "console", "--start", "2026-11-23 10:00", stdin="sam: /members\n")
+    assert again.returncode == 0, again.stderr[-2000:]
+    lines = again.stdout.splitlines()
+    assert lines[0].startswith("(console) This database has already reached 2026-11-26 10:00: carrying on from there.")
+    assert "delete" in lines[0] and "cli.db" in lines[0]  # how to start fresh instead
+    assert "[group] 2 members: / - Dave / - Sam" in lines
+
+
+def test_log_lines_beside_the_console_carry_its_clock(tmp_path: Path) -> None:
+    env_story = "dave: /setup\n:advance 3d\n"
+    result = magbot(tmp_path, "console", "--start", "2026-11-23 10:00", stdin=env_story, log_level="DEBUG")
+    assert result.returncode == 0, result.stderr[-2000:]
+    job_lines = [line for line in result.stderr.splitlines() if "job ran kind=checkin-round" in line]
+    assert job_lines and job_lines[0].startswith("2026-11-25 19:00:00 ")  # the console's Wednesday, not today

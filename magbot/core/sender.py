@@ -32,6 +32,7 @@ class OutboxSender:
         self._senders = {sender.platform: sender for sender in senders}
         self._limiters = {sender.platform: RateLimiter(sender.rate) for sender in senders}
         self._wake = asyncio.Event()
+        self._queued_meanwhile = False  # a send queued new messages itself (the "can't message you" note)
 
     def wake(self) -> None:
         self._wake.set()
@@ -49,6 +50,13 @@ class OutboxSender:
 
     async def flush(self) -> float | None:
         """Send everything that may go now. Returns seconds until something else may go (None: all sent)."""
+        while True:
+            self._queued_meanwhile = False
+            wait = await self._flush_once()
+            if not self._queued_meanwhile:  # else the note for the group goes now, not at the next wake-up
+                return wait
+
+    async def _flush_once(self) -> float | None:
         waits: list[float] = []
         for platform, sender in self._senders.items():
             async with self._uow() as uow:
@@ -154,3 +162,4 @@ class OutboxSender:
                 notes.append(Post(ChatRef(group.platform, group.chat_id), text, buttons=(open_dm_button(),)))
                 await uow.members.mark_unreachable_told(member.id)
             await uow.outbox.add(notes, self._clock.now())
+            self._queued_meanwhile = self._queued_meanwhile or bool(notes)

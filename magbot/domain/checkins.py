@@ -92,19 +92,19 @@ class BuddyPair:
         return member_id in (self.first_id, self.second_id)
 
 
-def quiet_for(last_seen: datetime, now: datetime, days: int) -> bool:
+def quiet_for(last_seen: datetime, now: datetime, period: timedelta) -> bool:
     """True when someone has not checked in or posted for the whole buddy period."""
-    return now - last_seen >= timedelta(days=days)
+    return now - last_seen >= period
 
 
-def nudges_due(pair: BuddyPair, now: datetime, days: int) -> list[tuple[int, int]]:
+def nudges_due(pair: BuddyPair, now: datetime, period: timedelta) -> list[tuple[int, int]]:
     """(who to tell, who went quiet) for each side that went quiet and was not yet told about this silence."""
     if pair.status != "active":
         return []
     due: list[tuple[int, int]] = []
-    if not pair.first_nudged and quiet_for(pair.first_seen, now, days):
+    if not pair.first_nudged and quiet_for(pair.first_seen, now, period):
         due.append((pair.second_id, pair.first_id))
-    if not pair.second_nudged and quiet_for(pair.second_seen, now, days):
+    if not pair.second_nudged and quiet_for(pair.second_seen, now, period):
         due.append((pair.first_id, pair.second_id))
     return due
 

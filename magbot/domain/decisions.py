@@ -43,6 +43,11 @@ def share(text: str, fallback: str = "1/2") -> Fraction:
     return Fraction(fallback)
 
 
+def share_text(value: Fraction) -> str:
+    """A fraction as `share` reads it back (`1/3`), to keep with a decision."""
+    return f"{value.numerator}/{value.denominator}"
+
+
 @dataclass(frozen=True)
 class Tally:
     yes: int = 0
@@ -60,20 +65,10 @@ class Tally:
 
 @dataclass(frozen=True)
 class Rules:
-    """How a group decides, read from its settings when a decision opens."""
+    """How a decision is settled: the group's quorum and threshold when it opened (kept on the decision)."""
 
     quorum: Fraction
     threshold: Fraction
-    hours: int
-
-    @classmethod
-    def from_settings(cls, settings: dict[str, str]) -> Rules:
-        hours = settings.get("voting_hours", "48")
-        return cls(
-            share(settings.get("quorum", "1/3"), "1/3"),
-            share(settings.get("threshold", "1/2"), "1/2"),
-            int(hours) if hours.isdecimal() else 48,
-        )
 
     def needed(self, eligible: int) -> int:
         """Voters needed for quorum (abstentions count)."""
@@ -112,7 +107,7 @@ class Decision:
 
     @property
     def rules(self) -> Rules:
-        return Rules(share(self.quorum, "1/3"), share(self.threshold, "1/2"), 0)
+        return Rules(share(self.quorum, "1/3"), share(self.threshold, "1/2"))
 
     @property
     def is_open(self) -> bool:

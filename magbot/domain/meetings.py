@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from magbot.domain.group_settings import weekday_index
 from magbot.domain.recurrence import local_to_utc, next_weekly
 
 MEETING_LENGTH = timedelta(hours=2)  # after this the bot asks which topics were covered
@@ -16,20 +15,12 @@ AGENDA_TOP = 3  # reminders list this many suggestions
 
 @dataclass(frozen=True)
 class Schedule:
+    """The group's meeting (its settings meeting_day, meeting_time, meeting_place and timezone)."""
+
     weekday: int
     at: time
     place: str
     zone: ZoneInfo
-
-    @classmethod
-    def from_settings(cls, settings: dict[str, str]) -> Schedule:
-        hour, minute = settings.get("meeting_time", "18:30").split(":")
-        return cls(
-            weekday=weekday_index(settings.get("meeting_day", "Thursday")),
-            at=time(int(hour), int(minute)),
-            place=settings.get("meeting_place", "the church hall"),
-            zone=ZoneInfo(settings.get("timezone", "Europe/London")),
-        )
 
     def next_start(self, now: datetime) -> datetime:
         """The meeting under way, or else the next one (UTC)."""

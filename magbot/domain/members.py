@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
+from magbot.domain.settings import GroupSettings, default_group_settings
+
 MemberStatus = Literal["active", "left", "removed"]
 
 # After /setup, people may press "I'm a member" on the setup post for this long; after that,
@@ -19,7 +21,8 @@ class Group:
     platform: str
     chat_id: str
     setup_at: datetime | None
-    settings: dict[str, str] = field(default_factory=dict)
+    # Typed once where the group is loaded (storage), so nobody restates a default.
+    settings: GroupSettings = field(default_factory=default_group_settings)
 
     @property
     def is_set_up(self) -> bool:

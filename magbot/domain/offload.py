@@ -84,8 +84,8 @@ def header_text(offload: Offload, name: str | None, hear: int = 0, been: int = 0
     return "\n".join(lines)
 
 
-def expiry(created_at: datetime, retention_days: int) -> datetime:
-    return created_at + timedelta(days=retention_days)
+def expiry(created_at: datetime, retention: timedelta) -> datetime:
+    return created_at + retention
 
 
 def reminder_of(body: str | None) -> str:

@@ -32,7 +32,6 @@ from magbot.handlers.activity_cards import (
     dm_all,
     headline,
     put_up,
-    zone_of,
 )
 from magbot.handlers.calendar import calendar
 from magbot.handlers.flows import ask
@@ -55,7 +54,7 @@ async def activity(ctx: Context) -> Reply:
     if not ctx.args:
         return await ask(ctx, activity_flow.FLOW, activity_flow.ASK_WHAT, "what")
     try:
-        spec = parse_activity(ctx.args, ctx.now, zone_of(ctx.group))
+        spec = parse_activity(ctx.args, ctx.now, ctx.group.settings.zone)
     except ActivityError as exc:
         return Reply([ctx.reply(str(exc))])
     return await start(ctx, spec)
@@ -65,7 +64,7 @@ async def start(ctx: Context, spec: ActivitySpec) -> Reply:
     assert ctx.group is not None and ctx.member is not None
     series_id = None
     if spec.weekly:
-        local = spec.starts_at.astimezone(zone_of(ctx.group))
+        local = spec.starts_at.astimezone(ctx.group.settings.zone)
         series = Series(0, ctx.group.id, ctx.member.id, spec.what, spec.place, local.weekday(),
                         local.strftime("%H:%M"), spec.places, spec.cost_pence, spec.guests)
         series_id = await ctx.uow.activities.add_series(series, ctx.now)
@@ -76,7 +75,7 @@ async def start(ctx: Context, spec: ActivitySpec) -> Reply:
 
 async def list_activities(ctx: Context) -> Reply:
     assert ctx.group is not None
-    zone, lines = zone_of(ctx.group), ["Coming up:"]
+    zone, lines = ctx.group.settings.zone, ["Coming up:"]
     for n, act in enumerate(await ctx.uow.activities.upcoming(ctx.group.id, ctx.now), 1):
         signups = await ctx.uow.activities.signups(act.id)
         going = sum(1 + s.guests for s in signups if s.status == "in")
@@ -107,7 +106,8 @@ async def activity_button(ctx: Context) -> Reply:
         return await _cancel_button(ctx, found, action)
     # Dropping out stays possible after sign-up closes: the organiser needs to know, and a place frees up.
     if found.closed_for_signups(ctx.now) and action != "cant":
-        return Reply(toast=f"Sign-up closed on {day_and_time(found.closes_at or found.starts_at, zone_of(group))}.")
+        closed = day_and_time(found.closes_at or found.starts_at, group.settings.zone)
+        return Reply(toast=f"Sign-up closed on {closed}.")
     return await _answer(ctx, found, action)
 
 
@@ -125,7 +125,7 @@ async def _answer(ctx: Context, act: Activity, answer: str) -> Reply:
     await ctx.uow.activities.save_signups(act.id, change.signups)
     out: list[Outgoing] = [await card_edit(ctx.uow, ctx.group, act)]
     moved = [m for m in [await ctx.uow.members.get(i) for i in change.moved_in] if m is not None]
-    text = (f"Good news: a place came free, so you're in for {headline(act, zone_of(ctx.group))}. "
+    text = (f"Good news: a place came free, so you're in for {headline(act, ctx.group.settings.zone)}. "
             "Can't make it after all? Press Can't on the post.")
     out += dm_all(ctx.group, [m for m in moved if m.id != ctx.member.id], text)
     if change.status == "waiting":
@@ -168,7 +168,7 @@ async def cancel(ctx: Context) -> Reply:
     own = [a for a in await ctx.uow.activities.upcoming(ctx.group.id, ctx.now) if a.organiser_id == ctx.member.id]
     if not own:
         return Reply([ctx.reply("You have no activities coming up to call off. /activities shows what's on.")])
-    zone = zone_of(ctx.group)
+    zone = ctx.group.settings.zone
     buttons = tuple((ActivityPress("callyes", a.id).button(f"Call off: {a.what[:20]}, "
                                                            f"{a.starts_at.astimezone(zone):%a %-d %b}"),) for a in own)
     return Reply([ctx.reply("Which one do you want to call off? Everyone signed up will be told.", buttons=buttons)])
@@ -181,7 +181,7 @@ async def _cancel_button(ctx: Context, act: Activity, action: str) -> Reply:
     if action == "callno":
         return Reply([ctx.reply("Okay, it's still on.")], toast="Still on.")
     if action == "cancel":
-        question = f"Call off {headline(act, zone_of(ctx.group))}? Everyone signed up will be told."
+        question = f"Call off {headline(act, ctx.group.settings.zone)}? Everyone signed up will be told."
         buttons = ((ActivityPress("callyes", act.id).button("Yes"), ActivityPress("callno", act.id).button("No")),)
         return Reply([ctx.dm(ctx.member, question, buttons=buttons)], toast="I've asked you in our private chat.")
     return Reply(await call_off(ctx.uow, ctx.group, act, ctx.member, ctx.reply), toast="Called off.")
@@ -192,7 +192,7 @@ async def call_off(
 ) -> list[Outgoing]:
     await uow.activities.cancel(act.id)
     await uow.schedule.cancel(f"activity:{act.id}:remind")
-    zone = zone_of(group)
+    zone = group.settings.zone
     edit = Edit(Context.chat_of(group), act.card, f"Called off by the organiser: {headline(act, zone)}.")
     told = [s.member_id for s in await uow.activities.signups(act.id) if s.status != "cant" and s.member_id != by.id]
     members = [m for m in [await uow.members.get(i) for i in told] if m is not None]

@@ -36,10 +36,6 @@ class ActivityPress(Press, prefix="activity", shape=(OneOf(*ANSWERS, *CALLING_OF
     activity: int
 
 
-def zone_of(group: Group) -> ZoneInfo:
-    return ZoneInfo(group.settings.get("timezone", "Europe/London"))
-
-
 def day_and_time(when: datetime, zone: ZoneInfo) -> str:
     """`Saturday 28 November at 10:00`: the same on the post whenever it is read."""
     return when.astimezone(zone).strftime("%A %-d %B at %H:%M")
@@ -58,7 +54,7 @@ def _names(names: dict[int, str], signups: list[SignUp]) -> str:
 
 
 async def card_text(uow: UnitOfWork, group: Group, activity: Activity) -> str:
-    zone = zone_of(group)
+    zone = group.settings.zone
     organiser = await uow.members.get(activity.organiser_id) if activity.organiser_id else None
     lines = [activity.what + (f", organised by {organiser.name}" if organiser else "")]
     lines.append(f"{day_and_time(activity.starts_at, zone)}, {activity.place}")

@@ -21,7 +21,6 @@ from magbot.domain.activities import (
     parse_places,
     parse_start,
 )
-from magbot.handlers.activity_cards import zone_of
 from magbot.handlers.flows import FLOW_LIFETIME, finish
 from magbot.storage.state import PendingInput
 
@@ -66,7 +65,7 @@ async def _ask(ctx: Context, step: str, prompt: str, data: dict[str, Any], butto
 
 async def _step(ctx: Context, step: str, text: str, data: dict[str, Any]) -> Reply:
     """One answer ("" when skipped) moves the conversation on; a wrong one asks again, kindly."""
-    zone = zone_of(ctx.group) if ctx.group else None
+    zone = ctx.group.settings.zone if ctx.group else None
     assert zone is not None
     try:
         if step == "what":

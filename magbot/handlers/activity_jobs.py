@@ -11,7 +11,7 @@ from magbot.core.jobs import Due, JobKind
 from magbot.domain.activities import POST_AHEAD, ActivitySpec
 from magbot.domain.meetings import when_text
 from magbot.domain.recurrence import next_weekly
-from magbot.handlers.activity_cards import ActivityToRemind, dm_all, put_up, zone_of
+from magbot.handlers.activity_cards import ActivityToRemind, dm_all, put_up
 from magbot.storage.uow import UnitOfWork
 
 WEEKLY_GRACE_SECONDS = 2 * 86400
@@ -31,7 +31,7 @@ async def remind(uow: UnitOfWork, job: Due[ActivityToRemind], now: datetime) -> 
     group = await uow.groups.get(act.group_id) if act else None
     if act is None or group is None or act.status != "open":
         return []
-    zone = zone_of(group)
+    zone = group.settings.zone
     going = [s for s in await uow.activities.signups(act.id) if s.status == "in"]
     out: list[Outgoing] = []
     for s in going:
@@ -49,7 +49,7 @@ async def plan_weekly(uow: UnitOfWork, now: datetime) -> None:
         group = await uow.groups.get(series.group_id)
         if group is None:
             continue
-        zone = zone_of(group)
+        zone = group.settings.zone
         hour, minute = (int(x) for x in series.at.split(":"))
         start = next_weekly(now, series.weekday, time(hour, minute), zone)
         key = f"activity:{series.id}:{start.astimezone(zone).date().isoformat()}"

@@ -77,7 +77,7 @@ async def _ask(ctx: Context, member: Member, target_id: int) -> Reply:
             state = "already buddies" if pair.status == "active" else "waiting for an answer"
             return Reply([ctx.reply(f"You and {target.name} are {state}.")])
     pair = await ctx.uow.buddies.ask(ctx.group.id, member.id, target.id, ctx.now)
-    days = ctx.group.settings.get("buddy_days", "7")
+    days = ctx.group.settings.buddy_period.days
     question = (
         f"{member.name} would like to be buddies with you: if one of you goes quiet for {days} days, "
         "I'll let the other know, privately. Nobody else is told. Okay?"
@@ -146,8 +146,7 @@ async def run_check(uow: UnitOfWork, job: Due[NoPayload], now: datetime) -> list
         group = await uow.groups.get(pair.group_id)
         if group is None:
             continue
-        days = int(group.settings.get("buddy_days", "7"))
-        for tell_id, quiet_id in rules.nudges_due(pair, now, days):
+        for tell_id, quiet_id in rules.nudges_due(pair, now, group.settings.buddy_period):
             tell, quiet = await uow.members.get(tell_id), await uow.members.get(quiet_id)
             if tell is None or quiet is None or not (tell.active and quiet.active):
                 continue

@@ -8,7 +8,6 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from magbot.core.context import Context
 from magbot.core.events import Button, ChatRef, File, Outgoing, Post, Reply, Text
@@ -95,7 +94,7 @@ async def mood_pressed(ctx: Context) -> Reply:
 
 
 def _rough(ctx: Context, group: Group, member: Member, checkin_id: int) -> Reply:
-    contacts = group.settings.get("support_contacts", "Samaritans 116 123")
+    contacts = group.settings.support_contacts
     ask = _buttons(("Yes", StepPress("tell", member.id, checkin_id)), ("No", StepPress("quiet", member.id, checkin_id)))
     text = (
         f"Sorry it's a rough one, {member.name}. Thanks for saying so.\n"
@@ -172,7 +171,7 @@ async def my_checkins(ctx: Context) -> Reply:
     line = rules.summary(recent)
     if not recent:
         return Reply([ctx.reply(line)])
-    zone = ZoneInfo(group.settings.get("timezone", "Europe/London"))
+    zone = group.settings.zone
     png = checkins_png(recent, ctx.now, zone)
     return Reply([File(ctx.incoming.chat, "my-checkins.png", png, "image/png", caption=line)])
 
@@ -181,15 +180,15 @@ async def my_checkins(ctx: Context) -> Reply:
 
 
 def round_due(group: Group, after: datetime) -> datetime:
-    weekday, at = rules.round_time(group.settings.get("checkin_time", "Wednesday 19:00"))
-    return next_weekly(after, weekday, at, ZoneInfo(group.settings.get("timezone", "Europe/London")))
+    settings = group.settings
+    return next_weekly(after, settings.checkin_day, settings.checkin_at, settings.zone)
 
 
 async def plan_rounds(uow: UnitOfWork, now: datetime) -> None:
     """The next round of every set-up group (one just missed is still planned: its grace decides)."""
     for group in await uow.groups.all_set_up():
         due = round_due(group, now - timedelta(seconds=ROUND_GRACE))
-        zone = ZoneInfo(group.settings.get("timezone", "Europe/London"))
+        zone = group.settings.zone
         day = due.astimezone(zone).date().isoformat()
         await ROUND.plan(
             uow, f"checkin-round:{group.id}:{day}", due, NoPayload(), group_id=group.id, grace_seconds=ROUND_GRACE

@@ -35,15 +35,15 @@ from magbot.domain.decisions import (
     SOON_BEFORE,
     Decision,
     Kind,
-    Rules,
     ballot_text,
     history_line,
     outcome_text,
     question,
+    share_text,
 )
 from magbot.domain.members import Group, Member
 from magbot.domain.polls import parse_duration, when_text
-from magbot.handlers.polls import group_chat, zone_of
+from magbot.handlers.polls import group_chat
 from magbot.handlers.privacy import holds
 from magbot.scheduler import Jobs
 from magbot.storage.uow import UnitOfWork
@@ -91,7 +91,7 @@ async def open_decision(
     about: Member | None = None,
 ) -> list[Outgoing]:
     """Open a vote among the members of this moment (not the member it is about); post the ballots."""
-    rules = Rules.from_settings(group.settings)
+    period = group.settings.voting_period
     voters = [m for m in await uow.members.of_group(group.id) if m.active and (about is None or m.id != about.id)]
     decision = await uow.decisions.open(
         group.id,
@@ -100,10 +100,10 @@ async def open_decision(
         proposer_id=proposer.id if proposer else None,
         about_member_id=about.id if about else None,
         voters=[m.id for m in voters],
-        quorum=group.settings.get("quorum", "1/3"),
-        threshold=group.settings.get("threshold", "1/2"),
+        quorum=share_text(group.settings.quorum),
+        threshold=share_text(group.settings.threshold),
         now=now,
-        closes_at=now + timedelta(hours=rules.hours),
+        closes_at=now + period,
     )
     await CLOSE.plan(
         uow,
@@ -113,7 +113,7 @@ async def open_decision(
         group_id=group.id,
         grace_seconds=CLOSE_GRACE,
     )
-    soon = decision.closes_at - min(SOON_BEFORE, timedelta(hours=rules.hours) / 2)
+    soon = decision.closes_at - min(SOON_BEFORE, period / 2)
     await SOON.plan(
         uow,
         f"decision:{decision.id}:soon",
@@ -122,7 +122,7 @@ async def open_decision(
         group_id=group.id,
         grace_seconds=int((decision.closes_at - soon).total_seconds()),
     )
-    text = ballot_text(kind, payload, when_text(decision.closes_at, zone_of(group)))
+    text = ballot_text(kind, payload, when_text(decision.closes_at, group.settings.zone))
     buttons = ballot_buttons(decision.id)
     out: list[Outgoing] = [Post(group_chat(group), text, buttons=buttons, card=card(decision.id), secret_ballot=True)]
     # Secret ballots also go privately (Matrix votes there; on Telegram either place works).
@@ -240,8 +240,7 @@ async def _put_back(act: Acting) -> Outcome:
 
 async def _change_setting(act: Acting) -> Outcome:
     p = act.decision.payload
-    settings = {**act.group.settings, p["setting"]: p["value"]}
-    await act.uow.groups.save_settings(act.group.id, settings)
+    await act.uow.groups.save_settings(act.group.id, act.group.settings.with_value(p["setting"], p["value"]))
     return [], f"Done: {p['setting']} is now {p['value']}."
 
 
@@ -265,7 +264,7 @@ async def _remove(act: Acting) -> Outcome:
 async def _mute(act: Acting) -> Outcome:
     assert act.about is not None
     until = act.now + (parse_duration(act.decision.payload.get("duration", "")) or timedelta(days=1))
-    text = f"{act.about.name} is muted until {when_text(until, zone_of(act.group))}."
+    text = f"{act.about.name} is muted until {when_text(until, act.group.settings.zone)}."
     return [Mute(act.chat, act.about.user_id, until)], text
 
 
@@ -291,7 +290,7 @@ async def closing_soon(uow: UnitOfWork, job: Due[DecisionDue], now: datetime) ->
     group = await uow.groups.get(decision.group_id) if decision else None
     if decision is None or group is None or not decision.is_open:
         return []
-    when = when_text(decision.closes_at, zone_of(group))
+    when = when_text(decision.closes_at, group.settings.zone)
     text = f"The group vote closes {when}: {question(decision.kind, decision.payload)} Your vote is secret."
     out: list[Outgoing] = []
     for member_id in await uow.decisions.not_voted(decision.id):
@@ -320,7 +319,7 @@ async def list_decisions(ctx: Context) -> Reply:
     decisions = await ctx.uow.decisions.of_group(ctx.group.id, limit=15)
     if not decisions:
         return Reply([ctx.reply("No group decisions yet. /propose starts one.")])
-    zone = zone_of(ctx.group)
+    zone = ctx.group.settings.zone
     lines = ["Group decisions, newest first:"]
     lines += [history_line(d, f"{d.opened_at.astimezone(zone):%d %b}") for d in decisions]
     return Reply([ctx.reply("\n".join(lines))])
@@ -371,4 +370,4 @@ async def already_open(uow: UnitOfWork, group_id: int, kind: str, **match: Any) 
 
 
 def vote_is_open_text(decision: Decision, group: Group) -> str:
-    return f"There's already a vote open on that. It closes {when_text(decision.closes_at, zone_of(group))}."
+    return f"There's already a vote open on that. It closes {when_text(decision.closes_at, group.settings.zone)}."

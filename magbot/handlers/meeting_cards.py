@@ -44,7 +44,7 @@ class NextMeeting:
 
 
 def next_meeting(group: Group, now: datetime) -> NextMeeting:
-    schedule = Schedule.from_settings(group.settings)
+    schedule = group.settings.meeting
     return NextMeeting(schedule, schedule.next_start(now))
 
 

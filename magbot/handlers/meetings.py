@@ -10,7 +10,7 @@ from magbot.core.context import Context
 from magbot.core.events import Edit, Outgoing, Post, Reply
 from magbot.core.jobs import Due, JobKind
 from magbot.core.router import Router
-from magbot.domain.meetings import MEETING_LENGTH, is_cancellation, parse_offsets
+from magbot.domain.meetings import MEETING_LENGTH, is_cancellation
 from magbot.domain.members import Group
 from magbot.handlers.flows import words_or_ask
 from magbot.handlers.meeting_cards import (
@@ -114,7 +114,7 @@ async def plan_meetings(uow: UnitOfWork, now: datetime) -> None:
         payload = MeetingDue(upcoming.date, upcoming.start)
         plans = [
             (f"reminder:{base}:{o.label}", "meeting_reminder", o.due(upcoming.start, upcoming.schedule.zone))
-            for o in parse_offsets(group.settings.get("reminders", ""))
+            for o in group.settings.reminders
         ]
         plans += [
             (f"agenda:{base}", "meeting_start", upcoming.start),

@@ -8,7 +8,6 @@ from magbot.core.context import Context, open_dm_button
 from magbot.core.events import Button, ButtonPress, Edit, Post, Remove, Reply
 from magbot.core.router import Router
 from magbot.core.wire import Const, Id, OneOf, Press, Word
-from magbot.domain.group_settings import settings_summary
 from magbot.domain.members import FOUNDING_WINDOW, Group, clean_name, member_list_text
 
 
@@ -93,7 +92,7 @@ async def setup_text(ctx: Context, group: Group) -> str:
         f'Part of the group? Press "I\'m a member" in the next {days} days. '
         "After that, new members join by a group decision.\n"
         "Please also open a private chat with me, so I can message you.\n"
-        f"{settings_summary(group.settings)} /settings shows them all."
+        f"{group.settings.summary()} /settings shows them all."
     )
 
 

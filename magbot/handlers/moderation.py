@@ -11,11 +11,6 @@ from magbot.handlers.decisions import open_decision
 FLAG_HOW = "Reply to the message you want to flag, then write /flag. Nobody is told who flagged it."
 
 
-def flags_to_hide(settings: dict[str, str]) -> int:
-    value = settings.get("flags_to_hide", "2")
-    return max(int(value), 1) if value.isdecimal() else 2
-
-
 async def flag(ctx: Context) -> Reply:
     command, group, member = ctx.incoming, ctx.group, ctx.member
     assert isinstance(command, Command) and group is not None and member is not None
@@ -28,7 +23,7 @@ async def flag(ctx: Context) -> Reply:
         out.append(Delete(chat, message_id=command.message_id))
     out.append(ctx.dm(member, "Thanks. Your flag is noted, and nobody is told it was you."))
     count = await ctx.uow.flags.add(group.id, flagged, member.id, ctx.now)
-    if count >= flags_to_hide(group.settings):
+    if count >= group.settings.flags_to_hide:
         # The group's own rule (flags_to_hide, a setting it votes on) hides the message now; a vote decides the rest.
         await ctx.uow.flags.clear(group.id, flagged)
         out.append(Delete(chat, message_id=flagged))

@@ -12,7 +12,6 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from magbot.core.context import Context, dm_chat
 from magbot.core.events import Button, ChatRef, Delete, Edit, Outgoing, Post, Reply, Text
@@ -95,10 +94,9 @@ async def offload(ctx: Context) -> Reply:
 
 
 async def _draft(ctx: Context, member: Member, group: Group, *, anonymous: bool, heavy: bool, body: str) -> Reply:
-    days = int(group.settings.get("retention_days", "30"))
     draft = await ctx.uow.offloads.draft(
         group.id, member.id, anonymous=anonymous, heavy=heavy, body=body,
-        now=ctx.now, expires=rules.expiry(ctx.now, days),
+        now=ctx.now, expires=rules.expiry(ctx.now, group.settings.retention),
     )  # fmt: skip
     # A draft nobody finished goes within a day; a posted offload at the group's retention period.
     await _plan_expiry(ctx.uow, draft, "draft", min(draft.expires_at, ctx.now + DRAFT_LIFETIME))
@@ -186,7 +184,7 @@ async def _post(ctx: Context, found: rules.Offload, member: Member, group: Group
             chat, found.body, thread=found.card, card=rules.post_card(found.id, n), protect=True, spoiler=found.heavy
         )
         out.append(words)
-    days = group.settings.get("retention_days", "30")
+    days = group.settings.retention.days
     keep = (
         (
             AuthorPress("keep", member.id, found.id).button("Keep"),
@@ -233,7 +231,7 @@ async def forget(ctx: Context) -> Reply:
         mine = [o for o in await ctx.uow.offloads.of_author(member.id) if o.status == "open"]
         if not mine:
             return Reply([ctx.reply("You have no offloads up right now.")])
-        zone = ZoneInfo(group.settings.get("timezone", "Europe/London"))
+        zone = group.settings.zone
         buttons = tuple(
             (
                 AuthorPress("forget", member.id, o.id).button(

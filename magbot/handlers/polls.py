@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from magbot.core.context import Context
 from magbot.core.events import (
@@ -68,13 +67,6 @@ class NamedAnswer(Press, prefix="poll", shape=(OneOf("anon", "named"), Id())):
     owner: int
 
 
-def zone_of(group: Group) -> ZoneInfo:
-    try:
-        return ZoneInfo(group.settings.get("timezone", "Europe/London"))
-    except (ValueError, KeyError):
-        return ZoneInfo("Europe/London")
-
-
 def group_chat(group: Group) -> ChatRef:
     return ChatRef(group.platform, group.chat_id, "group")
 
@@ -99,10 +91,10 @@ async def start_poll(ctx: Context, spec: PollSpec) -> Reply:
     )
     how = "Names are shown" if spec.named else "Votes are anonymous"
     many = ", pick as many as you like" if spec.multi else ""
-    chat = ctx.group_chat()
+    chat, zone = ctx.group_chat(), ctx.group.settings.zone
     out: list[Outgoing] = [
         NativePoll(chat, poll.card, spec.question, spec.options, multi=spec.multi, anonymous=not spec.named),
-        Post(chat, f"Poll from {ctx.member.name}. {how}{many}. Closes {when_text(closes_at, zone_of(ctx.group))}."),
+        Post(chat, f"Poll from {ctx.member.name}. {how}{many}. Closes {when_text(closes_at, zone)}."),
     ]
     return ctx.group_posts(out, "Your poll is up in the group.")
 
@@ -112,7 +104,7 @@ async def poll(ctx: Context) -> Reply:
     if not ctx.args:
         return await ask(ctx, "poll", ASK_QUESTION, step="question")
     try:
-        spec = parse_poll(ctx.args, ctx.now, zone_of(ctx.group))
+        spec = parse_poll(ctx.args, ctx.now, ctx.group.settings.zone)
     except PollError as exc:
         return Reply([ctx.reply(str(exc))])
     return await start_poll(ctx, spec)
@@ -250,7 +242,7 @@ async def list_polls(ctx: Context) -> Reply:
     open_polls = await ctx.uow.polls.open_in_group(ctx.group.id)
     if not open_polls:
         return Reply([ctx.reply("No open polls right now. Start one with /poll.")])
-    zone = zone_of(ctx.group)
+    zone = ctx.group.settings.zone
     lines = ["Open polls:"] + [f"- {p.question} (closes {when_text(p.closes_at, zone)})" for p in open_polls]
     return Reply([ctx.reply("\n".join(lines))])
 

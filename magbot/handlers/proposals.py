@@ -7,7 +7,7 @@ from typing import Any
 from magbot.core.context import Context
 from magbot.core.events import Outgoing, Reply
 from magbot.core.router import Router
-from magbot.domain.group_settings import SPEC_BY_NAME, SettingError, check_setting, settings_text
+from magbot.domain.group_settings import SPEC_BY_NAME, SettingError, check_setting
 from magbot.domain.members import Member
 from magbot.domain.polls import parse_duration
 from magbot.handlers.decisions import already_open, open_decision, vote_is_open_text
@@ -76,8 +76,8 @@ async def _proposal(ctx: Context, args: str) -> tuple[str, dict[str, Any], Membe
     try:
         value = check_setting(first, rest)
     except SettingError as exc:
-        raise ProposalError(f"For {first}: {exc} (now: {ctx.group.settings.get(first, '')})") from None
-    if ctx.group.settings.get(first) == value:
+        raise ProposalError(f"For {first}: {exc} (now: {ctx.group.settings.text_of(first)})") from None
+    if ctx.group.settings.text_of(first) == value:
         raise ProposalError(f"{first} is already {value}.")
     return "setting", {"setting": first, "value": value}, None
 
@@ -104,7 +104,7 @@ async def propose(ctx: Context) -> Reply:
 
 async def settings(ctx: Context) -> Reply:
     assert ctx.group is not None
-    text = settings_text(ctx.group.settings) + "\nThe group changes these together: /propose quorum 1/4, for example."
+    text = ctx.group.settings.listing() + "\nThe group changes these together: /propose quorum 1/4, for example."
     return Reply([ctx.reply(text)])
 
 

@@ -1,61 +1,63 @@
-"""The terminal platform: one group, the bot, and members you speak for, one line each.
+"""The terminal platform: one group, the bot, and members you speak for, one line each (see `console_lines`).
 
-`dave: text` in the group, `dave> text` in Dave's private chat, `dave [Okay]` presses a button on the newest
-message Dave can see that has it, `dave -> text` replies in the newest thread he can see, `:advance 2h`,
-`:at 2026-12-01 18:00` move the clock so scheduled sends fire, `:quit` ends. Same handlers, storage and
-scheduler as the real platforms; messages go through the outbox like everywhere else.
+It is a faithful simulator of what members meet on Telegram and Matrix: the same handlers, storage, scheduler
+and outbox; moving the clock runs everything due on the way, each at its own moment; members' group messages
+have ids that can be replied to (and flagged, and hidden); and, as on Telegram, the bot cannot write privately
+to someone until he has written to it privately once or pressed `Open a private chat with me`.
 """
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
-from typing import TextIO
-from zoneinfo import ZoneInfo
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
-from magbot.core.clock import ManualClock
+from magbot.core.clock import ManualClock, as_utc
 from magbot.core.context import DM_LINK
-from magbot.core.dispatch import Dispatcher
-from magbot.core.events import ButtonPress, ChatRef, Command, Incoming, PollVote, Text, UserRef
+from magbot.core.events import (
+    ButtonPress,
+    ChatRef,
+    Command,
+    Incoming,
+    JoinRequest,
+    MessageRef,
+    PollVote,
+    Text,
+    UserRef,
+)
 from magbot.core.wire import parse_poll_option
+from magbot.platforms.console_lines import ClockMove, ConsoleError, JoinAsk, Said, parse_command, parse_line
 from magbot.platforms.console_render import ConsoleSender, Shown
 
-LINE = re.compile(r"^(?P<name>[A-Za-z][\w'.-]{0,30})\s*(?P<op>->|:|>|\[)\s?(?P<rest>.*)$")
-DURATION = re.compile(r"^(\d+)\s*([mhdw])$")
-UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-HELP = "Lines: 'dave: text' (group), 'dave> text' (private), 'dave [Label]', 'dave -> text', ':advance 2h', ':quit'"
+if TYPE_CHECKING:
+    from magbot.app import App
 
+__all__ = ["ConsoleError", "ConsolePlatform", "parse_command"]
 
-class ConsoleError(ValueError):
-    """A line the console cannot read; shown to the person at the keyboard."""
-
-
-def parse_command(text: str) -> tuple[str, str] | None:
-    """`/name@bot args` -> (name, args); None when the text is not a command."""
-    match = re.match(r"^[/!]([A-Za-z][A-Za-z0-9_]{0,31})(?:@\S+)?(?:\s+(.*))?$", text.strip(), re.DOTALL)
-    return (match[1].lower(), (match[2] or "").strip()) if match else None
+CLOCK_KEY = "console:clock"  # where the console's time is kept, so a second run goes on from it
+DM_OPEN_KEY = "console:dm-open:"  # + user id: he has opened his private chat (erased by /forgetme with the rest)
+GROUP = ChatRef("console", "group")
 
 
 class ConsolePlatform:
     name = "console"
 
-    def __init__(self, app: object, out: TextIO, clock: ManualClock, files_dir: object) -> None:
-        from pathlib import Path
-
+    def __init__(
+        self, app: App, out: TextIO, clock: ManualClock, files_dir: Path | str, *, every_dm_open: bool = False
+    ) -> None:
         self._app = app
         self._out = out
         self.clock = clock
-        self.sender = ConsoleSender(out, Path(str(files_dir)))
+        self.sender = ConsoleSender(out, Path(files_dir), every_dm_open=every_dm_open)
         self._run = uuid.uuid4().hex[:8]
         self._seq = 0
-
-    @property
-    def _dispatcher(self) -> Dispatcher:
-        return self._app.dispatcher  # type: ignore[attr-defined,no-any-return]
+        self._newest_said: dict[str, str] = {}  # user id -> his newest group message's id, for `^name:` replies
+        self._loaded = False
 
     async def play(self, lines: Iterable[str]) -> None:
+        await self._load()
         for raw in lines:
             line = raw.rstrip("\n")
             if not line.strip() or line.lstrip().startswith("#"):
@@ -68,54 +70,79 @@ class ConsolePlatform:
                 self._out.write(f"(console) {exc}\n")
 
     async def feed(self, line: str) -> None:
-        if line.startswith(":"):
-            self._move_clock(line[1:].strip())
-        else:
-            incoming = self._incoming(line)
-            result = await self._dispatcher.dispatch(incoming)
-            if result.toast:
-                self._out.write(f"[toast {incoming.sender.user_id}] {result.toast}\n")
+        parsed = parse_line(line, self.clock.now())
+        if isinstance(parsed, ClockMove):
+            await self._app.scheduler.run_until(self.clock, parsed.target, self.settle)
+            return
+        incoming = self._join_request(parsed) if isinstance(parsed, JoinAsk) else await self._incoming(parsed)
+        result = await self._app.dispatcher.dispatch(incoming)
+        if result.toast:
+            self._out.write(f"[toast {incoming.sender.user_id}] {result.toast}\n")
         await self.settle()
 
     async def settle(self) -> None:
-        """Run due scheduled sends, then print everything the outbox holds."""
-        await self._app.scheduler.tick()  # type: ignore[attr-defined]
-        await self._app.outbox.flush()  # type: ignore[attr-defined]
+        """Run due scheduled sends, print everything the outbox holds, and keep the console's time."""
+        await self._app.scheduler.tick()
+        await self._app.outbox.flush()
+        async with self._app.uow() as uow:
+            await uow.state.put(CLOCK_KEY, self.clock.now().isoformat())
 
-    def _move_clock(self, command: str) -> None:
-        word, _, rest = command.partition(" ")
-        if word == "advance" and (match := DURATION.match(rest.strip())):
-            self.clock.advance(timedelta(**{UNITS[match[2]]: int(match[1])}))
-        elif word == "at":
-            try:
-                local = datetime.strptime(rest.strip(), "%Y-%m-%d %H:%M").replace(tzinfo=ZoneInfo("Europe/London"))
-                self.clock.set(local.astimezone(UTC))
-            except ValueError as exc:
-                raise ConsoleError("write ':at 2026-12-01 18:00' (London time, not in the past)") from exc
-        else:
-            raise ConsoleError("write ':advance 2h' (m, h, d or w) or ':at 2026-12-01 18:00'")
+    async def resume_clock(self) -> datetime | None:
+        """Carry on from this database's own time when it is later than the clock's: never back in time.
+
+        Returns the time moved to, or None when the clock was already at or past it.
+        """
+        async with self._app.uow() as uow:
+            stored = await uow.state.get(CLOCK_KEY)
+        if stored is None or as_utc(datetime.fromisoformat(stored)) <= self.clock.now():
+            return None
+        self.clock.set(as_utc(datetime.fromisoformat(stored)))
+        return self.clock.now()
+
+    async def _load(self) -> None:
+        """Who has opened his private chat already (kept in the database across runs and restarts)."""
+        if self._loaded:
+            return
+        async with self._app.uow() as uow:
+            self.sender.dm_open.update(key.removeprefix(DM_OPEN_KEY) for key in await uow.state.keys(DM_OPEN_KEY))
+        self._loaded = True
+
+    async def _open_dm(self, user_id: str) -> None:
+        if user_id in self.sender.dm_open:
+            return
+        self.sender.dm_open.add(user_id)
+        async with self._app.uow() as uow:
+            await uow.state.put(DM_OPEN_KEY + user_id, "1")
 
     def _key(self) -> str:
         self._seq += 1
         return f"con:{self._run}:{self._seq}"
 
-    def _incoming(self, line: str) -> Incoming:
-        match = LINE.match(line)
-        if not match:
-            raise ConsoleError(HELP)
-        name, op, rest = match["name"], match["op"], match["rest"]
-        user = UserRef("console", name.lower(), name[:1].upper() + name[1:])
+    def _join_request(self, ask: JoinAsk) -> Incoming:
+        user = UserRef("console", ask.name.lower(), ask.name[:1].upper() + ask.name[1:])
+        return JoinRequest(self._key(), GROUP, user, self.clock.now())
+
+    async def _incoming(self, said: Said) -> Incoming:
+        user = UserRef("console", said.user_id, said.display_name)
         now = self.clock.now()
-        if op == "[":
-            return self._press(user, rest.rstrip().removesuffix("]"), now)
-        chat = ChatRef("console", user.user_id, "dm") if op == ">" else ChatRef("console", "group")
-        thread = self._newest_thread(user.user_id) if op == "->" else None
-        if op == "->" and thread is None:
-            raise ConsoleError(f"{name} can't see any thread to reply in")
-        command = parse_command(rest)
-        if command:
-            return Command(self._key(), chat, user, now, name=command[0], args=command[1], thread=thread)
-        return Text(self._key(), chat, user, now, text=rest, thread=thread)
+        if said.where == "press":
+            return await self._press(user, said.rest, now)
+        if said.where == "dm":
+            await self._open_dm(user.user_id)  # writing to the bot opens the private chat, as on Telegram
+            chat = ChatRef("console", user.user_id, "dm")
+            return _said(self._key(), chat, user, now, said.rest)
+        thread, reply_to = None, None
+        if said.where == "thread" and (thread := self._newest_thread(user.user_id)) is None:
+            raise ConsoleError(f"{said.display_name} can't see any thread to reply in")
+        if said.where == "reply":
+            if (target := self._newest_said.get(said.reply_to)) is None:
+                raise ConsoleError(f"there's no message from {said.reply_to.capitalize()} in the group to reply to")
+            reply_to = MessageRef(GROUP, target)
+        message_id = self.sender.new_message_id()
+        self.sender.authors[message_id] = said.display_name
+        if thread is None:
+            self._newest_said[user.user_id] = message_id
+        return _said(self._key(), GROUP, user, now, said.rest, thread, reply_to, message_id)
 
     def _visible(self, user_id: str) -> list[Shown]:
         return [s for s in reversed(self.sender.shown) if s.chat_id in ("group", user_id)]
@@ -123,13 +150,14 @@ class ConsolePlatform:
     def _newest_thread(self, user_id: str) -> str | None:
         return next((s.thread for s in self._visible(user_id) if s.thread), None)
 
-    def _press(self, user: UserRef, label: str, now: datetime) -> Incoming:
+    async def _press(self, user: UserRef, label: str, now: datetime) -> Incoming:
         for shown in self._visible(user.user_id):
             button = shown.buttons.get(label)
             if button is None:
                 continue
             chat = ChatRef("console", shown.chat_id, "group" if shown.chat_id == "group" else "dm")
             if button.url == DM_LINK:  # "open a private chat" is the member saying hello there
+                await self._open_dm(user.user_id)
                 return Command(self._key(), ChatRef("console", user.user_id, "dm"), user, now, name="start")
             if (vote := parse_poll_option(button.data)) is not None:
                 card, index = vote
@@ -142,3 +170,18 @@ class ConsolePlatform:
 
     async def close(self) -> None:
         return None
+
+
+def _said(
+    key: str,
+    chat: ChatRef,
+    user: UserRef,
+    now: datetime,
+    words: str,
+    thread: str | None = None,
+    reply_to: MessageRef | None = None,
+    message_id: str = "",
+) -> Incoming:
+    if command := parse_command(words):
+        return Command(key, chat, user, now, command[0], command[1], reply_to, thread, message_id)
+    return Text(key, chat, user, now, words, reply_to, thread, message_id)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from magbot.core.delivery import Places, RatePolicy
+from magbot.core.delivery import Places, RatePolicy, Unreachable
 from magbot.core.events import (
     ApproveJoin,
     Button,
@@ -43,11 +43,20 @@ class ConsoleSender:
     platform = "console"
     rate = RatePolicy(parallel_chats=1)  # one line at a time, in the order they were queued
 
-    def __init__(self, out: TextIO, files_dir: Path) -> None:
+    def __init__(self, out: TextIO, files_dir: Path, *, every_dm_open: bool = False) -> None:
         self._out, self._files_dir = out, files_dir
+        # Tests of one feature may start as if every member had pressed Start; the console itself never does.
+        self._every_dm_open = every_dm_open
         self.shown: list[Shown] = []
+        self.dm_open: set[str] = set()  # who has written privately or pressed "Open a private chat with me"
+        self.authors: dict[str, str] = {}  # a member's message id -> his name, to say whose message was deleted
         self._next_id = 0
         self._threads = 0
+
+    def new_message_id(self) -> str:
+        """An id for a member's message; members' and the bot's messages share one numbering, as in a chat."""
+        self._next_id += 1
+        return str(self._next_id)
 
     def _prefix(self, chat_id: str, thread: str | None) -> str:
         if thread:
@@ -61,6 +70,8 @@ class ConsoleSender:
 
     async def send(self, outbox_id: int, message: Outgoing, places: Places) -> CardPlace | None:
         chat_id = message.chat.chat_id
+        if message.chat.is_dm and chat_id not in self.dm_open and not self._every_dm_open:
+            raise Unreachable("console private chat not opened yet")  # as Telegram's 403 before /start
         thread = places.thread.thread_id if places.thread else None
         if isinstance(message, Post):
             return self._post(message, chat_id, thread)
@@ -81,6 +92,9 @@ class ConsoleSender:
                 self._prefix(chat_id, thread),
                 f"FILE {message.name}" + (f" / {message.caption}" if message.caption else ""),
             )
+            return None
+        if isinstance(message, Delete) and message.message_id in self.authors:
+            self._print(self._prefix(chat_id, thread), f"({self.authors[message.message_id]}'s message deleted)")
             return None
         self._print(self._prefix(chat_id, thread), _action_text(message))
         return None

@@ -3,20 +3,34 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from magbot.domain.group_settings import default_settings
 from magbot.domain.members import Group, Member, MemberStatus
+from magbot.domain.settings import parse_settings
 from magbot.storage.models import GroupRow, MemberRow
+
+log = logging.getLogger(__name__)
+
+
+def _stored_settings(row: GroupRow) -> dict[str, object]:
+    try:
+        stored = json.loads(row.settings or "{}")
+    except ValueError:
+        stored = None
+    if not isinstance(stored, dict):
+        # Every setting then has its default: the group keeps working.
+        log.warning("group %d settings are unreadable; using the defaults", row.id)
+        return {}
+    return stored
 
 
 def _group(row: GroupRow) -> Group:
-    # Defaults first: a setting added in a later version has its default in groups made before it.
-    settings = {**default_settings(), **json.loads(row.settings or "{}")}
-    return Group(row.id, row.platform, row.chat_id, row.setup_at, settings)
+    # A setting missing from the stored text (added in a later version) has its default.
+    return Group(row.id, row.platform, row.chat_id, row.setup_at, parse_settings(_stored_settings(row)))
 
 
 def _member(row: MemberRow) -> Member:

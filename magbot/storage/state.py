@@ -129,13 +129,12 @@ class Schedule:
             .values(status="cancelled")
         )
 
-    async def next_due_at(self) -> datetime | None:
-        return await self._session.scalar(
-            select(ScheduledRow.due_at)
-            .where(ScheduledRow.status == "pending")
-            .order_by(ScheduledRow.due_at)
-            .limit(1)
-        )
+    async def next_due_at(self, after: datetime | None = None) -> datetime | None:
+        """The earliest pending due time (strictly after `after`, when given: rows already tried are passed over)."""
+        query = select(ScheduledRow.due_at).where(ScheduledRow.status == "pending")
+        if after is not None:
+            query = query.where(ScheduledRow.due_at > after)
+        return await self._session.scalar(query.order_by(ScheduledRow.due_at).limit(1))
 
     async def status_of(self, key: str) -> str | None:
         return await self._session.scalar(select(ScheduledRow.status).where(ScheduledRow.key == key))
@@ -156,6 +155,10 @@ class PlatformState:
         else:
             self._session.add(PlatformStateRow(key=key, value=value))
         await self._session.flush()
+
+    async def keys(self, prefix: str) -> list[str]:
+        query = select(PlatformStateRow.key).where(PlatformStateRow.key.startswith(prefix))
+        return list(await self._session.scalars(query))
 
     async def delete_matching(self, suffix: str) -> None:
         await self._session.execute(delete(PlatformStateRow).where(PlatformStateRow.key.endswith(suffix)))

@@ -26,6 +26,7 @@ from magbot.domain.checkins import (
 from magbot.domain.group_settings import SettingError
 
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+WEEK = timedelta(days=7)  # the default buddy period
 
 
 def checkin(n: int, mood: int, days: float = 0) -> CheckIn:
@@ -74,11 +75,11 @@ def pair(status: str = "active", first_seen: float = 0, second_seen: float = 0, 
 
 def test_a_quiet_buddy_is_reported_to_the_other_once_per_silence_and_only_when_both_agreed() -> None:
     now = T0 + timedelta(days=7)
-    assert nudges_due(pair(second_seen=3), now, 7) == [(20, 10)]  # tell 20 that 10 went quiet
-    assert nudges_due(pair(second_seen=3), now - timedelta(minutes=1), 7) == []
-    assert nudges_due(pair(second_seen=3, first=True), now, 7) == []  # already told about this silence
-    assert nudges_due(pair(), now, 7) == [(20, 10), (10, 20)]
-    assert nudges_due(pair(status="asked"), now + timedelta(days=30), 7) == []
+    assert nudges_due(pair(second_seen=3), now, WEEK) == [(20, 10)]  # tell 20 that 10 went quiet
+    assert nudges_due(pair(second_seen=3), now - timedelta(minutes=1), WEEK) == []
+    assert nudges_due(pair(second_seen=3, first=True), now, WEEK) == []  # already told about this silence
+    assert nudges_due(pair(), now, WEEK) == [(20, 10), (10, 20)]
+    assert nudges_due(pair(status="asked"), now + timedelta(days=30), WEEK) == []
     assert nudge_text("Sam") == "You haven't heard from Sam in a while. Maybe drop him a message."
     assert pair().other(10) == 20 and pair().other(20) == 10
 

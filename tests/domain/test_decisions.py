@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from magbot.domain.decisions import Rules, Tally, share
 
-DEFAULT = Rules(Fraction(1, 3), Fraction(1, 2), 48)
+DEFAULT = Rules(Fraction(1, 3), Fraction(1, 2))
 
 
 def test_shares_read_fractions_and_percentages() -> None:
@@ -36,7 +36,7 @@ def test_settled_early_when_the_remaining_votes_cannot_change_it() -> None:
     assert not DEFAULT.settled(Tally(yes=4), 9)
     assert DEFAULT.settled(Tally(no=5), 9)  # four Yes can't beat five No
     assert not DEFAULT.settled(Tally(yes=1), 3)
-    everyone = Rules(Fraction(1), Fraction(1, 2), 48)
+    everyone = Rules(Fraction(1), Fraction(1, 2))
     assert not everyone.settled(Tally(yes=2), 3)  # a clear majority, but the quorum is not there yet
 
 
@@ -49,7 +49,7 @@ def test_settled_early_when_the_remaining_votes_cannot_change_it() -> None:
 def test_a_settled_outcome_is_the_outcome_whatever_the_rest_vote(
     eligible: int, data: st.DataObject, quorum: Fraction, threshold: Fraction
 ) -> None:
-    rules = Rules(quorum, threshold, 48)
+    rules = Rules(quorum, threshold)
     cast = data.draw(st.lists(st.sampled_from(["yes", "no", "abstain"]), max_size=eligible))
     tally = Tally.of(cast)
     if not rules.settled(tally, eligible):

@@ -8,9 +8,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from magbot.domain.group_settings import default_settings
 from magbot.domain.meetings import (
-    Schedule,
     Suggestion,
     clean_topic,
     is_cancellation,
@@ -18,13 +16,14 @@ from magbot.domain.meetings import (
     ranked,
     when_text,
 )
+from magbot.domain.settings import default_group_settings
 
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
 
 def test_next_meeting_is_the_one_under_way_until_it_ends() -> None:
-    schedule = Schedule.from_settings(default_settings())
+    schedule = default_group_settings().meeting
     start = datetime(2026, 11, 26, 18, 30, tzinfo=UTC)
     assert schedule.next_start(NOW) == start
     assert schedule.next_start(start + timedelta(hours=1)) == start

@@ -65,7 +65,7 @@ def test_the_header_says_whose_offload_the_mode_and_the_counts_but_never_the_wor
 
 
 def test_expiry_and_the_reminder_quote() -> None:
-    assert expiry(T0, 30) == T0 + timedelta(days=30)
+    assert expiry(T0, timedelta(days=30)) == T0 + timedelta(days=30)
     assert reminder_of("short") == "short"
     assert reminder_of("x" * 100) == "x" * 39 + "…"
     assert reminder_of(None) == ""

@@ -10,14 +10,14 @@ import pytest
 from tests.story import STORIES, play_story
 
 
-@pytest.mark.parametrize("name", ["membership", "meetings", "resources", "activities"])
+@pytest.mark.parametrize("name", ["membership", "meetings", "resources", "activities", "console"])
 async def test_story_matches_its_transcript(name: str, database_url: str, tmp_path: Path) -> None:
     transcript = await play_story(name, database_url, tmp_path)
     assert transcript == (STORIES / f"{name}.expected").read_text()
 
 
 @pytest.mark.parametrize(
-    "name", ["membership", "meetings", "polls", "decisions", "support_offloads", "resources", "activities"]
+    "name", ["membership", "meetings", "polls", "decisions", "support_offloads", "resources", "activities", "console"]
 )
 async def test_every_event_delivered_twice_changes_nothing(
     name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -37,3 +37,27 @@ async def test_every_event_delivered_twice_changes_nothing(
     defaults = {"meeting_day": "Monday"} if name.startswith("support") else None
     transcript = await play_story(name, f"sqlite+aiosqlite:///{tmp_path}/twice.db", tmp_path, defaults)
     assert transcript == (STORIES / f"{name}.expected").read_text()
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in STORIES.glob("*.txt")))
+async def test_every_scheduled_post_runs_at_its_own_moment(name: str, tmp_path: Path) -> None:
+    """Moving the console's clock by days runs what falls due on the way, each at its due time, none skipped."""
+    from sqlalchemy import select
+
+    from magbot.core.clock import as_utc
+    from magbot.storage.db import make_engine
+    from magbot.storage.models import ScheduledRow
+
+    url = f"sqlite+aiosqlite:///{tmp_path}/moments.db"
+    defaults = {"meeting_day": "Monday"} if name.startswith("support") else None
+    await play_story(name, url, tmp_path, defaults)
+    engine = make_engine(url)
+    async with engine.connect() as connection:
+        rows = (await connection.execute(select(ScheduledRow.key, ScheduledRow.status, ScheduledRow.due_at,
+                                                ScheduledRow.done_at))).all()
+    await engine.dispose()
+    ran = [row for row in rows if row.status != "pending"]
+    assert ran, "the story moved time past nothing scheduled"
+    assert [row.key for row in ran if row.status == "skipped"] == []
+    late = [row.key for row in ran if row.status == "done" and as_utc(row.done_at) != as_utc(row.due_at)]
+    assert late == []

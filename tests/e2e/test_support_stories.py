@@ -73,12 +73,14 @@ async def rows_holding(app: App, words: str) -> list[str]:
 async def test_expiry_purges_an_anonymous_offloads_text_from_the_database(database_url: str, tmp_path: Path) -> None:
     lines = lines_of("support_offloads")
     cut = lines.index(":advance 31d")
-    async with console_app(settings_for(database_url, tmp_path, defaults=DEFAULTS), ManualClock(START)) as app:
+    settings = settings_for(database_url, tmp_path, defaults=DEFAULTS)
+    async with console_app(settings, ManualClock(START), every_dm_open=False) as app:
         await story(app).say(*lines[:cut])
         assert await rows_holding(app, "drinking again") == ["offloads"]  # kept while replies are relayed
         assert await rows_holding(app, "court date") == []  # a named offload's words go once posted
         said = await story(app).say(":advance 31d")
-        assert said == ["[group] (message deleted)"] * 3  # the words, his answer, the header
+        # The words, his answer, the header; the month's meeting reminders and rounds go out on the way.
+        assert [line for line in said if "deleted" in line] == ["[group] (message deleted)"] * 3
         assert await rows_holding(app, "drinking again") == []
         assert await rows_holding(app, "son won't speak") == ["offloads"]  # its author pressed Keep
         await story(app).say(*lines[cut + 1 :])

@@ -47,7 +47,7 @@ async def test_only_the_organiser_calls_it_off_and_everyone_signed_up_is_told(ap
         "[dm sam] Sorry, Football, Saturday 28 November at 10:00, Pollok Park is called off.",
         "[dm tom] Sorry, Football, Saturday 28 November at 10:00, Pollok Park is called off.",
     ]
-    assert (await story(app).say(":at 2026-11-27 10:30")) == []  # no reminder for it
+    assert [line for line in await story(app).say(":at 2026-11-27 10:30") if "Football" in line] == []  # no reminder
     assert (await story(app).say("sam: /activities"))[0].startswith("[group] Nothing planned yet.")
 
 

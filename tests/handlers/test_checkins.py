@@ -5,15 +5,20 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 
 from magbot.app import App
 from magbot.core.clock import ManualClock
-from magbot.domain.members import Group
-from magbot.handlers.checkins import round_due
-from tests.conftest import settings_for, sqlite_url
+from magbot.core.context import BotPolicy, Context
+from magbot.core.events import ButtonPress, ChatRef, Post, UserRef
+from magbot.domain.members import Group, Member
+from magbot.domain.settings import parse_settings
+from magbot.handlers.checkins import _rough, round_due
+from magbot.storage.uow import UnitOfWork
+from tests.conftest import START, settings_for, sqlite_url
 from tests.handlers.test_privacy import every_row
 from tests.story import console_app, story
 
@@ -22,7 +27,7 @@ SETUP = ("dave: /setup", "sam [I'm a member]", "dave [Open a private chat with m
 
 
 def group(**settings: str) -> Group:
-    return Group(1, "console", "group", datetime(2026, 1, 1, tzinfo=UTC), settings)
+    return Group(1, "console", "group", datetime(2026, 1, 1, tzinfo=UTC), parse_settings(settings))
 
 
 def test_the_round_is_at_the_groups_local_time_on_both_sides_of_dst() -> None:
@@ -44,7 +49,11 @@ async def test_the_round_goes_once_and_is_skipped_when_more_than_an_hour_late(tm
             "[Rough] [Not great] [Okay] [Good] [Great]"
         ]
         assert not [line for line in await story(app).say(":advance 10m") if "Midweek" in line]
-        late = await story(app).say(":at 2026-12-02 20:01")  # the machine was down over the round
+        # The machine was down over the round: the clock jumps (`:at` would run the round at its time) and the
+        # bot starts again an hour and a minute late.
+        clock.set(datetime(2026, 12, 2, 20, 1, tzinfo=UTC))
+        await story(app).console.settle()
+        late = await story(app).say()
         assert not [line for line in late if "Midweek" in line]
         async with app.uow() as uow:
             assert await uow.schedule.status_of("checkin-round:1:2026-11-25") == "done"
@@ -77,6 +86,31 @@ async def test_a_rough_check_in_stays_private_unless_he_says_yes(app: App) -> No
     assert "[group] Sam is having a rough time. A message or a call from one of you could mean a lot." in lines
 
 
+ROUGH_DM = (
+    "[dm sam] Sorry it's a rough one, Sam. Thanks for saying so. / If you want to talk to someone now: "
+    "Samaritans 116 123; Breathing Space 0800 83 85 87. / Let the group know? [Yes] [No]"
+)
+
+
+async def test_a_rough_check_in_privately_sends_both_support_lines(app: App) -> None:
+    await story(app).say(*SETUP)
+    async with app.uow() as uow:  # stored before support_contacts existed: its default applies
+        await uow.groups.save_settings(1, {})
+    lines = await story(app).say("sam: /checkin", "sam [Rough]")
+    assert lines[-2:] == ["[toast sam] I've sent you a private message.", ROUGH_DM]
+
+
+def test_the_rough_reply_of_a_group_with_default_settings_names_both_lines() -> None:
+    """checkins.py once restated the default as Samaritans alone, dropping Breathing Space."""
+    sam = Member(2, 1, "sam", "Sam", "active", False, START)
+    press = ButtonPress("k", ChatRef("console", "group"), UserRef("console", "sam"), START, "checkin:mood:1:2")
+    plain = Group(1, "console", "group", START)  # no settings given: the defaults
+    ctx = Context(press, cast(UnitOfWork, None), ManualClock(START), BotPolicy(), plain, sam)
+    [dm] = _rough(ctx, plain, sam, 1).out
+    assert isinstance(dm, Post) and dm.chat.is_dm
+    assert "Samaritans 116 123; Breathing Space 0800 83 85 87." in dm.text
+
+
 async def test_mycheckins_is_a_small_png_and_one_line(app: App) -> None:
     await story(app).say(*SETUP)
     assert await story(app).say("sam> /mycheckins") == [
@@ -95,13 +129,13 @@ async def test_a_buddy_nudge_goes_only_to_the_other_buddy_once_per_silence(app: 
     await story(app).say(*SETUP, "tom [I'm a member]", "dave: /buddy sam", "sam [Yes]", "sam: hi all")
     told: list[str] = []
     for _ in range(12):
-        told += await story(app).say(":advance 1d")
+        told += [line for line in await story(app).say(":advance 1d") if line.startswith("[dm ")]
     assert told == [
         "[dm sam] You haven't heard from Dave in a while. Maybe drop him a message.",
         "[dm dave] You haven't heard from Sam in a while. Maybe drop him a message.",
     ]
     await story(app).say("dave: back now", ":advance 1d")
-    assert await story(app).say(":advance 7d") == [
+    assert [line for line in await story(app).say(":advance 7d") if line.startswith("[dm ")] == [
         "[dm sam] You haven't heard from Dave in a while. Maybe drop him a message."
     ]
 

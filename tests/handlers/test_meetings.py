@@ -82,7 +82,7 @@ async def test_a_changed_schedule_drops_reminders_planned_for_the_old_time(app: 
     async with app.uow() as uow:  # what a passed group decision does
         group = await uow.groups.by_chat("console", "group")
         assert group is not None
-        await uow.groups.save_settings(group.id, {**group.settings, "meeting_day": "Friday"})
+        await uow.groups.save_settings(group.id, group.settings.with_value("meeting_day", "Friday"))
     old_times = await story(app).say(":at 2026-11-25 18:00", ":at 2026-11-26 16:30")
     assert not any("Reminder" in line for line in old_times)
     new_time = await story(app).say(":at 2026-11-26 18:00")

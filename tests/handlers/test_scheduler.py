@@ -129,6 +129,59 @@ async def test_housekeeping_forgets_old_event_keys(app: App, clock: ManualClock)
         assert await uow.events.claim("old", clock.now())  # the key was pruned, so it can be claimed again
 
 
+async def test_run_until_runs_each_due_job_at_its_own_moment_in_order(tmp_path: Path) -> None:
+    """What the console's `:advance 3w` does: three weekly notes, each sent at its own Thursday 18:00, none skipped,
+    although a plain jump to the end would find all but the last past their one-hour grace."""
+    clock = ManualClock(datetime(2026, 11, 23, 10, 0, tzinfo=UTC))  # a Monday
+    app = App(settings_for(sqlite_url(tmp_path), tmp_path), clock=clock)
+    await app.prepare()
+    seen: list[datetime] = []
+
+    async def note_at_its_time(uow: UnitOfWork, job: Due[Week], now: datetime) -> list:
+        seen.append(now)
+        return await weekly_note(uow, job, now)
+
+    made = jobs()
+    made.on(NOTE, note_at_its_time)
+    scheduler = Scheduler(app.uow, clock, made)
+    settles: list[datetime] = []
+
+    async def settle() -> None:
+        await scheduler.tick()
+        settles.append(clock.now())
+
+    await scheduler.run_until(clock, clock.now() + timedelta(weeks=3), settle)
+    thursdays = [datetime(2026, 11, 26, 18, 0, tzinfo=UTC), datetime(2026, 12, 3, 18, 0, tzinfo=UTC),
+                 datetime(2026, 12, 10, 18, 0, tzinfo=UTC)]
+    assert seen == thursdays
+    # Once where it starts (the planners look ahead from there), at each Thursday, and at the end.
+    assert settles == [datetime(2026, 11, 23, 10, 0, tzinfo=UTC), *thursdays, datetime(2026, 12, 14, 10, 0, tzinfo=UTC)]
+    async with app.uow() as uow:
+        statuses = await uow.session.execute(__import__("sqlalchemy").text("SELECT status FROM scheduled"))
+        assert "skipped" not in {row[0] for row in statuses}
+    await app.close()
+
+
+async def test_run_until_passes_over_a_failing_job_instead_of_looping(tmp_path: Path) -> None:
+    clock = ManualClock(datetime(2026, 11, 26, 17, 0, tzinfo=UTC))
+    app = App(settings_for(sqlite_url(tmp_path), tmp_path), clock=clock)
+    await app.prepare()
+
+    async def broken(uow: UnitOfWork, job: Due[Week], now: datetime) -> list:
+        raise RuntimeError("a bug in a feature")
+
+    made = jobs()
+    made.on(NOTE, broken)
+    scheduler = Scheduler(app.uow, clock, made)
+
+    async def settle() -> None:
+        await scheduler.tick()
+
+    await scheduler.run_until(clock, clock.now() + timedelta(days=1), settle)
+    assert clock.now() == datetime(2026, 11, 27, 17, 0, tzinfo=UTC)  # got there: the broken job stays pending
+    await app.close()
+
+
 @dataclass(frozen=True)
 class Everything:
     row: int
