@@ -23,6 +23,7 @@ from magbot.config import Settings
 from magbot.core.clock import SystemClock
 from magbot.core.delivery import Places, RatePolicy
 from magbot.core.events import ChatRef, Outgoing, Post
+from magbot.core.jobs import JobKind, NoPayload
 from magbot.core.ratelimit import RateLimiter
 from magbot.core.sender import OutboxSender
 from magbot.domain.group_settings import default_settings
@@ -87,7 +88,7 @@ async def magbot_run(groups: int, latency: float, folder: Path) -> tuple[float, 
         group = await uow.groups.get(job.group_id)
         return [await reminder_post(uow, group, next_meeting(group, now), now)]
 
-    app.scheduler._jobs.on("meeting_reminder_bench", reminder)
+    app.scheduler._jobs.on(JobKind("meeting_reminder_bench", NoPayload), reminder)
     # As in production: the outbox sender runs beside the scheduler and is woken after each batch of jobs.
     app.scheduler._on_outbox = app.outbox.wake
     stop = asyncio.Event()

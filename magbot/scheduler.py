@@ -17,6 +17,7 @@ import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
+from typing import Any, TypeVar
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
@@ -24,12 +25,14 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from magbot.core.clock import Clock, ManualClock
 from magbot.core.events import Outgoing
+from magbot.core.jobs import Due, JobKind, NoPayload
 from magbot.storage.state import ScheduledJob
 from magbot.storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
-JobHandler = Callable[[UnitOfWork, ScheduledJob, datetime], Awaitable[list[Outgoing]]]
+P = TypeVar("P")
+JobHandler = Callable[[UnitOfWork, Due[P], datetime], Awaitable[list[Outgoing]]]
 Planner = Callable[[UnitOfWork, datetime], Awaitable[None]]
 Settle = Callable[[], Awaitable[None]]
 EVENT_KEYS_KEPT = timedelta(days=7)  # platforms redeliver within hours (Telegram keeps updates 24 h)
@@ -39,17 +42,20 @@ EVENT_KEYS_KEPT = timedelta(days=7)  # platforms redeliver within hours (Telegra
 class Jobs:
     """What features register: a handler per job kind, and planners that add upcoming rows."""
 
-    handlers: dict[str, JobHandler] = field(default_factory=dict)
+    handlers: dict[str, tuple[JobKind[Any], JobHandler[Any]]] = field(default_factory=dict)
     planners: list[Planner] = field(default_factory=list)
 
-    def on(self, kind: str, handler: JobHandler) -> None:
-        self.handlers[kind] = handler
+    def on(self, kind: JobKind[P], handler: JobHandler[P]) -> None:
+        self.handlers[kind.name] = (kind, handler)  # registering a kind again replaces its handler
 
     def plan_with(self, planner: Planner) -> None:
         self.planners.append(planner)
 
 
-async def housekeeping(uow: UnitOfWork, job: ScheduledJob, now: datetime) -> list[Outgoing]:
+HOUSEKEEPING = JobKind("housekeeping", NoPayload)
+
+
+async def housekeeping(uow: UnitOfWork, job: Due[NoPayload], now: datetime) -> list[Outgoing]:
     await uow.events.forget_older_than(now - EVENT_KEYS_KEPT)
     await uow.pending.drop_expired(now)
     return []
@@ -58,12 +64,12 @@ async def housekeeping(uow: UnitOfWork, job: ScheduledJob, now: datetime) -> lis
 async def plan_housekeeping(uow: UnitOfWork, now: datetime) -> None:
     day = (now + timedelta(days=1)).date()
     due = datetime.combine(day, time(4, 0), tzinfo=UTC)
-    await uow.schedule.plan(f"housekeeping:{day.isoformat()}", "housekeeping", due, grace_seconds=86400)
+    await HOUSEKEEPING.plan(uow, f"housekeeping:{day.isoformat()}", due, NoPayload(), grace_seconds=86400)
 
 
 def core_jobs() -> Jobs:
     jobs = Jobs()
-    jobs.on("housekeeping", housekeeping)
+    jobs.on(HOUSEKEEPING, housekeeping)
     jobs.plan_with(plan_housekeeping)
     return jobs
 
@@ -101,10 +107,15 @@ class Scheduler:
                     if await uow.schedule.finish(job.id, "skipped", now):
                         log.warning("job skipped kind=%s id=%d late_s=%d", job.kind, job.id, late)
                     return 0
+                route = self._jobs.handlers.get(job.kind)
+                due = route[0].read(job) if route else None
+                if route is not None and due is None:  # never retried: it would fail the same way every time
+                    if await uow.schedule.finish(job.id, "skipped", now):
+                        log.warning("job skipped kind=%s id=%d payload unreadable", job.kind, job.id)
+                    return 0
                 if not await uow.schedule.finish(job.id, "done", now):
                     return 0  # another instance ran it
-                handler = self._jobs.handlers.get(job.kind)
-                out = await handler(uow, job, now) if handler else []
+                out = await route[1](uow, due, now) if route and due else []
                 await uow.outbox.add(out, now)
                 log.info("job ran kind=%s id=%d out=%d", job.kind, job.id, len(out))
                 return 1

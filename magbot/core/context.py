@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from magbot.core.clock import Clock
 from magbot.core.events import Button, ChatRef, Incoming, Outgoing, Post, Reply
+from magbot.core.wire import Press
 from magbot.domain.members import Group, Member
 from magbot.storage.state import PendingInput
 from magbot.storage.uow import UnitOfWork
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from magbot.core.router import Router
 
 Buttons = tuple[tuple[Button, ...], ...]
+P = TypeVar("P", bound=Press)
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,12 @@ class Context:
     pending: PendingInput | None = None
     router: Router | None = None
     thread_card: str | None = None  # the card name of the thread the event came from, if the bot started it
+    press: Press | None = None  # a button press's data, parsed by the router
+
+    def pressed(self, kind: type[P]) -> P:
+        """The typed press a button handler was routed for (the router parsed and checked it)."""
+        assert isinstance(self.press, kind), f"routed without a {kind.__name__}"
+        return self.press
 
     @property
     def args(self) -> str:

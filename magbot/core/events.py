@@ -45,7 +45,8 @@ class MessageRef:
 
 @dataclass(frozen=True)
 class Button:
-    """One button. `data` is `feature:action:id[:arg]`, at most 64 bytes (Telegram's limit)."""
+    """One button. `data` is `feature:action:id[:arg]`, at most 64 bytes (Telegram's limit), made by a kind of
+    press declared with `magbot.core.wire.Press`."""
 
     label: str
     data: str = ""
@@ -99,20 +100,6 @@ class PollVote(Incoming):
     poll_id: str
     option_ids: tuple[int, ...] = ()
     toggle: bool = False
-
-
-POLL_BUTTON = "pv"  # button data `pv:<option index>:<poll card>`, where a poll is shown as buttons
-
-
-def poll_option_data(card: str, index: int) -> str:
-    return f"{POLL_BUTTON}:{index}:{card}"
-
-
-def parse_poll_option(data: str) -> tuple[str, int] | None:
-    """(poll card, option index) from a poll button's data, or None for any other button."""
-    prefix, _, rest = data.partition(":")
-    index, _, card = rest.partition(":")
-    return (card, int(index)) if prefix == POLL_BUTTON and index.isdecimal() and card else None
 
 
 @dataclass(frozen=True)

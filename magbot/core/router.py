@@ -1,6 +1,7 @@
-"""Routing tables: command name -> handler, button prefix -> handler, guided flow -> handler.
+"""Routing tables: command name -> handler, button kind -> handler, guided flow -> handler.
 
-Features register their routes in `magbot/handlers/__init__.py`; the dispatcher only looks them up.
+Features register their routes in `magbot/handlers/__init__.py`; the dispatcher only looks them up. A button
+press is parsed here, once, against the kinds registered under its prefix (`magbot/core/wire.py`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Literal
 
 from magbot.core.context import Context
 from magbot.core.events import Outgoing, Reply
+from magbot.core.wire import Press
 
 HandlerResult = Reply | list[Outgoing]
 Handler = Callable[[Context], Awaitable[HandlerResult]]
@@ -28,6 +30,7 @@ class CommandRoute:
 
 @dataclass(frozen=True)
 class ButtonRoute:
+    kind: type[Press]
     handler: Handler
     members_only: bool = True
 
@@ -35,7 +38,7 @@ class ButtonRoute:
 @dataclass
 class Router:
     commands: dict[str, CommandRoute] = field(default_factory=dict)
-    buttons: dict[str, ButtonRoute] = field(default_factory=dict)
+    buttons: dict[str, list[ButtonRoute]] = field(default_factory=dict)  # by prefix: the kinds sharing it
     flows: dict[str, Handler] = field(default_factory=dict)
     # Events that are not commands, texts or buttons (JoinRequest, MemberLeft, ...), by class name.
     events: dict[str, Handler] = field(default_factory=dict)
@@ -45,10 +48,11 @@ class Router:
             raise ValueError(f"command /{name} registered twice")
         self.commands[name] = CommandRoute(handler, **options)  # type: ignore[arg-type]
 
-    def button(self, prefix: str, handler: Handler, *, members_only: bool = True) -> None:
-        if prefix in self.buttons:
-            raise ValueError(f"button prefix {prefix} registered twice")
-        self.buttons[prefix] = ButtonRoute(handler, members_only)
+    def button(self, kind: type[Press], handler: Handler, *, members_only: bool = True) -> None:
+        routes = self.buttons.setdefault(kind.prefix, [])
+        if any(route.kind is kind for route in routes):
+            raise ValueError(f"button kind {kind.__name__} registered twice")
+        routes.append(ButtonRoute(kind, handler, members_only))
 
     def flow(self, name: str, handler: Handler) -> None:
         self.flows[name] = handler
@@ -56,8 +60,12 @@ class Router:
     def on(self, event_kind: str, handler: Handler) -> None:
         self.events[event_kind] = handler
 
-    def button_route(self, data: str) -> ButtonRoute | None:
-        return self.buttons.get(data.split(":", 1)[0])
+    def button_route(self, data: str) -> tuple[ButtonRoute, Press] | None:
+        """The route and the typed press for this data, or None when no registered kind could have made it."""
+        for route in self.buttons.get(data.split(":", 1)[0], []):
+            if (press := route.kind.parse(data)) is not None:
+                return route, press
+        return None
 
 
 def as_reply(result: HandlerResult) -> Reply:

@@ -11,6 +11,7 @@ STRANGER_LINE = (
     "If you know someone in the group, ask them about joining."
 )
 MEMBERS_ONLY_TOAST = "These buttons are for group members."
+NOT_IN_USE = "That button is no longer in use."
 MAX_ARGS = 2000
 
 Choice = tuple[Handler | None, Reply]
@@ -58,9 +59,10 @@ def _command(router: Router, ctx: Context, command: Command) -> Choice:
 
 
 def _button(router: Router, ctx: Context, press: ButtonPress) -> Choice:
-    route = router.button_route(press.data)
-    if route is None:
-        return None, Reply(toast="That button is no longer in use.")
+    found = router.button_route(press.data)
+    if found is None:  # unknown, stale or forged: nothing of it reaches a handler
+        return None, Reply(toast=NOT_IN_USE)
+    route, ctx.press = found
     if route.members_only and ctx.member is None:
         return None, Reply(toast=MEMBERS_ONLY_TOAST)
     return route.handler, Reply()

@@ -11,10 +11,22 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 from fractions import Fraction
 from typing import Any, Literal
 
-Kind = Literal["setting", "rule", "drop_rule", "admit", "remove", "mute", "hide"]
+
+class Kind(StrEnum):
+    """What a decision is about. Stored as its value; what a result does is handlers/decisions.py's ACTIONS."""
+
+    SETTING = "setting"
+    RULE = "rule"
+    DROP_RULE = "drop_rule"
+    ADMIT = "admit"
+    REMOVE = "remove"
+    MUTE = "mute"
+    HIDE = "hide"  # a message the flags hid: the vote keeps it hidden, or not
+
 Status = Literal["open", "passed", "failed"]
 CHOICES = ("yes", "no", "abstain")
 LABELS = {"yes": "Yes", "no": "No", "abstain": "Abstain"}

@@ -29,8 +29,7 @@ from magbot.scheduler import Jobs, core_jobs
 
 async def command_button(ctx: Context) -> Reply:
     """Buttons like "What can you do?" (`cmd:help`) run the command as if it had been typed."""
-    press = ctx.incoming
-    name = getattr(press, "data", "").split(":", 2)[1] if ":" in getattr(press, "data", "") else ""
+    press, name = ctx.incoming, ctx.pressed(membership.RunCommand).name
     assert ctx.router is not None
     as_command = Command(press.key, press.chat, press.sender, press.at, name=name)
     handler, refusal = await choose_handler(ctx.router, _with_incoming(ctx, as_command))
@@ -65,7 +64,7 @@ def build_features() -> tuple[Router, Jobs]:
     activities.register(router, jobs)
     activity.register(router)
     privacy.register(router)
-    router.button("cmd", command_button)
+    router.button(membership.RunCommand, command_button)
     return router, jobs
 
 

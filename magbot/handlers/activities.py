@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from magbot.core.context import Context
-from magbot.core.events import Button, ButtonPress, Edit, Outgoing, Post, Reply
+from magbot.core.events import Edit, Outgoing, Post, Reply
 from magbot.core.router import Router
+from magbot.core.wire import read_id
 from magbot.domain.activities import (
     ACTIVITY_EXAMPLE,
     Activity,
@@ -22,7 +23,16 @@ from magbot.domain.activities import (
 )
 from magbot.domain.members import Group, Member
 from magbot.handlers import activity_flow, activity_jobs
-from magbot.handlers.activity_cards import card_edit, day_and_time, dm_all, headline, put_up
+from magbot.handlers.activity_cards import (
+    CALLING_OFF,
+    REMIND,
+    ActivityPress,
+    card_edit,
+    day_and_time,
+    dm_all,
+    headline,
+    put_up,
+)
 from magbot.handlers.calendar import calendar
 from magbot.handlers.flows import ask
 from magbot.handlers.privacy import holds
@@ -82,27 +92,28 @@ async def list_activities(ctx: Context) -> Reply:
 
 
 async def activity_button(ctx: Context) -> Reply:
-    press_, member, group = ctx.incoming, ctx.member, ctx.group
-    assert isinstance(press_, ButtonPress) and member is not None and group is not None
-    _, action, raw_id = [*press_.data.split(":"), "", ""][:3]
-    if action in ("skip", "guests"):
-        return await activity_flow.flow_button(ctx, start)
-    found = await ctx.uow.activities.get(int(raw_id)) if raw_id.isdecimal() else None
+    press_, member, group = ctx.pressed(ActivityPress), ctx.member, ctx.group
+    assert member is not None and group is not None
+    action = press_.action
+    found = await ctx.uow.activities.get(press_.activity)
     if found is None or found.group_id != group.id:
         return Reply(toast="That activity is no longer here.")
     if found.status == "cancelled":
         return Reply(toast="That one was called off.")
     if found.starts_at <= ctx.now:
         return Reply(toast="That one has already happened. /activities shows what's coming up.")
-    if action in ("cancel", "callyes", "callno"):
+    if action in CALLING_OFF:
         return await _cancel_button(ctx, found, action)
     # Dropping out stays possible after sign-up closes: the organiser needs to know, and a place frees up.
     if found.closed_for_signups(ctx.now) and action != "cant":
         closed = day_and_time(found.closes_at or found.starts_at, group.settings.zone)
         return Reply(toast=f"Sign-up closed on {closed}.")
-    if action not in ("in", "maybe", "cant", "guest"):
-        return Reply(toast="That button is no longer in use.")
     return await _answer(ctx, found, action)
+
+
+async def flow_button(ctx: Context) -> Reply:
+    """The guided /activity's Skip and Yes / No."""
+    return await activity_flow.flow_button(ctx, start)
 
 
 async def _answer(ctx: Context, act: Activity, answer: str) -> Reply:
@@ -142,7 +153,7 @@ async def cancel(ctx: Context) -> Reply:
     if reply_to is not None:
         card = await ctx.uow.cards.find_by_message(ctx.platform, ctx.group.chat_id, reply_to.message_id)
         raw = (card or "").removeprefix("activity:")
-        found = await ctx.uow.activities.get(int(raw)) if raw.isdecimal() else None
+        found = await ctx.uow.activities.get(number) if (number := read_id(raw)) else None
         if found is None or found.status != "open" or found.starts_at <= ctx.now:
             return Reply([ctx.reply("That isn't an activity that's coming up. Reply /cancel to its post.")])
         if found.organiser_id != ctx.member.id:
@@ -158,8 +169,8 @@ async def cancel(ctx: Context) -> Reply:
     if not own:
         return Reply([ctx.reply("You have no activities coming up to call off. /activities shows what's on.")])
     zone = ctx.group.settings.zone
-    buttons = tuple((Button(f"Call off: {a.what[:20]}, {a.starts_at.astimezone(zone):%a %-d %b}",
-                            f"activity:callyes:{a.id}"),) for a in own)
+    buttons = tuple((ActivityPress("callyes", a.id).button(f"Call off: {a.what[:20]}, "
+                                                           f"{a.starts_at.astimezone(zone):%a %-d %b}"),) for a in own)
     return Reply([ctx.reply("Which one do you want to call off? Everyone signed up will be told.", buttons=buttons)])
 
 
@@ -171,7 +182,7 @@ async def _cancel_button(ctx: Context, act: Activity, action: str) -> Reply:
         return Reply([ctx.reply("Okay, it's still on.")], toast="Still on.")
     if action == "cancel":
         question = f"Call off {headline(act, ctx.group.settings.zone)}? Everyone signed up will be told."
-        buttons = ((Button("Yes", f"activity:callyes:{act.id}"), Button("No", f"activity:callno:{act.id}")),)
+        buttons = ((ActivityPress("callyes", act.id).button("Yes"), ActivityPress("callno", act.id).button("No")),)
         return Reply([ctx.dm(ctx.member, question, buttons=buttons)], toast="I've asked you in our private chat.")
     return Reply(await call_off(ctx.uow, ctx.group, act, ctx.member, ctx.reply), toast="Called off.")
 
@@ -206,7 +217,9 @@ def register(router: Router, jobs: Jobs) -> None:
     router.command("calendar", calendar, summary="meetings and activities for your phone's calendar")
     router.command("cancel", cancel, summary="call off an activity you organised")
     router.flow(activity_flow.FLOW, activity_flow.flow_text)
-    router.button("activity", activity_button)
-    jobs.on("activity_remind", activity_jobs.remind)
-    jobs.on("activity_weekly", activity_jobs.post_weekly)
+    router.button(ActivityPress, activity_button)
+    router.button(activity_flow.SkipPress, flow_button)
+    router.button(activity_flow.GuestsPress, flow_button)
+    jobs.on(REMIND, activity_jobs.remind)
+    jobs.on(activity_jobs.WEEKLY, activity_jobs.post_weekly)
     jobs.plan_with(activity_jobs.plan_weekly)

@@ -2,17 +2,38 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from magbot.core.context import Context, dm_chat
 from magbot.core.events import Button, Edit, Outgoing, Post
+from magbot.core.jobs import JobKind
+from magbot.core.wire import Id, OneOf, Press
 from magbot.domain.activities import REMIND_BEFORE, Activity, ActivitySpec, SignUp, cost_text, taken
 from magbot.domain.members import Group, Member
 from magbot.storage.uow import UnitOfWork
 
 Buttons = tuple[tuple[Button, ...], ...]
 REMIND_GRACE_SECONDS = 6 * 3600
+ANSWERS = ("in", "maybe", "cant", "guest")  # sign-up answers on the post
+CALLING_OFF = ("cancel", "callyes", "callno")  # the post's `Call it off`, then the organiser's private Yes / No
+
+
+@dataclass(frozen=True)
+class ActivityToRemind:
+    activity: int
+
+
+REMIND = JobKind("activity_remind", ActivityToRemind)  # 24 hours before, to those in
+
+
+@dataclass(frozen=True)
+class ActivityPress(Press, prefix="activity", shape=(OneOf(*ANSWERS, *CALLING_OFF), Id())):
+    """`activity:<answer>:<activity id>`: I'm in, Maybe, Can't, +1 guest, Call it off (and its Yes / No)."""
+
+    action: str
+    activity: int
 
 
 def day_and_time(when: datetime, zone: ZoneInfo) -> str:
@@ -60,11 +81,11 @@ async def card_text(uow: UnitOfWork, group: Group, activity: Activity) -> str:
 
 
 def card_buttons(activity: Activity) -> Buttons:
-    answers = tuple(Button(label, f"activity:{action}:{activity.id}")
+    answers = tuple(ActivityPress(action, activity.id).button(label)
                     for label, action in (("I'm in", "in"), ("Maybe", "maybe"), ("Can't", "cant")))
-    extra = (Button("+1 guest", f"activity:guest:{activity.id}"),) if activity.guests else ()
+    extra = (ActivityPress("guest", activity.id).button("+1 guest"),) if activity.guests else ()
     if activity.organiser_id is not None:
-        extra += (Button("Call it off", f"activity:cancel:{activity.id}"),)
+        extra += (ActivityPress("cancel", activity.id).button("Call it off"),)
     return (answers, extra) if extra else (answers,)
 
 
@@ -81,9 +102,9 @@ async def put_up(
     activity = await uow.activities.add(group.id, organiser_id, spec, now, series_id)
     due = activity.starts_at - REMIND_BEFORE
     if due > now:
-        await uow.schedule.plan(
-            f"activity:{activity.id}:remind", "activity_remind", due, group_id=group.id,
-            grace_seconds=REMIND_GRACE_SECONDS, payload={"activity": activity.id},
+        await REMIND.plan(
+            uow, f"activity:{activity.id}:remind", due, ActivityToRemind(activity.id), group_id=group.id,
+            grace_seconds=REMIND_GRACE_SECONDS,
         )
     text = await card_text(uow, group, activity)
     return activity, Post(Context.chat_of(group), text, buttons=card_buttons(activity), card=activity.card)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from magbot.core.context import Context
-from magbot.core.events import Button, ButtonPress, Reply
+from magbot.core.events import Reply
+from magbot.core.wire import Const, Id, OneOf, Press
 from magbot.domain.activities import (
     MAX_PLACE,
     MAX_WHAT,
@@ -33,15 +35,31 @@ ASK_GUESTS = "Can people bring a guest (family or a friend)?"
 Start = Callable[[Context, ActivitySpec], Awaitable[Reply]]
 
 
+@dataclass(frozen=True)
+class SkipPress(Press, prefix="activity", shape=(Const("skip"), Id())):
+    """`activity:skip:<member id>`: Skip, for places or cost."""
+
+    owner: int
+
+
+@dataclass(frozen=True)
+class GuestsPress(Press, prefix="activity", shape=(Const("guests"), Id(), OneOf("yes", "no"))):
+    """`activity:guests:<member id>:<yes|no>`: the last question. (The member id comes before the answer here,
+    unlike the post's `activity:<answer>:<activity id>`; kept so buttons already in chats still work.)"""
+
+    owner: int
+    answer: str
+
+
 async def _ask(ctx: Context, step: str, prompt: str, data: dict[str, Any], buttons: bool = False) -> Reply:
     assert ctx.member is not None
     pending = PendingInput(FLOW, step, data)
     await ctx.uow.pending.put(ctx.member.id, ctx.incoming.chat.chat_id, pending, ctx.now + FLOW_LIFETIME)
     mine = ctx.member.id
     if step == "guests":
-        rows = ((Button("Yes", f"activity:guests:{mine}:yes"), Button("No", f"activity:guests:{mine}:no")),)
+        rows = ((GuestsPress(mine, "yes").button("Yes"), GuestsPress(mine, "no").button("No")),)
     else:
-        rows = ((Button("Skip", f"activity:skip:{mine}"),),) if buttons else ()
+        rows = ((SkipPress(mine).button("Skip"),),) if buttons else ()
     return Reply([ctx.reply(prompt, buttons=rows)])
 
 
@@ -77,22 +95,21 @@ async def flow_text(ctx: Context) -> Reply:
 
 async def flow_button(ctx: Context, start: Start) -> Reply:
     """`Skip` (places, cost) and `Yes`/`No` (guests): the buttons of the guided conversation."""
-    press, member = ctx.incoming, ctx.member
-    assert isinstance(press, ButtonPress) and member is not None
-    _, action, owner, choice = [*press.data.split(":"), "", "", ""][:4]
-    if owner != str(member.id):
+    press, member = ctx.press, ctx.member
+    assert isinstance(press, SkipPress | GuestsPress) and member is not None
+    if press.owner != member.id:
         return Reply(toast="That question was for someone else.")
-    pending = await ctx.uow.pending.get(member.id, press.chat.chat_id, ctx.now)
+    pending = await ctx.uow.pending.get(member.id, ctx.incoming.chat.chat_id, ctx.now)
     if pending is None or pending.flow != FLOW:
         return Reply(toast="That has timed out. Type /activity to start again.")
     data = dict(pending.data)
-    if action == "skip" and pending.step in ("places", "cost"):
+    if isinstance(press, SkipPress) and pending.step in ("places", "cost"):
         return await _step(ctx, pending.step, "", data)
-    if action != "guests" or pending.step != "guests":
+    if not isinstance(press, GuestsPress) or pending.step != "guests":
         return Reply(toast="Please answer the newest question.")
     await finish(ctx)
     spec = ActivitySpec(
         data["what"], datetime.fromisoformat(data["starts_at"]), data["place"], data.get("places"),
-        data.get("cost"), guests=choice == "yes",
+        data.get("cost"), guests=press.answer == "yes",
     )
     return await start(ctx, spec)

@@ -3,21 +3,31 @@ activity, a few days ahead."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from magbot.core.events import Outgoing
+from magbot.core.jobs import Due, JobKind
 from magbot.domain.activities import POST_AHEAD, ActivitySpec
 from magbot.domain.meetings import when_text
 from magbot.domain.recurrence import next_weekly
-from magbot.handlers.activity_cards import dm_all, put_up
-from magbot.storage.state import ScheduledJob
+from magbot.handlers.activity_cards import ActivityToRemind, dm_all, put_up
 from magbot.storage.uow import UnitOfWork
 
 WEEKLY_GRACE_SECONDS = 2 * 86400
 
 
-async def remind(uow: UnitOfWork, job: ScheduledJob, now: datetime) -> list[Outgoing]:
-    act = await uow.activities.get(int(job.payload.get("activity", 0)))
+@dataclass(frozen=True)
+class WeekOfSeries:
+    series: int
+    start: datetime  # this week's start
+
+
+WEEKLY = JobKind("activity_weekly", WeekOfSeries)
+
+
+async def remind(uow: UnitOfWork, job: Due[ActivityToRemind], now: datetime) -> list[Outgoing]:
+    act = await uow.activities.get(job.payload.activity)
     group = await uow.groups.get(act.group_id) if act else None
     if act is None or group is None or act.status != "open":
         return []
@@ -43,14 +53,13 @@ async def plan_weekly(uow: UnitOfWork, now: datetime) -> None:
         hour, minute = (int(x) for x in series.at.split(":"))
         start = next_weekly(now, series.weekday, time(hour, minute), zone)
         key = f"activity:{series.id}:{start.astimezone(zone).date().isoformat()}"
-        await uow.schedule.plan(key, "activity_weekly", start - POST_AHEAD, group_id=group.id,
-                                grace_seconds=WEEKLY_GRACE_SECONDS, payload={"series": series.id,
-                                                                             "start": start.isoformat()})
+        await WEEKLY.plan(uow, key, start - POST_AHEAD, WeekOfSeries(series.id, start), group_id=group.id,
+                          grace_seconds=WEEKLY_GRACE_SECONDS)
 
 
-async def post_weekly(uow: UnitOfWork, job: ScheduledJob, now: datetime) -> list[Outgoing]:
-    series = await uow.activities.series(int(job.payload.get("series", 0)))
-    start = datetime.fromisoformat(str(job.payload.get("start")))
+async def post_weekly(uow: UnitOfWork, job: Due[WeekOfSeries], now: datetime) -> list[Outgoing]:
+    series = await uow.activities.series(job.payload.series)
+    start = job.payload.start
     group = await uow.groups.get(series.group_id) if series else None
     if series is None or group is None or start <= now + timedelta(hours=1):
         return []

@@ -4,11 +4,17 @@ and marking topics covered after the meeting (the rest roll over to the next one
 from __future__ import annotations
 
 from magbot.core.context import Context
-from magbot.core.events import Button, ButtonPress, Edit, Outgoing, Reply
+from magbot.core.events import Button, Edit, Outgoing, Reply
 from magbot.core.router import Router
 from magbot.domain.meetings import Suggestion, agenda_lines, clean_topic
 from magbot.handlers.flows import words_or_ask
-from magbot.handlers.meeting_cards import COVERED_QUESTION, covered_buttons, next_meeting, short_label
+from magbot.handlers.meeting_cards import (
+    COVERED_QUESTION,
+    AgendaPress,
+    covered_buttons,
+    next_meeting,
+    short_label,
+)
 from magbot.handlers.privacy import holds
 
 ASK_TOPIC = "What would you like to talk about at the next meeting? Write it in one message."
@@ -26,7 +32,7 @@ def suggestion_text(s: Suggestion, name: str | None) -> str:
 
 
 def plus_button(suggestion_id: int) -> tuple[tuple[Button, ...], ...]:
-    return ((Button("+1", f"agenda:plus:{suggestion_id}"),),)
+    return ((AgendaPress("plus", suggestion_id).button("+1"),),)
 
 
 async def add_suggestion(ctx: Context, raw: str) -> Reply:
@@ -66,24 +72,18 @@ async def withdraw(ctx: Context) -> Reply:
                                 "in our private chat.")])
     if not own:
         return Reply([ctx.reply("You have no open suggestions. /agenda shows the list.")])
-    buttons = tuple((Button(short_label("Withdraw: ", s.topic), f"agenda:withdraw:{s.id}"),) for s in own)
+    buttons = tuple((AgendaPress("withdraw", s.id).button(short_label("Withdraw: ", s.topic)),) for s in own)
     return Reply([ctx.reply("Which of your suggestions do you want to take off the list?", buttons=buttons)])
 
 
 async def agenda_button(ctx: Context) -> Reply:
-    press, member = ctx.incoming, ctx.member
-    assert isinstance(press, ButtonPress) and member is not None and ctx.group is not None
-    _, action, raw_id = [*press.data.split(":"), "", ""][:3]
-    found = await ctx.uow.meetings.suggestion(int(raw_id)) if raw_id.isdecimal() else None
+    press, member = ctx.pressed(AgendaPress), ctx.member
+    assert member is not None and ctx.group is not None
+    found = await ctx.uow.meetings.suggestion(press.suggestion)
     if found is None:
         return Reply(toast="That topic is no longer on the list.")
-    if action == "plus":
-        return await _plus_one(ctx, found)
-    if action == "withdraw":
-        return await _withdraw(ctx, found)
-    if action == "covered":
-        return await _covered(ctx, found)
-    return Reply(toast="That button is no longer in use.")
+    act = {"plus": _plus_one, "withdraw": _withdraw, "covered": _covered}[press.action]
+    return await act(ctx, found)
 
 
 async def _plus_one(ctx: Context, found: Suggestion) -> Reply:
@@ -146,4 +146,4 @@ def register(router: Router) -> None:
     router.command("agenda", agenda, summary="the topics for the next meeting")
     router.command("withdraw", withdraw, summary="take your own suggestion off the list")
     router.flow("suggest", suggest_flow)
-    router.button("agenda", agenda_button)
+    router.button(AgendaPress, agenda_button)

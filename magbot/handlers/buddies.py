@@ -7,23 +7,43 @@ the other is told privately, once per silence. Nobody else is ever told.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from magbot.core.context import Context, dm_chat
-from magbot.core.events import Button, ButtonPress, Outgoing, Post, Reply
+from magbot.core.events import Outgoing, Post, Reply
+from magbot.core.jobs import Due, JobKind, NoPayload
 from magbot.core.router import Router
+from magbot.core.wire import Const, Id, OneOf, Press
 from magbot.domain import checkins as rules
 from magbot.domain.members import Member
 from magbot.handlers.privacy import holds
 from magbot.scheduler import Jobs
-from magbot.storage.state import ScheduledJob
 from magbot.storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
 CHECK_AT = time(10, 0)  # UTC, daily
 CHECK_GRACE = timedelta(hours=20)
+CHECK = JobKind("buddy-check", NoPayload)  # one a day, for every group
+
+
+@dataclass(frozen=True)
+class PickPress(Press, prefix="buddy", shape=(Const("pick"), Id(), Id())):
+    """`buddy:pick:<member id>:<chosen member id>`: a name under /buddy, for the member who asked."""
+
+    owner: int
+    chosen: int
+
+
+@dataclass(frozen=True)
+class AnswerPress(Press, prefix="buddy", shape=(OneOf("yes", "no"), Id(), Id())):
+    """`buddy:<yes|no>:<member id>:<pair id>`: the asked member's answer."""
+
+    answer: str
+    owner: int
+    pair: int
 
 
 async def buddy(ctx: Context) -> Reply:
@@ -36,7 +56,7 @@ async def buddy(ctx: Context) -> Reply:
     if not others:
         return Reply([ctx.reply("There's nobody else in the group yet to be buddies with.")])
     if not wanted:
-        buttons = tuple((Button(name, f"buddy:pick:{member.id}:{mid}"),) for mid, name in others.items())
+        buttons = tuple((PickPress(member.id, mid).button(name),) for mid, name in others.items())
         text = "Who would you like as a buddy? If one of you goes quiet for a while, I'll tell the other, privately."
         return Reply([ctx.reply(text, buttons=buttons)])
     target_id = rules.find_by_name(others, wanted)
@@ -62,7 +82,8 @@ async def _ask(ctx: Context, member: Member, target_id: int) -> Reply:
         f"{member.name} would like to be buddies with you: if one of you goes quiet for {days} days, "
         "I'll let the other know, privately. Nobody else is told. Okay?"
     )
-    answer = ((Button("Yes", f"buddy:yes:{target.id}:{pair.id}"), Button("No", f"buddy:no:{target.id}:{pair.id}")),)
+    yes, no = AnswerPress("yes", target.id, pair.id), AnswerPress("no", target.id, pair.id)
+    answer = ((yes.button("Yes"), no.button("No")),)
     out: list[Outgoing] = [ctx.dm(target, question, buttons=answer)]
     out.append(ctx.reply(f"I've asked {target.name} privately. I'll let you know."))
     return Reply(out)
@@ -83,21 +104,18 @@ async def _stop(ctx: Context, member: Member) -> Reply:
 
 
 async def pressed(ctx: Context) -> Reply:
-    press, member = ctx.incoming, ctx.member
-    assert isinstance(press, ButtonPress) and member is not None
-    _, action, owner, raw_id = [*press.data.split(":"), "", "", ""][:4]
-    if owner != str(member.id):
+    press, member = ctx.press, ctx.member
+    assert isinstance(press, PickPress | AnswerPress) and member is not None
+    if press.owner != member.id:
         return Reply(toast="That question was for someone else.")
-    if not raw_id.isdecimal():
-        return Reply(toast="That button is no longer in use.")
-    if action == "pick":
-        return await _ask(ctx, member, int(raw_id))
-    pair = await ctx.uow.buddies.get(int(raw_id))
+    if isinstance(press, PickPress):
+        return await _ask(ctx, member, press.chosen)
+    pair = await ctx.uow.buddies.get(press.pair)
     if pair is None or pair.status != "asked" or pair.second_id != member.id:
         return Reply(toast="That request is no longer open.")
     asker = await ctx.uow.members.get(pair.first_id)
     asker_name = asker.name if asker else "They"
-    if action == "yes":
+    if press.answer == "yes":
         await ctx.uow.buddies.agree(pair.id, ctx.now)
         out: list[Outgoing] = [ctx.reply(f"You and {asker_name} are buddies now. /buddy stop ends it any time.")]
         if asker is not None:
@@ -117,12 +135,12 @@ async def plan_check(uow: UnitOfWork, now: datetime) -> None:
     due = datetime.combine(now.date(), CHECK_AT, tzinfo=UTC)
     if due < now - CHECK_GRACE:
         due += timedelta(days=1)
-    await uow.schedule.plan(
-        f"buddy-check:{due.date().isoformat()}", "buddy-check", due, grace_seconds=int(CHECK_GRACE.total_seconds())
+    await CHECK.plan(
+        uow, f"buddy-check:{due.date().isoformat()}", due, NoPayload(), grace_seconds=int(CHECK_GRACE.total_seconds())
     )
 
 
-async def run_check(uow: UnitOfWork, job: ScheduledJob, now: datetime) -> list[Outgoing]:
+async def run_check(uow: UnitOfWork, job: Due[NoPayload], now: datetime) -> list[Outgoing]:
     out: list[Outgoing] = []
     for pair in await uow.buddies.active():
         group = await uow.groups.get(pair.group_id)
@@ -162,9 +180,10 @@ holds("buddies", _collect, _erase)
 
 def register(router: Router) -> None:
     router.command("buddy", buddy, summary="pair up with a buddy (/buddy stop ends it)")
-    router.button("buddy", pressed)
+    router.button(PickPress, pressed)
+    router.button(AnswerPress, pressed)
 
 
 def register_jobs(jobs: Jobs) -> None:
-    jobs.on("buddy-check", run_check)
+    jobs.on(CHECK, run_check)
     jobs.plan_with(plan_check)

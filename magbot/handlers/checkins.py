@@ -5,19 +5,22 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from magbot.core.context import Context
-from magbot.core.events import Button, ButtonPress, ChatRef, File, Outgoing, Post, Reply, Text
+from magbot.core.events import Button, ChatRef, File, Outgoing, Post, Reply, Text
+from magbot.core.jobs import Due, JobKind, NoPayload
 from magbot.core.router import Router
+from magbot.core.wire import Const, Id, Number, OneOf, Press
 from magbot.domain import checkins as rules
 from magbot.domain.members import Group, Member
 from magbot.domain.recurrence import next_weekly
 from magbot.handlers.charts import checkins_png
 from magbot.handlers.privacy import holds
 from magbot.scheduler import Jobs
-from magbot.storage.state import PendingInput, ScheduledJob
+from magbot.storage.state import PendingInput
 from magbot.storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -26,16 +29,34 @@ FLOW = "checkin"
 WORDS_WAIT = timedelta(minutes=30)
 ROUND_GRACE = 3600
 SHARE_QUESTION = "Share with the group, or keep it just for you?"
+ROUND = JobKind("checkin-round", NoPayload)  # the row's group is the one asked
+
+
+@dataclass(frozen=True)
+class MoodPress(Press, prefix="checkin", shape=(Const("mood"), Number(1, len(rules.MOODS)), Id(optional=True))):
+    """`checkin:mood:<1-5>[:<member id>]`: a mood; with a member id (/checkin) only he may press it, without
+    (the midweek round) anyone may."""
+
+    mood: int
+    owner: int | None = None
+
+
+@dataclass(frozen=True)
+class StepPress(Press, prefix="checkin", shape=(OneOf("skip", "share", "keep", "tell", "quiet"), Id(), Id())):
+    """`checkin:<step>:<member id>:<check-in id>`: Skip, Share with the group, Just for me, and Rough's Yes / No."""
+
+    action: str
+    owner: int
+    checkin: int
 
 
 def mood_buttons(member_id: int | None = None) -> tuple[tuple[Button, ...], ...]:
     """The five moods; with a member id only he may press them, without (the round) anyone may."""
-    suffix = f":{member_id}" if member_id is not None else ""
-    return (tuple(Button(label, f"checkin:mood:{n}{suffix}") for n, label in enumerate(rules.MOODS, 1)),)
+    return (tuple(MoodPress(n, member_id).button(label) for n, label in enumerate(rules.MOODS, 1)),)
 
 
-def _buttons(*pairs: tuple[str, str]) -> tuple[tuple[Button, ...], ...]:
-    return (tuple(Button(label, data) for label, data in pairs),)
+def _buttons(*pairs: tuple[str, Press]) -> tuple[tuple[Button, ...], ...]:
+    return (tuple(press.button(label) for label, press in pairs),)
 
 
 async def checkin(ctx: Context) -> Reply:
@@ -43,31 +64,23 @@ async def checkin(ctx: Context) -> Reply:
     return Reply([ctx.reply(f"How are you doing, {ctx.member.name}?", buttons=mood_buttons(ctx.member.id))])
 
 
-def _parts(ctx: Context) -> list[str]:
-    press = ctx.incoming
-    assert isinstance(press, ButtonPress)
-    return [*press.data.split(":"), "", "", ""][:4]
-
-
-async def _not_his(ctx: Context, owner_id: str) -> Reply | None:
+async def _not_his(ctx: Context, owner_id: int) -> Reply | None:
     """A refusal when someone presses a button meant for another member."""
     assert ctx.member is not None
-    if owner_id == str(ctx.member.id):
+    if owner_id == ctx.member.id:
         return None
-    owner = await ctx.uow.members.get(int(owner_id)) if owner_id.isdecimal() else None
+    owner = await ctx.uow.members.get(owner_id)
     whose = f"{owner.name}'s" if owner else "someone else's"
     return Reply(toast=f"That's {whose} check-in. Type /checkin for your own.")
 
 
 async def mood_pressed(ctx: Context) -> Reply:
-    _, _, raw_mood, owner = _parts(ctx)
-    mood = rules.parse_mood(raw_mood)
+    press = ctx.pressed(MoodPress)
+    mood = press.mood
     member, group = ctx.member, ctx.group
     assert member is not None and group is not None
-    if owner and (refusal := await _not_his(ctx, owner)):
+    if press.owner is not None and (refusal := await _not_his(ctx, press.owner)):
         return refusal
-    if mood is None:
-        return Reply(toast="That button is no longer in use.")
     done = await ctx.uow.checkins.add(group.id, member.id, mood, ctx.now)
     await ctx.uow.buddies.seen(member.id, ctx.now)
     log.info("checkin recorded id=%d", done.id)
@@ -75,14 +88,14 @@ async def mood_pressed(ctx: Context) -> Reply:
         return _rough(ctx, group, member, done.id)
     pending = PendingInput(FLOW, "words", {"checkin": done.id})
     await ctx.uow.pending.put(member.id, ctx.incoming.chat.chat_id, pending, ctx.now + WORDS_WAIT)
-    skip = _buttons(("Skip", f"checkin:skip:{member.id}:{done.id}"))
+    skip = _buttons(("Skip", StepPress("skip", member.id, done.id)))
     text = f"Thanks, {member.name}. Add a few words? Just type them, or press Skip."
     return Reply([ctx.reply(text, buttons=skip)])
 
 
 def _rough(ctx: Context, group: Group, member: Member, checkin_id: int) -> Reply:
     contacts = group.settings.support_contacts
-    ask = _buttons(("Yes", f"checkin:tell:{member.id}:{checkin_id}"), ("No", f"checkin:quiet:{member.id}:{checkin_id}"))
+    ask = _buttons(("Yes", StepPress("tell", member.id, checkin_id)), ("No", StepPress("quiet", member.id, checkin_id)))
     text = (
         f"Sorry it's a rough one, {member.name}. Thanks for saying so.\n"
         f"If you want to talk to someone now: {contacts}.\n"
@@ -109,20 +122,21 @@ async def _ask_share(ctx: Context, checkin_id: int, words: str) -> Reply:
     )
     mid = ctx.member.id
     choose = _buttons(
-        ("Share with the group", f"checkin:share:{mid}:{checkin_id}"),
-        ("Just for me", f"checkin:keep:{mid}:{checkin_id}"),
+        ("Share with the group", StepPress("share", mid, checkin_id)),
+        ("Just for me", StepPress("keep", mid, checkin_id)),
     )
     return Reply([ctx.reply(SHARE_QUESTION, buttons=choose)])
 
 
 async def step_pressed(ctx: Context) -> Reply:
     """Skip, Share with the group, Just for me, and Rough's Yes / No."""
-    _, action, owner, raw_id = _parts(ctx)
-    if refusal := await _not_his(ctx, owner):
+    press = ctx.pressed(StepPress)
+    action = press.action
+    if refusal := await _not_his(ctx, press.owner):
         return refusal
     member, group = ctx.member, ctx.group
     assert member is not None and group is not None
-    done = await ctx.uow.checkins.get(int(raw_id)) if raw_id.isdecimal() else None
+    done = await ctx.uow.checkins.get(press.checkin)
     if done is None or done.member_id != member.id:
         return Reply(toast="That check-in is gone.")
     if action == "skip":
@@ -176,12 +190,12 @@ async def plan_rounds(uow: UnitOfWork, now: datetime) -> None:
         due = round_due(group, now - timedelta(seconds=ROUND_GRACE))
         zone = group.settings.zone
         day = due.astimezone(zone).date().isoformat()
-        await uow.schedule.plan(
-            f"checkin-round:{group.id}:{day}", "checkin-round", due, group_id=group.id, grace_seconds=ROUND_GRACE
+        await ROUND.plan(
+            uow, f"checkin-round:{group.id}:{day}", due, NoPayload(), group_id=group.id, grace_seconds=ROUND_GRACE
         )
 
 
-async def run_round(uow: UnitOfWork, job: ScheduledJob, now: datetime) -> list[Outgoing]:
+async def run_round(uow: UnitOfWork, job: Due[NoPayload], now: datetime) -> list[Outgoing]:
     group = await uow.groups.get(job.group_id) if job.group_id else None
     if group is None:
         return []
@@ -210,13 +224,10 @@ def register(router: Router) -> None:
     router.command("checkin", checkin, summary="say how you're doing")
     router.command("mycheckins", my_checkins, where="dm", summary="your check-ins, as a chart")
     router.flow(FLOW, words_given)
-    router.button("checkin", _route_button)
-
-
-async def _route_button(ctx: Context) -> Reply:
-    return await (mood_pressed(ctx) if _parts(ctx)[1] == "mood" else step_pressed(ctx))
+    router.button(MoodPress, mood_pressed)
+    router.button(StepPress, step_pressed)
 
 
 def register_jobs(jobs: Jobs) -> None:
-    jobs.on("checkin-round", run_round)
+    jobs.on(ROUND, run_round)
     jobs.plan_with(plan_rounds)

@@ -8,7 +8,8 @@ and who took part remain.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,7 +17,7 @@ from magbot.core.context import Context, dm_chat
 from magbot.core.events import (
     ApproveJoin,
     Button,
-    ButtonPress,
+    ChatRef,
     DeclineJoin,
     Edit,
     Mute,
@@ -25,12 +26,15 @@ from magbot.core.events import (
     Remove,
     Reply,
 )
+from magbot.core.jobs import Due, JobKind
 from magbot.core.router import Router
+from magbot.core.wire import Const, Id, OneOf, Press
 from magbot.domain.decisions import (
     CHOICES,
     LABELS,
     SOON_BEFORE,
     Decision,
+    Kind,
     ballot_text,
     history_line,
     outcome_text,
@@ -42,7 +46,6 @@ from magbot.domain.polls import parse_duration, when_text
 from magbot.handlers.polls import group_chat
 from magbot.handlers.privacy import holds
 from magbot.scheduler import Jobs
-from magbot.storage.state import ScheduledJob
 from magbot.storage.uow import UnitOfWork
 
 CLOSE_GRACE = int(timedelta(days=30).total_seconds())  # a late close is still a close
@@ -52,12 +55,29 @@ PUT_BACK_NOTE = (
 )
 
 
+@dataclass(frozen=True)
+class DecisionDue:
+    decision_id: int
+
+
+CLOSE = JobKind("decision_close", DecisionDue)
+SOON = JobKind("decision_soon", DecisionDue)  # a note to those who have not voted yet
+
+
+@dataclass(frozen=True)
+class VotePress(Press, prefix="decision", shape=(Const("vote"), Id(), OneOf(*CHOICES))):
+    """`decision:vote:<decision id>:<yes|no|abstain>`: a secret ballot's buttons."""
+
+    decision: int
+    choice: str
+
+
 def card(decision_id: int) -> str:
     return f"decision:{decision_id}"
 
 
 def ballot_buttons(decision_id: int) -> tuple[tuple[Button, ...], ...]:
-    return (tuple(Button(LABELS[c], f"decision:vote:{decision_id}:{c}") for c in CHOICES),)
+    return (tuple(VotePress(decision_id, c).button(LABELS[c]) for c in CHOICES),)
 
 
 async def open_decision(
@@ -85,22 +105,22 @@ async def open_decision(
         now=now,
         closes_at=now + period,
     )
-    await uow.schedule.plan(
+    await CLOSE.plan(
+        uow,
         f"decision:{decision.id}:close",
-        "decision_close",
         decision.closes_at,
+        DecisionDue(decision.id),
         group_id=group.id,
         grace_seconds=CLOSE_GRACE,
-        payload={"decision_id": decision.id},
     )
     soon = decision.closes_at - min(SOON_BEFORE, period / 2)
-    await uow.schedule.plan(
+    await SOON.plan(
+        uow,
         f"decision:{decision.id}:soon",
-        "decision_soon",
         soon,
+        DecisionDue(decision.id),
         group_id=group.id,
         grace_seconds=int((decision.closes_at - soon).total_seconds()),
-        payload={"decision_id": decision.id},
     )
     text = ballot_text(kind, payload, when_text(decision.closes_at, group.settings.zone))
     buttons = ballot_buttons(decision.id)
@@ -112,15 +132,14 @@ async def open_decision(
 
 async def vote(ctx: Context) -> Reply:
     """`decision:vote:<id>:<choice>`: record or change a secret vote; close early once it is settled."""
-    press = ctx.incoming
-    assert isinstance(press, ButtonPress)
-    _, _, number, choice = [*press.data.split(":"), "", "", ""][:4]
-    decision = await ctx.uow.decisions.get(int(number)) if number.isdecimal() else None
-    if decision is None or choice not in CHOICES:
+    press = ctx.pressed(VotePress)
+    choice = press.choice
+    decision = await ctx.uow.decisions.get(press.decision)
+    if decision is None:
         return Reply(toast="That button is no longer in use.")
     if not decision.is_open:
         return Reply(toast="This vote has closed.")
-    voter = await ctx.uow.members.in_group(decision.group_id, press.sender.user_id)
+    voter = await ctx.uow.members.in_group(decision.group_id, ctx.incoming.sender.user_id)
     if voter is not None and voter.id == decision.about_member_id:
         return Reply(toast="This vote is about you, so you don't vote on it.")
     if voter is None or not voter.active or not await ctx.uow.decisions.cast(decision.id, voter.id, choice):
@@ -148,53 +167,126 @@ async def close_decision(uow: UnitOfWork, decision: Decision, now: datetime) -> 
     return [ended, Post(chat, text), *actions]
 
 
-async def _act(
-    uow: UnitOfWork, group: Group, decision: Decision, passed: bool, now: datetime
-) -> tuple[list[Outgoing], str]:
-    """What a result does. The only code that changes settings, rules or membership for the group."""
-    p, chat = decision.payload, group_chat(group)
-    about = await uow.members.get(decision.about_member_id) if decision.about_member_id else None
-    if decision.kind == "admit":
-        if passed:
-            await uow.members.add(group.id, p["user_id"], p.get("name", "New member"), founding=False, now=now)
-            return [ApproveJoin(chat, p["user_id"])], f"Welcome to the group, {p.get('name', '')}!"
-        await uow.decisions.set_payload(decision.id, {**p, "user_id": "", "handle": "", "name": "someone"})
-        declined: list[Outgoing] = [DeclineJoin(chat, p["user_id"])] if p.get("request") else []
-        return declined, "Not this time. Thanks to everyone who voted."
-    if decision.kind == "hide":
-        return [], ("The message stays removed." if passed else PUT_BACK_NOTE)
-    if not passed:
-        return [], ""
-    if decision.kind == "setting":
-        await uow.groups.save_settings(group.id, group.settings.with_value(p["setting"], p["value"]))
-        return [], f"Done: {p['setting']} is now {p['value']}."
-    if decision.kind == "rule":
-        await uow.rules.add(group.id, p["text"], now)
-        return [], "It's in the rules now. /rules shows them all."
-    if decision.kind == "drop_rule":
-        await uow.rules.drop(group.id, int(p["rule_id"]))
-        return [], "That rule is gone. /rules shows the rest."
-    if about is None or not about.active:
-        return [], "Nothing to do: that member is no longer in the group."
-    if decision.kind == "remove":
-        await uow.members.set_status(about.id, "removed")
-        await uow.pending.clear_member(about.id)
-        return [Remove(chat, about.user_id)], f"{about.name} is no longer in the group."
-    if decision.kind == "mute":
-        until = now + (parse_duration(p.get("duration", "")) or timedelta(days=1))
-        muted = when_text(until, group.settings.zone)
-        return [Mute(chat, about.user_id, until)], f"{about.name} is muted until {muted}."
+Outcome = tuple[list[Outgoing], str]  # what to send, and a line for the result post
+
+
+@dataclass(frozen=True)
+class Acting:
+    """What an action gets: the closed decision, its group, and the member it is about (if it is about one)."""
+
+    uow: UnitOfWork
+    group: Group
+    decision: Decision
+    about: Member | None
+    now: datetime
+
+    @property
+    def chat(self) -> ChatRef:
+        return group_chat(self.group)
+
+
+Action = Callable[[Acting], Awaitable[Outcome]]
+
+
+async def _nothing(act: Acting) -> Outcome:
     return [], ""
 
 
-async def close_due(uow: UnitOfWork, job: ScheduledJob, now: datetime) -> list[Outgoing]:
-    decision = await uow.decisions.get(int(job.payload.get("decision_id", 0)))
+@dataclass(frozen=True)
+class OnResult:
+    """What one kind of decision does when it passes, and when it fails."""
+
+    passed: Action
+    failed: Action = _nothing
+    on_member: bool = False  # it acts on the member it is about: only while he is still in the group
+
+
+async def _act(
+    uow: UnitOfWork, group: Group, decision: Decision, passed: bool, now: datetime
+) -> Outcome:
+    """What a result does. The only code that changes settings, rules or membership for the group."""
+    action = ACTIONS.get(decision.kind)
+    if action is None:  # a kind this version does not know: nothing to do
+        return [], ""
+    about = await uow.members.get(decision.about_member_id) if decision.about_member_id else None
+    act = Acting(uow, group, decision, about, now)
+    if not passed:
+        return await action.failed(act)
+    if action.on_member and (about is None or not about.active):
+        return [], "Nothing to do: that member is no longer in the group."
+    return await action.passed(act)
+
+
+async def _admit(act: Acting) -> Outcome:
+    p = act.decision.payload
+    await act.uow.members.add(act.group.id, p["user_id"], p.get("name", "New member"), founding=False, now=act.now)
+    return [ApproveJoin(act.chat, p["user_id"])], f"Welcome to the group, {p.get('name', '')}!"
+
+
+async def _decline(act: Acting) -> Outcome:
+    p = act.decision.payload
+    await act.uow.decisions.set_payload(act.decision.id, {**p, "user_id": "", "handle": "", "name": "someone"})
+    declined: list[Outgoing] = [DeclineJoin(act.chat, p["user_id"])] if p.get("request") else []
+    return declined, "Not this time. Thanks to everyone who voted."
+
+
+async def _stays_hidden(act: Acting) -> Outcome:
+    return [], "The message stays removed."
+
+
+async def _put_back(act: Acting) -> Outcome:
+    return [], PUT_BACK_NOTE
+
+
+async def _change_setting(act: Acting) -> Outcome:
+    p = act.decision.payload
+    await act.uow.groups.save_settings(act.group.id, act.group.settings.with_value(p["setting"], p["value"]))
+    return [], f"Done: {p['setting']} is now {p['value']}."
+
+
+async def _add_rule(act: Acting) -> Outcome:
+    await act.uow.rules.add(act.group.id, act.decision.payload["text"], act.now)
+    return [], "It's in the rules now. /rules shows them all."
+
+
+async def _drop_rule(act: Acting) -> Outcome:
+    await act.uow.rules.drop(act.group.id, int(act.decision.payload["rule_id"]))
+    return [], "That rule is gone. /rules shows the rest."
+
+
+async def _remove(act: Acting) -> Outcome:
+    assert act.about is not None
+    await act.uow.members.set_status(act.about.id, "removed")
+    await act.uow.pending.clear_member(act.about.id)
+    return [Remove(act.chat, act.about.user_id)], f"{act.about.name} is no longer in the group."
+
+
+async def _mute(act: Acting) -> Outcome:
+    assert act.about is not None
+    until = act.now + (parse_duration(act.decision.payload.get("duration", "")) or timedelta(days=1))
+    text = f"{act.about.name} is muted until {when_text(until, act.group.settings.zone)}."
+    return [Mute(act.chat, act.about.user_id, until)], text
+
+
+ACTIONS: dict[Kind, OnResult] = {
+    Kind.ADMIT: OnResult(_admit, failed=_decline),
+    Kind.HIDE: OnResult(_stays_hidden, failed=_put_back),
+    Kind.SETTING: OnResult(_change_setting),
+    Kind.RULE: OnResult(_add_rule),
+    Kind.DROP_RULE: OnResult(_drop_rule),
+    Kind.REMOVE: OnResult(_remove, on_member=True),
+    Kind.MUTE: OnResult(_mute, on_member=True),
+}
+
+
+async def close_due(uow: UnitOfWork, job: Due[DecisionDue], now: datetime) -> list[Outgoing]:
+    decision = await uow.decisions.get(job.payload.decision_id)
     return await close_decision(uow, decision, now) if decision is not None and decision.is_open else []
 
 
-async def closing_soon(uow: UnitOfWork, job: ScheduledJob, now: datetime) -> list[Outgoing]:
+async def closing_soon(uow: UnitOfWork, job: Due[DecisionDue], now: datetime) -> list[Outgoing]:
     """A private note to eligible members who have not voted yet: an invitation, nothing more."""
-    decision = await uow.decisions.get(int(job.payload.get("decision_id", 0)))
+    decision = await uow.decisions.get(job.payload.decision_id)
     group = await uow.groups.get(decision.group_id) if decision else None
     if decision is None or group is None or not decision.is_open:
         return []
@@ -264,9 +356,9 @@ holds("decisions", _collect, _erase)
 
 def register(router: Router, jobs: Jobs) -> None:
     router.command("decisions", list_decisions, summary="past group decisions")
-    router.button("decision", vote)
-    jobs.on("decision_close", close_due)
-    jobs.on("decision_soon", closing_soon)
+    router.button(VotePress, vote)
+    jobs.on(CLOSE, close_due)
+    jobs.on(SOON, closing_soon)
 
 
 async def already_open(uow: UnitOfWork, group_id: int, kind: str, **match: Any) -> Decision | None:

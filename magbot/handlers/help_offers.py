@@ -3,19 +3,20 @@ two members privately (once per pair); the poster's `Done`, or 30 days (job `off
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from magbot.core.context import Context
-from magbot.core.events import Button, ButtonPress, ChatRef, Edit, Outgoing, Reply
+from magbot.core.events import Button, ChatRef, Edit, Outgoing, Reply
+from magbot.core.jobs import Due, JobKind
 from magbot.core.router import Router
+from magbot.core.wire import Id, OneOf, Press
 from magbot.domain import resources as rules
 from magbot.domain.resources import HelpPost
 from magbot.handlers.flows import Act, words_or_ask
 from magbot.scheduler import Jobs
-from magbot.storage.state import ScheduledJob
 from magbot.storage.uow import UnitOfWork
 
-EXPIRY_KIND = "offer-expiry"
 EXPIRY_GRACE = int(timedelta(days=7).total_seconds())  # a late close is still better than an open card forever
 ASK = {
     "offer": "What can you help with? Write it in one message. For example: Fixing bikes",
@@ -23,6 +24,22 @@ ASK = {
 }
 EXAMPLE = {"offer": "For example: /offer Fixing bikes", "need": "For example: /need A lift to Perth on Friday"}
 ANSWER = {"offer": "I'm interested", "need": "I can help"}
+
+
+@dataclass(frozen=True)
+class OfferToClose:
+    post: int
+
+
+EXPIRY = JobKind("offer-expiry", OfferToClose)
+
+
+@dataclass(frozen=True)
+class OfferPress(Press, prefix="offer", shape=(OneOf("answer", "done"), Id())):
+    """`offer:<answer|done>:<post id>`: `I'm interested` / `I can help`, and the poster's `Done`."""
+
+    action: str
+    post: int
 
 
 def help_card(post_id: int) -> str:
@@ -45,7 +62,7 @@ def card_text(post: HelpPost, name: str) -> str:
 def card_buttons(post: HelpPost) -> tuple[tuple[Button, ...], ...]:
     if not post.is_open:
         return ()
-    return ((Button(ANSWER[post.kind], f"offer:answer:{post.id}"), Button("Done", f"offer:done:{post.id}")),)
+    return ((OfferPress("answer", post.id).button(ANSWER[post.kind]), OfferPress("done", post.id).button("Done")),)
 
 
 def make_post(kind: str) -> Act:
@@ -61,9 +78,9 @@ def make_post(kind: str) -> Act:
         post_id = await ctx.uow.resources.add_help(ctx.group.id, ctx.member.id, kind, text, ctx.now)
         found = await ctx.uow.resources.help_post(post_id)
         assert found is not None
-        await ctx.uow.schedule.plan(
-            expiry_key(post_id), EXPIRY_KIND, rules.expires_at(ctx.now), group_id=ctx.group.id,
-            grace_seconds=EXPIRY_GRACE, payload={"post": post_id},
+        await EXPIRY.plan(
+            ctx.uow, expiry_key(post_id), rules.expires_at(ctx.now), OfferToClose(post_id), group_id=ctx.group.id,
+            grace_seconds=EXPIRY_GRACE,
         )  # fmt: skip
         card = ctx.to_group(card_text(found, ctx.member.name), buttons=card_buttons(found), card=help_card(post_id))
         out: list[Outgoing] = [card]
@@ -73,10 +90,10 @@ def make_post(kind: str) -> Act:
 
 
 async def pressed(ctx: Context) -> Reply:
-    press, member = ctx.incoming, ctx.member
-    assert isinstance(press, ButtonPress) and member is not None and ctx.group is not None
-    _, action, raw_id = [*press.data.split(":"), "", ""][:3]
-    found = await ctx.uow.resources.help_post(int(raw_id)) if raw_id.isdecimal() else None
+    press, member = ctx.pressed(OfferPress), ctx.member
+    assert member is not None and ctx.group is not None
+    action = press.action
+    found = await ctx.uow.resources.help_post(press.post)
     if found is None or found.group_id != ctx.group.id or not found.is_open:
         return Reply(toast="That one is closed now.")
     own = found.member_id == member.id
@@ -91,8 +108,6 @@ async def pressed(ctx: Context) -> Reply:
         return Reply(
             [Edit(ctx.group_chat(), help_card(found.id), card_text(closed, member.name))], toast="Marked done."
         )
-    if action != "answer":
-        return Reply(toast="That button is no longer in use.")
     if own:
         return Reply(toast=f"That's your own {what}.")
     poster = await ctx.uow.members.get(found.member_id)
@@ -112,8 +127,8 @@ async def pressed(ctx: Context) -> Reply:
     )
 
 
-async def expire(uow: UnitOfWork, job: ScheduledJob, now: datetime) -> list[Outgoing]:
-    found = await uow.resources.help_post(int(job.payload.get("post", 0)))
+async def expire(uow: UnitOfWork, job: Due[OfferToClose], now: datetime) -> list[Outgoing]:
+    found = await uow.resources.help_post(job.payload.post)
     if found is None or not found.is_open:
         return []
     group = await uow.groups.get(found.group_id)
@@ -136,5 +151,5 @@ def register(router: Router, jobs: Jobs) -> None:
     router.command("need", need, summary="ask the group for a hand with something")
     router.flow("offer", offer_flow)
     router.flow("need", need_flow)
-    router.button("offer", pressed)
-    jobs.on(EXPIRY_KIND, expire)
+    router.button(OfferPress, pressed)
+    jobs.on(EXPIRY, expire)

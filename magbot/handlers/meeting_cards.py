@@ -6,11 +6,28 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from magbot.core.events import Button
+from magbot.core.wire import Const, Id, IsoDate, OneOf, Press
 from magbot.domain.meetings import AGENDA_TOP, Schedule, Suggestion, agenda_lines, ranked, when_text
 from magbot.domain.members import Group
 from magbot.storage.uow import UnitOfWork
 
 Buttons = tuple[tuple[Button, ...], ...]
+
+
+@dataclass(frozen=True)
+class Rsvp(Press, prefix="meeting", shape=(Const("rsvp"), IsoDate(), OneOf("yes", "no"))):
+    """`meeting:rsvp:<local date>:<yes|no>`: "I'll be there" / "Can't make it" on a meeting card."""
+
+    date: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class AgendaPress(Press, prefix="agenda", shape=(OneOf("plus", "withdraw", "covered"), Id())):
+    """`agenda:<plus|withdraw|covered>:<suggestion id>`: +1, `Withdraw: ...` and `Covered: ...`."""
+
+    action: str
+    suggestion: int
 
 
 @dataclass(frozen=True)
@@ -38,8 +55,8 @@ def rsvp_card(meeting: NextMeeting) -> str:
 def rsvp_buttons(meeting: NextMeeting) -> Buttons:
     return (
         (
-            Button("I'll be there", f"meeting:rsvp:{meeting.date}:yes"),
-            Button("Can't make it", f"meeting:rsvp:{meeting.date}:no"),
+            Rsvp(meeting.date, "yes").button("I'll be there"),
+            Rsvp(meeting.date, "no").button("Can't make it"),
         ),
     )
 
@@ -74,4 +91,4 @@ COVERED_QUESTION = "Which topics did we cover today? Press each one. The rest st
 
 def covered_buttons(suggestions: list[Suggestion]) -> Buttons:
     """One `Covered: <topic>` button per open topic, in agenda order."""
-    return tuple((Button(short_label("Covered: ", s.topic), f"agenda:covered:{s.id}"),) for s in ranked(suggestions))
+    return tuple((AgendaPress("covered", s.id).button(short_label("Covered: ", s.topic)),) for s in ranked(suggestions))

@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from magbot.core.context import Context
-from magbot.core.events import ButtonPress, Edit, Outgoing, Post, Reply
+from magbot.core.events import Edit, Outgoing, Post, Reply
+from magbot.core.jobs import Due, JobKind
 from magbot.core.router import Router
 from magbot.domain.meetings import MEETING_LENGTH, is_cancellation
 from magbot.domain.members import Group
@@ -14,6 +16,7 @@ from magbot.handlers.flows import words_or_ask
 from magbot.handlers.meeting_cards import (
     COVERED_QUESTION,
     NextMeeting,
+    Rsvp,
     covered_buttons,
     meeting_text,
     next_meeting,
@@ -21,10 +24,23 @@ from magbot.handlers.meeting_cards import (
     rsvp_card,
 )
 from magbot.scheduler import Jobs
-from magbot.storage.state import ScheduledJob
 from magbot.storage.uow import UnitOfWork
 
 REMINDER_GRACE = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class MeetingDue:
+    """The meeting a row was planned for: its local date and its start, to tell if the schedule changed since."""
+
+    date: str
+    start: datetime
+
+
+REMINDER = JobKind("meeting_reminder", MeetingDue)
+START = JobKind("meeting_start", MeetingDue)  # the agenda, as the meeting starts
+AFTER = JobKind("meeting_after", MeetingDue)  # "which topics did we cover?"
+KINDS = {kind.name: kind for kind in (REMINDER, START, AFTER)}
 CHANGE_IS_A_DECISION = (
     "Changing the meeting is a group decision. For example: /propose meeting_day Friday, "
     "/propose meeting_time 19:00 or /propose meeting_place Room 2."
@@ -75,9 +91,9 @@ async def post_notice(ctx: Context, raw: str) -> Reply:
 
 
 async def rsvp(ctx: Context) -> Reply:
-    press, group, member = ctx.incoming, ctx.group, ctx.member
-    assert isinstance(press, ButtonPress) and group is not None and member is not None
-    _, _, date, answer = [*press.data.split(":"), "", "", ""][:4]
+    press, group, member = ctx.pressed(Rsvp), ctx.group, ctx.member
+    assert group is not None and member is not None
+    date, answer = press.date, press.answer
     upcoming = next_meeting(group, ctx.now)
     if date != upcoming.date:
         return Reply(toast="That meeting is over. /meeting shows the next one.")
@@ -95,7 +111,7 @@ async def plan_meetings(uow: UnitOfWork, now: datetime) -> None:
     for group in await uow.groups.all_set_up():
         upcoming = next_meeting(group, now)
         base = f"{group.id}:{upcoming.date}"
-        payload = {"date": upcoming.date, "start": upcoming.start.isoformat()}
+        payload = MeetingDue(upcoming.date, upcoming.start)
         plans = [
             (f"reminder:{base}:{o.label}", "meeting_reminder", o.due(upcoming.start, upcoming.schedule.zone))
             for o in group.settings.reminders
@@ -107,28 +123,28 @@ async def plan_meetings(uow: UnitOfWork, now: datetime) -> None:
         for key, kind, due in plans:
             if due > now - REMINDER_GRACE:
                 grace = int(REMINDER_GRACE.total_seconds())
-                await uow.schedule.plan(key, kind, due, group_id=group.id, grace_seconds=grace, payload=payload)
+                await KINDS[kind].plan(uow, key, due, payload, group_id=group.id, grace_seconds=grace)
 
 
-async def _still_on(uow: UnitOfWork, job: ScheduledJob, now: datetime) -> tuple[Group, NextMeeting] | None:
+async def _still_on(uow: UnitOfWork, job: Due[MeetingDue], now: datetime) -> tuple[Group, NextMeeting] | None:
     """The group and meeting a job was planned for, unless it was cancelled or the schedule changed since."""
     group = await uow.groups.get(job.group_id) if job.group_id else None
     if group is None or not group.is_set_up:
         return None
     upcoming = next_meeting(group, now - MEETING_LENGTH if job.kind == "meeting_after" else now)
-    if upcoming.start.isoformat() != job.payload.get("start"):
+    if upcoming.start != job.payload.start:
         return None
     if await uow.meetings.is_cancelled(group.id, upcoming.date):
         return None
     return group, upcoming
 
 
-async def send_reminder(uow: UnitOfWork, job: ScheduledJob, now: datetime) -> list[Outgoing]:
+async def send_reminder(uow: UnitOfWork, job: Due[MeetingDue], now: datetime) -> list[Outgoing]:
     found = await _still_on(uow, job, now)
     return [await reminder_post(uow, *found, now)] if found else []
 
 
-async def post_agenda(uow: UnitOfWork, job: ScheduledJob, now: datetime) -> list[Outgoing]:
+async def post_agenda(uow: UnitOfWork, job: Due[MeetingDue], now: datetime) -> list[Outgoing]:
     found = await _still_on(uow, job, now)
     if not found:
         return []
@@ -137,7 +153,7 @@ async def post_agenda(uow: UnitOfWork, job: ScheduledJob, now: datetime) -> list
     return [Post(Context.chat_of(group), text)]
 
 
-async def ask_covered(uow: UnitOfWork, job: ScheduledJob, now: datetime) -> list[Outgoing]:
+async def ask_covered(uow: UnitOfWork, job: Due[MeetingDue], now: datetime) -> list[Outgoing]:
     found = await _still_on(uow, job, now)
     if not found:
         return []
@@ -159,8 +175,8 @@ def register(router: Router, jobs: Jobs) -> None:
     router.command("remind", remind, summary="post the meeting reminder now")
     router.command("notice", notice, summary="a notice about the next meeting")
     router.flow("notice", notice_flow)
-    router.button("meeting", rsvp)
-    jobs.on("meeting_reminder", send_reminder)
-    jobs.on("meeting_start", post_agenda)
-    jobs.on("meeting_after", ask_covered)
+    router.button(Rsvp, rsvp)
+    jobs.on(REMINDER, send_reminder)
+    jobs.on(START, post_agenda)
+    jobs.on(AFTER, ask_covered)
     jobs.plan_with(plan_meetings)

@@ -2,10 +2,34 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from magbot.core.context import Context, open_dm_button
 from magbot.core.events import Button, ButtonPress, Edit, Post, Remove, Reply
 from magbot.core.router import Router
+from magbot.core.wire import Const, Id, OneOf, Press, Word
 from magbot.domain.members import FOUNDING_WINDOW, Group, clean_name, member_list_text
+
+
+@dataclass(frozen=True)
+class RunCommand(Press, prefix="cmd", shape=(Word(),)):
+    """`cmd:<name>`: a button that runs a command as if it had been typed (handlers/__init__.py)."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class JoinAsFounder(Press, prefix="setup", shape=(Const("join"),)):
+    """`setup:join`: "I'm a member", in the founding week."""
+
+
+@dataclass(frozen=True)
+class LeaveAnswer(Press, prefix="leave", shape=(OneOf("yes", "no"), Id())):
+    """`leave:<yes|no>:<member id>`: the answer to /leave, for that member only."""
+
+    answer: str
+    member: int
+
 
 INTRO = (
     "I'm the group's bot. I help with check-ins, offloads, the meeting agenda, polls, sign-ups and sharing. "
@@ -15,7 +39,7 @@ INTRO = (
 
 async def start(ctx: Context) -> Reply:
     assert ctx.member is not None
-    buttons = ((Button("What can you do?", "cmd:help"), Button("Who's in the group?", "cmd:members")),)
+    buttons = ((RunCommand("help").button("What can you do?"), RunCommand("members").button("Who's in the group?")),)
     return Reply([ctx.reply(f"Hi {ctx.member.name}. {INTRO}", buttons=buttons)])
 
 
@@ -30,7 +54,7 @@ async def help_(ctx: Context) -> Reply:
         return Reply([ctx.reply("\n".join(lines))])
     common = [f"/{name} - {commands[name].summary}" for name in COMMON if name in commands]
     text = "\n".join([INTRO, *common, "/help all lists everything."])
-    buttons = ((Button("Next meeting", "cmd:meeting"), Button("Who's in the group?", "cmd:members")),)
+    buttons = ((RunCommand("meeting").button("Next meeting"), RunCommand("members").button("Who's in the group?")),)
     return Reply([ctx.reply(text, buttons=buttons)])
 
 
@@ -73,7 +97,7 @@ async def setup_text(ctx: Context, group: Group) -> str:
 
 
 def setup_buttons() -> tuple[tuple[Button, ...], ...]:
-    return ((Button("I'm a member", "setup:join"),), open_dm_button())
+    return ((JoinAsFounder().button("I'm a member"),), open_dm_button())
 
 
 async def join_as_founder(ctx: Context) -> Reply:
@@ -100,19 +124,18 @@ async def members(ctx: Context) -> Reply:
 
 async def leave(ctx: Context) -> Reply:
     assert ctx.member is not None
-    buttons = ((Button("Yes", f"leave:yes:{ctx.member.id}"), Button("No", f"leave:no:{ctx.member.id}")),)
+    buttons = ((LeaveAnswer("yes", ctx.member.id).button("Yes"), LeaveAnswer("no", ctx.member.id).button("No")),)
     return Reply(
         [ctx.reply("Do you want to leave the group? You can ask to come back later.", buttons=buttons)]
     )
 
 
 async def leave_answer(ctx: Context) -> Reply:
-    press, member, group = ctx.incoming, ctx.member, ctx.group
-    assert isinstance(press, ButtonPress) and member is not None and group is not None
-    _, answer, member_id = [*press.data.split(":"), "", ""][:3]
-    if member_id != str(member.id):
+    press, member, group = ctx.pressed(LeaveAnswer), ctx.member, ctx.group
+    assert member is not None and group is not None
+    if press.member != member.id:
         return Reply(toast="That question was for someone else.")
-    if answer != "yes":
+    if press.answer != "yes":
         return Reply([ctx.reply("Good, you're staying.")], toast="Okay.")
     await ctx.uow.members.set_status(member.id, "left")
     await ctx.uow.pending.clear_member(member.id)
@@ -136,6 +159,6 @@ def register(router: Router) -> None:
     router.command("setup", setup, where="group", members_only=False, summary="", example="")
     router.command("members", members, summary="who is in the group")
     router.command("leave", leave, summary="leave the group")
-    router.button("setup", join_as_founder, members_only=False)
-    router.button("leave", leave_answer)
+    router.button(JoinAsFounder, join_as_founder, members_only=False)
+    router.button(LeaveAnswer, leave_answer)
     router.on("BotBlocked", bot_blocked)

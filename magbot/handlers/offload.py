@@ -9,17 +9,20 @@ while replies are relayed, and purged at expiry or /forget.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from magbot.core.context import Context, dm_chat
-from magbot.core.events import Button, ButtonPress, ChatRef, Delete, Edit, Outgoing, Post, Reply, Text
+from magbot.core.events import Button, ChatRef, Delete, Edit, Outgoing, Post, Reply, Text
+from magbot.core.jobs import Due, JobKind
 from magbot.core.router import Router
+from magbot.core.wire import Const, Id, OneOf, Press
 from magbot.domain import offload as rules
 from magbot.domain.members import Group, Member
 from magbot.handlers.privacy import holds
 from magbot.scheduler import Jobs
-from magbot.storage.state import PendingInput, ScheduledJob
+from magbot.storage.state import PendingInput
 from magbot.storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -30,12 +33,48 @@ EXPIRY_GRACE = 365 * 86400  # a purge is never skipped for being late
 DRAFT_LIFETIME = timedelta(days=1)
 
 
+@dataclass(frozen=True)
+class OffloadToExpire:
+    offload: int
+    stage: str  # "draft" (never posted) or "open"
+
+
+EXPIRY = JobKind("offload-expiry", OffloadToExpire)
+
+
+@dataclass(frozen=True)
+class SupportPress(Press, prefix="offload", shape=(OneOf(*rules.SUPPORT), Const("0"), Id())):
+    """`offload:<hear|been>:0:<offload id>`: anyone's support. The 0 stands where the author's buttons have his
+    member id; kept so buttons already in chats still work."""
+
+    kind: str
+    offload: int
+
+
+@dataclass(frozen=True)
+class ModePress(Press, prefix="offload", shape=(Const("mode"), Id(), Id(), OneOf(*rules.MODES))):
+    """`offload:mode:<member id>:<offload id>:<listen|advice>`: the author's choice of reply mode."""
+
+    owner: int
+    offload: int
+    mode: str
+
+
+@dataclass(frozen=True)
+class AuthorPress(Press, prefix="offload", shape=(OneOf("keep", "forget", "reply"), Id(), Id())):
+    """`offload:<keep|forget|reply>:<member id>:<offload id>`: the author's Keep, Forget it and Reply."""
+
+    action: str
+    owner: int
+    offload: int
+
+
 def _group_chat(group: Group) -> ChatRef:
     return ChatRef(group.platform, group.chat_id)
 
 
 def support_buttons(offload_id: int) -> tuple[tuple[Button, ...], ...]:
-    return (tuple(Button(label, f"offload:{kind}:0:{offload_id}") for kind, label in rules.SUPPORT.items()),)
+    return (tuple(SupportPress(kind, offload_id).button(label) for kind, label in rules.SUPPORT.items()),)
 
 
 async def offload(ctx: Context) -> Reply:
@@ -62,7 +101,7 @@ async def _draft(ctx: Context, member: Member, group: Group, *, anonymous: bool,
     # A draft nobody finished goes within a day; a posted offload at the group's retention period.
     await _plan_expiry(ctx.uow, draft, "draft", min(draft.expires_at, ctx.now + DRAFT_LIFETIME))
     log.info("offload drafted id=%d anonymous=%s", draft.id, anonymous)
-    modes = (tuple(Button(label, f"offload:mode:{member.id}:{draft.id}:{key}") for key, label in rules.MODES.items()),)
+    modes = (tuple(ModePress(member.id, draft.id, key).button(label) for key, label in rules.MODES.items()),)
     return Reply([ctx.reply(f"How would you like replies, {member.name}?", buttons=modes)])
 
 
@@ -88,18 +127,18 @@ async def text_given(ctx: Context) -> Reply:
 
 
 async def pressed(ctx: Context) -> Reply:
-    press, member, group = ctx.incoming, ctx.member, ctx.group
-    assert isinstance(press, ButtonPress) and member is not None and group is not None
-    _, action, owner, raw_id, arg = [*press.data.split(":"), "", "", "", ""][:5]
-    found = await ctx.uow.offloads.get(int(raw_id)) if raw_id.isdecimal() else None
+    press, member, group = ctx.press, ctx.member, ctx.group
+    assert isinstance(press, SupportPress | ModePress | AuthorPress) and member is not None and group is not None
+    found = await ctx.uow.offloads.get(press.offload)
     if found is None:
         return Reply(toast="That offload is gone.")
-    if action in rules.SUPPORT:
-        return await _support(ctx, found, member, action)
-    if owner != str(member.id) or found.author_id != member.id:
+    if isinstance(press, SupportPress):
+        return await _support(ctx, found, member, press.kind)
+    if press.owner != member.id or found.author_id != member.id:
         return Reply(toast="Only the person who started this offload can use that.")
-    if action == "mode" and found.status == "draft" and arg in rules.MODES:
-        return await _post(ctx, found, member, group, arg)
+    if isinstance(press, ModePress):
+        return await _post(ctx, found, member, group, press.mode) if found.status == "draft" else _done_already()
+    action = press.action
     if action == "keep":
         await ctx.uow.offloads.keep(found.id)
         return Reply([ctx.reply("Kept. It stays up until you /forget it.")])
@@ -110,18 +149,20 @@ async def pressed(ctx: Context) -> Reply:
     if action == "reply":
         data: dict[str, Any] = {"offload": found.id}
         await ctx.uow.pending.put(
-            member.id, press.chat.chat_id, PendingInput(FLOW, "answer", data), ctx.now + FLOW_WAIT
+            member.id, ctx.incoming.chat.chat_id, PendingInput(FLOW, "answer", data), ctx.now + FLOW_WAIT
         )
         return Reply([ctx.reply("Type your answer. I'll post it in the thread as 'Someone (the author)'.")])
+    return _done_already()
+
+
+def _done_already() -> Reply:
     return Reply(toast="That's done already.")
 
 
 async def _plan_expiry(uow: UnitOfWork, found: rules.Offload, stage: str, due: datetime) -> None:
-    payload = {"offload": found.id, "stage": stage}
+    payload = OffloadToExpire(found.id, stage)
     key = f"offload-expiry:{found.id}:{stage}"
-    await uow.schedule.plan(
-        key, "offload-expiry", due, group_id=found.group_id, grace_seconds=EXPIRY_GRACE, payload=payload
-    )
+    await EXPIRY.plan(uow, key, due, payload, group_id=found.group_id, grace_seconds=EXPIRY_GRACE)
 
 
 async def _post(ctx: Context, found: rules.Offload, member: Member, group: Group, mode: str) -> Reply:
@@ -146,8 +187,8 @@ async def _post(ctx: Context, found: rules.Offload, member: Member, group: Group
     days = group.settings.retention.days
     keep = (
         (
-            Button("Keep", f"offload:keep:{member.id}:{found.id}"),
-            Button("Forget it", f"offload:forget:{member.id}:{found.id}"),
+            AuthorPress("keep", member.id, found.id).button("Keep"),
+            AuthorPress("forget", member.id, found.id).button("Forget it"),
         ),
     )
     note = f"Your offload is up. I'll remove it after {days} days unless you press Keep. /forget removes it sooner."
@@ -193,8 +234,8 @@ async def forget(ctx: Context) -> Reply:
         zone = group.settings.zone
         buttons = tuple(
             (
-                Button(
-                    f"Forget the one from {o.created_at.astimezone(zone):%d %b}", f"offload:forget:{member.id}:{o.id}"
+                AuthorPress("forget", member.id, o.id).button(
+                    f"Forget the one from {o.created_at.astimezone(zone):%d %b}"
                 ),
             )
             for o in mine
@@ -224,13 +265,13 @@ async def relay(ctx: Context, thread: str) -> Reply:
         return Reply()
     words = " ".join(text.text.split())[: rules.TEXT_LIMIT]
     line = f'{member.name} replied to your offload ("{rules.reminder_of(found.body)}"):\n{words}'
-    answer = ((Button("Reply", f"offload:reply:{author.id}:{found.id}"),),)
+    answer = ((AuthorPress("reply", author.id, found.id).button("Reply"),),)
     return Reply([Post(dm_chat(group.platform, author), line, buttons=answer, protect=True)])
 
 
-async def expire(uow: UnitOfWork, job: ScheduledJob, now: datetime) -> list[Outgoing]:
-    found = await uow.offloads.get(int(job.payload.get("offload", 0)))
-    if found is None or found.kept or (job.payload.get("stage") == "draft" and found.status != "draft"):
+async def expire(uow: UnitOfWork, job: Due[OffloadToExpire], now: datetime) -> list[Outgoing]:
+    found = await uow.offloads.get(job.payload.offload)
+    if found is None or found.kept or (job.payload.stage == "draft" and found.status != "draft"):
         return []
     group = await uow.groups.get(found.group_id)
     return await forget_offload(uow, found, group) if group else []
@@ -255,8 +296,10 @@ def register(router: Router) -> None:
     router.command("offload", offload, summary="get something off your chest (in private: anonymously)")
     router.command("forget", forget, summary="remove your offload")
     router.flow(FLOW, text_given)
-    router.button("offload", pressed)
+    router.button(SupportPress, pressed)
+    router.button(ModePress, pressed)
+    router.button(AuthorPress, pressed)
 
 
 def register_jobs(jobs: Jobs) -> None:
-    jobs.on("offload-expiry", expire)
+    jobs.on(EXPIRY, expire)

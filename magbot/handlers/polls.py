@@ -7,13 +7,12 @@ result post of a named poll, never into a table).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from magbot.core.context import Context
 from magbot.core.events import (
-    Button,
-    ButtonPress,
     ChatRef,
     ClosePoll,
     Command,
@@ -23,7 +22,9 @@ from magbot.core.events import (
     Post,
     Reply,
 )
+from magbot.core.jobs import Due, JobKind
 from magbot.core.router import Router
+from magbot.core.wire import Id, OneOf, Press, read_id
 from magbot.domain.members import Group, Member
 from magbot.domain.polls import (
     MAX_OPTION,
@@ -42,12 +43,28 @@ from magbot.domain.polls import (
 from magbot.handlers.flows import FLOW_LIFETIME, ask, finish
 from magbot.handlers.privacy import holds
 from magbot.scheduler import Jobs
-from magbot.storage.state import PendingInput, ScheduledJob
+from magbot.storage.state import PendingInput
 from magbot.storage.uow import UnitOfWork
 
 CLOSE_GRACE = int(timedelta(days=30).total_seconds())  # a late close is still a close
 ASK_QUESTION = f"What's the question? (Or do it in one go: {POLL_EXAMPLE})"
 ASK_OPTIONS = "Now the answers people can pick, one message each. Write done when you have them all."
+
+
+@dataclass(frozen=True)
+class PollToClose:
+    poll_id: int
+
+
+CLOSE = JobKind("poll_close", PollToClose)
+
+
+@dataclass(frozen=True)
+class NamedAnswer(Press, prefix="poll", shape=(OneOf("anon", "named"), Id())):
+    """`poll:<anon|named>:<member id>`: the guided /poll's last question, for the member making it."""
+
+    choice: str
+    owner: int
 
 
 def group_chat(group: Group) -> ChatRef:
@@ -56,7 +73,7 @@ def group_chat(group: Group) -> ChatRef:
 
 def poll_id_of(card: str) -> int | None:
     kind, _, number = card.partition(":")
-    return int(number) if kind == "poll" and number.isdecimal() else None
+    return read_id(number) if kind == "poll" else None
 
 
 async def start_poll(ctx: Context, spec: PollSpec) -> Reply:
@@ -64,13 +81,13 @@ async def start_poll(ctx: Context, spec: PollSpec) -> Reply:
     assert ctx.group is not None and ctx.member is not None
     closes_at = spec.closes_at or default_close(ctx.now)
     poll = await ctx.uow.polls.create(ctx.group.id, ctx.member.id, spec, closes_at, ctx.now)
-    await ctx.uow.schedule.plan(
+    await CLOSE.plan(
+        ctx.uow,
         f"poll:{poll.id}:close",
-        "poll_close",
         closes_at,
+        PollToClose(poll.id),
         group_id=ctx.group.id,
         grace_seconds=CLOSE_GRACE,
-        payload={"poll_id": poll.id},
     )
     how = "Names are shown" if spec.named else "Votes are anonymous"
     many = ", pick as many as you like" if spec.multi else ""
@@ -119,21 +136,21 @@ async def poll_flow(ctx: Context) -> Reply:
     await ctx.uow.pending.put(
         ctx.member.id, ctx.incoming.chat.chat_id, PendingInput("poll", "named", data), ctx.now + FLOW_LIFETIME
     )
-    buttons = ((Button("Anonymous", f"poll:anon:{ctx.member.id}"), Button("Named", f"poll:named:{ctx.member.id}")),)
+    mine = ctx.member.id
+    buttons = ((NamedAnswer("anon", mine).button("Anonymous"), NamedAnswer("named", mine).button("Named")),)
     return Reply([ctx.reply("Should the result show who voted what?", buttons=buttons)])
 
 
 async def poll_named_answer(ctx: Context) -> Reply:
-    press, member = ctx.incoming, ctx.member
-    assert isinstance(press, ButtonPress) and member is not None
-    _, choice, owner = [*press.data.split(":"), "", ""][:3]
-    if owner != str(member.id):
+    press, member = ctx.pressed(NamedAnswer), ctx.member
+    assert member is not None
+    if press.owner != member.id:
         return Reply(toast="That question was for someone else.")
-    pending = await ctx.uow.pending.get(member.id, press.chat.chat_id, ctx.now)
+    pending = await ctx.uow.pending.get(member.id, ctx.incoming.chat.chat_id, ctx.now)
     if pending is None or pending.flow != "poll" or pending.step != "named":
         return Reply(toast="That poll has timed out. Type /poll to start again.")
     await finish(ctx)
-    spec = PollSpec(pending.data["question"], tuple(pending.data["options"]), named=choice == "named")
+    spec = PollSpec(pending.data["question"], tuple(pending.data["options"]), named=press.choice == "named")
     return await start_poll(ctx, spec)
 
 
@@ -148,7 +165,10 @@ async def vote(ctx: Context) -> Reply:
         return Reply()
     if not found.is_open:
         return Reply(toast="This poll has closed.")
-    chosen = tuple(i for i in incoming.option_ids if 0 <= i < len(found.options))
+    in_range = tuple(i for i in incoming.option_ids if 0 <= i < len(found.options))
+    if incoming.toggle and in_range != incoming.option_ids:  # a forged answer button: it must not unvote him
+        return Reply(toast="That button is no longer in use.")
+    chosen = in_range
     if incoming.toggle and found.multi:  # a button press adds that answer, or takes it back
         mine = {option for voter, option in await ctx.uow.polls.votes(found.id) if voter == member.id}
         chosen = tuple(sorted(mine ^ set(chosen)))
@@ -187,8 +207,8 @@ async def close_poll(uow: UnitOfWork, found: Poll, now: datetime) -> list[Outgoi
     return [ClosePoll(group_chat(group), found.card), Post(group_chat(group), result_text(result))]
 
 
-async def close_due(uow: UnitOfWork, job: ScheduledJob, now: datetime) -> list[Outgoing]:
-    found = await uow.polls.get(int(job.payload.get("poll_id", 0)))
+async def close_due(uow: UnitOfWork, job: Due[PollToClose], now: datetime) -> list[Outgoing]:
+    found = await uow.polls.get(job.payload.poll_id)
     return await close_poll(uow, found, now) if found is not None and found.is_open else []
 
 
@@ -248,6 +268,6 @@ def register(router: Router, jobs: Jobs) -> None:
     router.command("endpoll", end_poll, summary="end a poll you started")
     router.command("polls", list_polls, summary="open polls")
     router.flow("poll", poll_flow)
-    router.button("poll", poll_named_answer)
+    router.button(NamedAnswer, poll_named_answer)
     router.on("PollVote", vote)
-    jobs.on("poll_close", close_due)
+    jobs.on(CLOSE, close_due)

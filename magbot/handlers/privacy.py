@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from magbot.core.context import Context
-from magbot.core.events import Button, ButtonPress, ChatRef, File, Remove, Reply
+from magbot.core.events import ChatRef, File, Remove, Reply
 from magbot.core.router import Router
+from magbot.core.wire import OneOf, Press
 from magbot.domain.members import Member
 from magbot.storage.uow import UnitOfWork
 
@@ -24,6 +25,13 @@ class PrivacyPart:
     name: str
     collect: Collect
     erase: Erase
+
+
+@dataclass(frozen=True)
+class ForgetMeAnswer(Press, prefix="forgetme", shape=(OneOf("yes", "no"),)):
+    """`forgetme:<yes|no>`: the answer to /forgetme."""
+
+    answer: str
 
 
 PARTS: list[PrivacyPart] = []
@@ -73,7 +81,7 @@ async def my_data(ctx: Context) -> Reply:
 
 async def forget_me(ctx: Context) -> Reply:
     assert ctx.member is not None
-    buttons = ((Button("Yes", "forgetme:yes"), Button("No", "forgetme:no")),)
+    buttons = ((ForgetMeAnswer("yes").button("Yes"), ForgetMeAnswer("no").button("No")),)
     text = (
         "This erases everything I hold about you and takes you off the member list. "
         "Votes you cast stay counted in closed results, without your name. Go ahead?"
@@ -82,9 +90,8 @@ async def forget_me(ctx: Context) -> Reply:
 
 
 async def forget_me_answer(ctx: Context) -> Reply:
-    press = ctx.incoming
-    assert isinstance(press, ButtonPress) and ctx.member is not None
-    if not press.data.endswith(":yes"):
+    assert ctx.member is not None
+    if ctx.pressed(ForgetMeAnswer).answer != "yes":
         return Reply([ctx.reply("Okay, nothing erased.")])
     if not ctx.in_dm:
         return Reply(toast="Please answer this in our private chat.")
@@ -102,4 +109,4 @@ async def forget_me_answer(ctx: Context) -> Reply:
 def register(router: Router) -> None:
     router.command("mydata", my_data, where="dm", summary="see everything I hold about you")
     router.command("forgetme", forget_me, where="dm", summary="erase everything I hold about you")
-    router.button("forgetme", forget_me_answer)
+    router.button(ForgetMeAnswer, forget_me_answer)

@@ -3,11 +3,13 @@ and the newest, or a search), and the `Out of date?` button (the author's press,
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from magbot.core.context import Context
-from magbot.core.events import Button, ButtonPress, Edit, Outgoing, Reply
+from magbot.core.events import Button, Edit, Outgoing, Reply
 from magbot.core.router import Router
+from magbot.core.wire import Const, Id, Press
 from magbot.domain import resources as rules
 from magbot.domain.members import Member
 from magbot.domain.resources import Resource
@@ -22,12 +24,19 @@ ASK_SHARE = (
 STALE = "Out of date?"
 
 
+@dataclass(frozen=True)
+class OutOfDate(Press, prefix="resource", shape=(Const("stale"), Id())):
+    """`resource:stale:<resource id>`: the `Out of date?` button under a shared tip."""
+
+    resource: int
+
+
 def resource_card(resource_id: int) -> str:
     return f"resource:{resource_id}"
 
 
 def stale_button(resource_id: int) -> tuple[tuple[Button, ...], ...]:
-    return ((Button(STALE, f"resource:stale:{resource_id}"),),)
+    return ((OutOfDate(resource_id).button(STALE),),)
 
 
 def shared_text(name: str, text: str, tags: tuple[str, ...]) -> str:
@@ -80,14 +89,11 @@ def _overview(library: list[Resource]) -> str:
 
 
 async def pressed(ctx: Context) -> Reply:
-    press, member = ctx.incoming, ctx.member
-    assert isinstance(press, ButtonPress) and member is not None and ctx.group is not None
-    _, action, raw_id = [*press.data.split(":"), "", ""][:3]
-    found = await ctx.uow.resources.get(int(raw_id)) if raw_id.isdecimal() else None
+    press, member = ctx.pressed(OutOfDate), ctx.member
+    assert member is not None and ctx.group is not None
+    found = await ctx.uow.resources.get(press.resource)
     if found is None or found.group_id != ctx.group.id:
         return Reply(toast="That one is already out of the library.")
-    if action != "stale":
-        return Reply(toast="That button is no longer in use.")
     by_author = found.member_id == member.id
     if not by_author and not await ctx.uow.resources.flag(found.id, member.id):
         return Reply(toast="You've said so already. Thanks.")
@@ -121,4 +127,4 @@ def register(router: Router) -> None:
     router.command("share", share, summary="add a link or a tip to the group's library, with #tags")
     router.command("resources", browse, summary="look through the library: /resources #tag or a word")
     router.flow("share", share_flow)
-    router.button("resource", pressed)
+    router.button(OutOfDate, pressed)

@@ -27,9 +27,9 @@ from magbot.core.events import (
     PollVote,
     Text,
     UserRef,
-    parse_poll_option,
 )
 from magbot.core.platform import Dispatch
+from magbot.core.wire import parse_poll_option
 from magbot.platforms.console_lines import ClockMove, ConsoleError, JoinAsk, Said, parse_command, parse_line
 from magbot.platforms.console_render import ConsoleSender, Shown
 

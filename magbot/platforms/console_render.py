@@ -20,8 +20,8 @@ from magbot.core.events import (
     Outgoing,
     Post,
     Remove,
-    poll_option_data,
 )
+from magbot.core.wire import poll_option_data
 from magbot.storage.delivery import CardPlace
 
 

@@ -309,8 +309,11 @@ def test_only_a_passed_decision_acts_on_the_group_or_on_another_member() -> None
 
 
 def test_decisions_act_only_when_passed() -> None:
-    """Inside decisions.py, everything that acts lives in `_act`, after the `if not passed: return` guard
-    (admissions decline, and a hidden message stays hidden, on a failed vote)."""
+    """Inside decisions.py, everything that acts is a `passed` action of the ACTIONS table, which `_act` calls
+    only after its `if not passed` branch (admissions decline, and a hidden message stays hidden, on a failed
+    vote: those are the `failed` actions, and they neither mute, remove nor change settings)."""
+    from magbot.handlers.decisions import ACTIONS
+
     tree = _handler_sources()["decisions.py"]
     acting = {
         fn.name
@@ -321,7 +324,15 @@ def test_decisions_act_only_when_passed() -> None:
         and isinstance(node.func, ast.Name | ast.Attribute)
         and (node.func.id if isinstance(node.func, ast.Name) else node.func.attr) in {"Mute", "Remove", "save_settings"}
     }
-    assert acting == {"_act"}
+    on_pass = {action.passed.__name__ for action in ACTIONS.values()}
+    on_fail = {action.failed.__name__ for action in ACTIONS.values()}
+    assert acting == {"_remove", "_mute", "_change_setting"}
+    assert acting <= on_pass and not acting & on_fail
+    act = next(fn for fn in ast.walk(tree) if isinstance(fn, ast.AsyncFunctionDef) and fn.name == "_act")
+    body = act.body
+    guard = next(i for i, n in enumerate(body) if isinstance(n, ast.If) and "not passed" in ast.unparse(n.test))
+    calls_passed = [i for i, node in enumerate(body) if "action.passed" in ast.unparse(node)]
+    assert calls_passed and min(calls_passed) > guard
 
 
 async def test_after_forgetme_no_poll_or_decision_row_names_the_member(app: App) -> None:

@@ -2,28 +2,40 @@
 
 from __future__ import annotations
 
+import json
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from magbot.app import App
 from magbot.core.clock import ManualClock
 from magbot.core.events import ChatRef, Post
+from magbot.core.jobs import Due, JobKind, decode, encode
 from magbot.domain.recurrence import next_weekly
 from magbot.scheduler import Jobs, Scheduler
-from magbot.storage.state import ScheduledJob
 from magbot.storage.uow import UnitOfWork
-from tests.conftest import settings_for, sqlite_url
+from tests.conftest import START, settings_for, sqlite_url
 
 LONDON = ZoneInfo("Europe/London")
 GROUP = ChatRef("console", "group")
 
 
-async def weekly_note(uow: UnitOfWork, job: ScheduledJob, now: datetime) -> list:
-    return [Post(GROUP, f"note for {job.payload['week']}")]
+@dataclass(frozen=True)
+class Week:
+    week: str
+
+
+NOTE = JobKind("note", Week)
+
+
+async def weekly_note(uow: UnitOfWork, job: Due[Week], now: datetime) -> list:
+    return [Post(GROUP, f"note for {job.payload.week}")]
 
 
 async def plan_weekly(uow: UnitOfWork, now: datetime) -> None:
@@ -31,12 +43,12 @@ async def plan_weekly(uow: UnitOfWork, now: datetime) -> None:
     due = next_weekly(now - timedelta(hours=1), 3, time(18, 0), LONDON)
     for when in (due, next_weekly(due, 3, time(18, 0), LONDON)):  # this one and the next
         week = when.astimezone(LONDON).date().isoformat()
-        await uow.schedule.plan(f"note:{week}", "note", when, grace_seconds=3600, payload={"week": week})
+        await NOTE.plan(uow, f"note:{week}", when, Week(week), grace_seconds=3600)
 
 
 def jobs() -> Jobs:
     made = Jobs()
-    made.on("note", weekly_note)
+    made.on(NOTE, weekly_note)
     made.plan_with(plan_weekly)
     return made
 
@@ -125,12 +137,12 @@ async def test_run_until_runs_each_due_job_at_its_own_moment_in_order(tmp_path: 
     await app.prepare()
     seen: list[datetime] = []
 
-    async def note_at_its_time(uow: UnitOfWork, job: ScheduledJob, now: datetime) -> list:
+    async def note_at_its_time(uow: UnitOfWork, job: Due[Week], now: datetime) -> list:
         seen.append(now)
         return await weekly_note(uow, job, now)
 
     made = jobs()
-    made.on("note", note_at_its_time)
+    made.on(NOTE, note_at_its_time)
     scheduler = Scheduler(app.uow, clock, made)
     settles: list[datetime] = []
 
@@ -155,11 +167,11 @@ async def test_run_until_passes_over_a_failing_job_instead_of_looping(tmp_path: 
     app = App(settings_for(sqlite_url(tmp_path), tmp_path), clock=clock)
     await app.prepare()
 
-    async def broken(uow: UnitOfWork, job: ScheduledJob, now: datetime) -> list:
+    async def broken(uow: UnitOfWork, job: Due[Week], now: datetime) -> list:
         raise RuntimeError("a bug in a feature")
 
     made = jobs()
-    made.on("note", broken)
+    made.on(NOTE, broken)
     scheduler = Scheduler(app.uow, clock, made)
 
     async def settle() -> None:
@@ -168,3 +180,52 @@ async def test_run_until_passes_over_a_failing_job_instead_of_looping(tmp_path: 
     await scheduler.run_until(clock, clock.now() + timedelta(days=1), settle)
     assert clock.now() == datetime(2026, 11, 27, 17, 0, tzinfo=UTC)  # got there: the broken job stays pending
     await app.close()
+
+
+@dataclass(frozen=True)
+class Everything:
+    row: int
+    word: str
+    flag: bool
+    at: datetime
+
+
+EVERYTHING = JobKind("everything", Everything)
+
+
+@given(
+    st.integers(1, 2**63 - 1),
+    st.text(max_size=20),
+    st.booleans(),
+    st.datetimes(timezones=st.just(UTC)),
+)
+def test_a_payload_round_trips_as_the_json_it_always_was(row: int, word: str, flag: bool, at: datetime) -> None:
+    payload = Everything(row, word, flag, at)
+    stored = encode(payload)
+    assert stored == {"row": row, "word": word, "flag": flag, "at": at.isoformat()}
+    assert decode(Everything, json.loads(json.dumps(stored))) == payload
+
+
+def test_a_payload_that_could_not_be_read_back_is_refused_when_planned() -> None:
+    for bad in (Everything(0, "", False, START), Everything(2**63, "", False, START),
+                Everything(1, "", False, START.replace(tzinfo=None))):  # fmt: skip
+        with pytest.raises(ValueError):
+            encode(bad)
+    with pytest.raises(TypeError):
+        JobKind("floaty", float)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [{}, {"poll_id": 2**63}, {"poll_id": 0}, {"poll_id": -1}, {"poll_id": "5"}, {"poll_id": True}, {"poll_id": 1.5}],
+)
+async def test_a_forged_or_broken_payload_is_skipped_and_never_retried(
+    app: App, clock: ManualClock, caplog: pytest.LogCaptureFixture, raw: dict[str, object]
+) -> None:
+    async with app.uow() as uow:
+        await uow.schedule.plan("poll:x:close", "poll_close", clock.now(), payload=raw)
+    with caplog.at_level(logging.WARNING, logger="magbot"):
+        await app.scheduler.tick()
+    assert "payload unreadable" in caplog.text and "job failed" not in caplog.text
+    async with app.uow() as uow:
+        assert await uow.schedule.status_of("poll:x:close") == "skipped"

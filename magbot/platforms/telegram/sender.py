@@ -28,8 +28,8 @@ from magbot.core.events import (
     Outgoing,
     Post,
     Remove,
-    poll_option_data,
 )
+from magbot.core.wire import poll_option_data
 from magbot.platforms.telegram import render
 from magbot.platforms.telegram.errors import delivery_error, is_not_modified, reason
 from magbot.platforms.telegram.state import PollOrigin, Progress, TelegramState

@@ -28,8 +28,8 @@ from magbot.core.events import (
     PollVote,
     Text,
     UserRef,
-    parse_poll_option,
 )
+from magbot.core.wire import parse_poll_option
 from magbot.platforms.telegram.state import PollOrigin
 
 PLATFORM = "telegram"

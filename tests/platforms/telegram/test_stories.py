@@ -165,6 +165,17 @@ async def test_forged_button_data_for_another_member_is_refused(world: World) ->
     assert not world.fake.calls_to("banChatMember")
 
 
+async def test_a_forged_id_gets_the_pop_up_not_an_apology(world: World) -> None:
+    """Issue 12: callback data with an id of 2**63 used to raise OverflowError in the handler."""
+    await world.setup_group()
+    sent_before = len(world.fake.sent_messages())
+    for data in (f"decision:vote:{2**63}:yes", f"leave:yes:{2**64}", "offload:hear:0:-1", f"pv:0:poll:{2**63}"):
+        world.fake.inject_callback_query(DAVE, data, GROUP, 1)
+        await world.step()
+        assert world.fake.calls_to("answerCallbackQuery")[-1]["text"] == "That button is no longer in use."
+    assert len(world.fake.sent_messages()) == sent_before
+
+
 async def test_every_press_is_answered_even_a_duplicate_or_an_unknown_button(world: World) -> None:
     await world.setup_group()
     world.fake.inject_callback_query(DAVE, "nothing:here", GROUP, 1)
