@@ -18,7 +18,6 @@ upgrade still run.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import typing
 from dataclasses import dataclass
 from datetime import datetime
@@ -81,10 +80,14 @@ class JobKind(Generic[P]):
         return Due(job.id, job.key, job.kind, job.group_id, job.due_at, payload)
 
 
-@functools.cache
+_TYPES: dict[type, dict[str, Any]] = {}  # payload class -> its fields' types, read once
+
+
 def _types(cls: type) -> dict[str, Any]:
-    hints = typing.get_type_hints(cls)
-    return {f.name: hints[f.name] for f in dataclasses.fields(cls)}
+    if cls not in _TYPES:
+        hints = typing.get_type_hints(cls)
+        _TYPES[cls] = {f.name: hints[f.name] for f in dataclasses.fields(cls)}
+    return _TYPES[cls]
 
 
 def encode(payload: object) -> dict[str, Any]:

@@ -43,10 +43,19 @@ class Router:
     # Events that are not commands, texts or buttons (JoinRequest, MemberLeft, ...), by class name.
     events: dict[str, Handler] = field(default_factory=dict)
 
-    def command(self, name: str, handler: Handler, **options: object) -> None:
+    def command(
+        self,
+        name: str,
+        handler: Handler,
+        *,
+        where: Where = "any",
+        members_only: bool = True,
+        summary: str = "",
+        example: str = "",
+    ) -> None:
         if name in self.commands:
             raise ValueError(f"command /{name} registered twice")
-        self.commands[name] = CommandRoute(handler, **options)  # type: ignore[arg-type]
+        self.commands[name] = CommandRoute(handler, where, members_only, summary, example)
 
     def button(self, kind: type[Press], handler: Handler, *, members_only: bool = True) -> None:
         routes = self.buttons.setdefault(kind.prefix, [])

@@ -200,11 +200,11 @@ async def call_off(
     return [edit, *dm_all(group, members, text), reply("Done. It's called off, and everyone signed up has been told.")]
 
 
-async def _collect(uow, member):  # type: ignore[no-untyped-def]
+async def _collect(uow: UnitOfWork, member: Member) -> dict[str, object]:
     return await uow.activities.held_about(member.id)
 
 
-async def _erase(uow, member) -> None:  # type: ignore[no-untyped-def]
+async def _erase(uow: UnitOfWork, member: Member) -> None:
     await uow.activities.erase(member.id)
 
 

@@ -83,7 +83,7 @@ async def card_text(uow: UnitOfWork, group: Group, activity: Activity) -> str:
 def card_buttons(activity: Activity) -> Buttons:
     answers = tuple(ActivityPress(action, activity.id).button(label)
                     for label, action in (("I'm in", "in"), ("Maybe", "maybe"), ("Can't", "cant")))
-    extra = (ActivityPress("guest", activity.id).button("+1 guest"),) if activity.guests else ()
+    extra: tuple[Button, ...] = (ActivityPress("guest", activity.id).button("+1 guest"),) if activity.guests else ()
     if activity.organiser_id is not None:
         extra += (ActivityPress("cancel", activity.id).button("Call it off"),)
     return (answers, extra) if extra else (answers,)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from magbot.core.context import Context
+from magbot.core.context import Buttons, Context
 from magbot.core.events import Reply
 from magbot.core.wire import Const, Id, OneOf, Press
 from magbot.domain.activities import (
@@ -56,6 +56,7 @@ async def _ask(ctx: Context, step: str, prompt: str, data: dict[str, Any], butto
     pending = PendingInput(FLOW, step, data)
     await ctx.uow.pending.put(ctx.member.id, ctx.incoming.chat.chat_id, pending, ctx.now + FLOW_LIFETIME)
     mine = ctx.member.id
+    rows: Buttons
     if step == "guests":
         rows = ((GuestsPress(mine, "yes").button("Yes"), GuestsPress(mine, "no").button("No")),)
     else:

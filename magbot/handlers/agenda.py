@@ -7,6 +7,7 @@ from magbot.core.context import Context
 from magbot.core.events import Button, Edit, Outgoing, Reply
 from magbot.core.router import Router
 from magbot.domain.meetings import Suggestion, agenda_lines, clean_topic
+from magbot.domain.members import Member
 from magbot.handlers.flows import words_or_ask
 from magbot.handlers.meeting_cards import (
     COVERED_QUESTION,
@@ -16,6 +17,7 @@ from magbot.handlers.meeting_cards import (
     short_label,
 )
 from magbot.handlers.privacy import holds
+from magbot.storage.uow import UnitOfWork
 
 ASK_TOPIC = "What would you like to talk about at the next meeting? Write it in one message."
 EXAMPLE = "For example: /suggest Dealing with the job centre"
@@ -127,11 +129,11 @@ async def _suggester_name(ctx: Context, s: Suggestion) -> str | None:
     return member.name if member else None
 
 
-async def _collect(uow, member):  # type: ignore[no-untyped-def]
+async def _collect(uow: UnitOfWork, member: Member) -> dict[str, object]:
     return await uow.meetings.held_about(member.id)
 
 
-async def _erase(uow, member) -> None:  # type: ignore[no-untyped-def]
+async def _erase(uow: UnitOfWork, member: Member) -> None:
     await uow.meetings.erase(member.id)
 
 

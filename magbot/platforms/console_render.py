@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -63,7 +64,7 @@ class ConsoleSender:
             return f"[thread {thread}]"
         return "[group]" if chat_id == "group" else f"[dm {chat_id}]"
 
-    def _print(self, prefix: str, text: str, buttons: list[Button] = ()) -> None:  # type: ignore[assignment]
+    def _print(self, prefix: str, text: str, buttons: Sequence[Button] = ()) -> None:
         labels = " ".join(f"[{b.label}]" for b in buttons)
         self._out.write(" ".join(part for part in (prefix, one_line(text), labels) if part) + "\n")
         self._out.flush()

@@ -62,5 +62,10 @@ async def insert_ignoring_duplicates(
     dialect = session.bind.dialect.name if session.bind else "sqlite"
     builder = pg_insert if dialect == "postgresql" else sqlite_insert
     statement = builder(model).values(**values).on_conflict_do_nothing(index_elements=keys)
-    result = await session.execute(statement)
-    return bool(getattr(result, "rowcount", 0))  # a CursorResult's, which execute()'s type does not promise
+    return bool(rows_affected(await session.execute(statement)))
+
+
+def rows_affected(result: object) -> int:
+    """How many rows an UPDATE/DELETE/INSERT touched: a CursorResult's rowcount, which execute()'s type does not
+    promise (it may return other results)."""
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from magbot.domain.decisions import Decision, Tally
+from magbot.storage.db import rows_affected
 from magbot.storage.models_decisions import DecisionBallotRow, DecisionRow, FlagRow, GroupRuleRow
 
 
@@ -92,7 +93,7 @@ class Decisions:
             .where(DecisionBallotRow.decision_id == decision_id, DecisionBallotRow.member_id == member_id)
             .values(choice=choice, voted=True)
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(rows_affected(result))
 
     async def tally(self, decision_id: int) -> Tally:
         rows = await self._session.scalars(
@@ -123,7 +124,7 @@ class Decisions:
             .where(DecisionRow.id == decision_id, DecisionRow.status == "open")
             .values(status=status, closed_at=now, yes=tally.yes, no=tally.no, abstain=tally.abstain)
         )
-        if not result.rowcount:  # type: ignore[attr-defined]
+        if not rows_affected(result):
             return False
         await self._session.execute(
             delete(DecisionBallotRow).where(
@@ -191,7 +192,7 @@ class GroupRules:
         result = await self._session.execute(
             delete(GroupRuleRow).where(GroupRuleRow.group_id == group_id, GroupRuleRow.id == rule_id)
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(rows_affected(result))
 
 
 class Flags:

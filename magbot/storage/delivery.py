@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from magbot.core.codec import decode, encode
 from magbot.core.events import Outgoing
-from magbot.storage.db import insert_ignoring_duplicates
+from magbot.storage.db import insert_ignoring_duplicates, rows_affected
 from magbot.storage.models import CardRow, OutboxRow, ProcessedEventRow
 
 
@@ -36,7 +36,7 @@ class ProcessedEvents:
         result = await self._session.execute(
             delete(ProcessedEventRow).where(ProcessedEventRow.processed_at < cutoff)
         )
-        return result.rowcount or 0  # type: ignore[attr-defined]
+        return rows_affected(result)
 
 
 @dataclass(frozen=True)

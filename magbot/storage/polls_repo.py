@@ -9,6 +9,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from magbot.domain.polls import Poll, PollSpec
+from magbot.storage.db import rows_affected
 from magbot.storage.models_decisions import PollRow, PollVoteRow
 
 
@@ -85,7 +86,7 @@ class Polls:
             .values(status="closed", closed_at=now, counts=json.dumps(list(counts)), voters=voters)
         )
         await self._session.execute(delete(PollVoteRow).where(PollVoteRow.poll_id == poll_id))
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(rows_affected(result))
 
     async def created_by(self, member_id: int) -> list[Poll]:
         rows = await self._session.scalars(select(PollRow).where(PollRow.creator_id == member_id))

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from magbot.storage.db import insert_ignoring_duplicates
+from magbot.storage.db import insert_ignoring_duplicates, rows_affected
 from magbot.storage.models import PendingInputRow, PlatformStateRow, ScheduledRow
 
 
@@ -120,7 +120,7 @@ class Schedule:
             .where(ScheduledRow.id == job_id, ScheduledRow.status == "pending")
             .values(status=status, done_at=now)
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(rows_affected(result))
 
     async def cancel(self, key_prefix: str) -> None:
         await self._session.execute(

@@ -89,7 +89,7 @@ class SyncLoop:
         # nio skips (does not decrypt, does not learn rooms from) a response whose next_batch it already has:
         # after a failed round the same response comes again and must be handled again; and the first full-state
         # sync after a restart may bring back the very token we saved, when nothing happened meanwhile.
-        client.next_batch = since if self._session.synced else None  # type: ignore[assignment]
+        client.next_batch = since if self._session.synced else None
         request = client.sync(
             timeout=timeout_ms, since=since, full_state=not self._session.synced or None, sync_filter=self._filter
         )
