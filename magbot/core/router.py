@@ -64,9 +64,13 @@ class Router:
         routes.append(ButtonRoute(kind, handler, members_only))
 
     def flow(self, name: str, handler: Handler) -> None:
+        if name in self.flows:  # two features answering one conversation would eat each other's answers
+            raise ValueError(f"guided flow {name} registered twice")
         self.flows[name] = handler
 
     def on(self, event_kind: str, handler: Handler) -> None:
+        if event_kind in self.events:
+            raise ValueError(f"event {event_kind} registered twice")
         self.events[event_kind] = handler
 
     def button_route(self, data: str) -> tuple[ButtonRoute, Press] | None:
