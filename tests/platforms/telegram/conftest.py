@@ -6,7 +6,6 @@ path a member's message takes, deterministic and without sleeping.
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -163,17 +162,6 @@ def make_settings(tmp_path: Path, fake: FakeTelegramServer, **telegram: Any) -> 
 
 def make_platform(app: App, settings: Settings, clock: ManualClock) -> TelegramPlatform:
     return TelegramPlatform(settings.telegram, app.uow, app.router, clock=clock, rate=RatePolicy())
-
-
-@pytest.fixture(autouse=True)
-def no_ca_bundle(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every telegram.Bot builds two httpx clients, and each loads the whole CA bundle (about 30 ms): waste here,
-    where the Bot API is the fake's plain HTTP on loopback. An empty certificate folder is read only if a TLS
-    connection is ever made, and then trusts nothing."""
-    if not os.environ.get("SSL_CERT_FILE"):  # that one would win over the folder: leave it be
-        empty = tmp_path_factory.getbasetemp() / "no-certificates"
-        empty.mkdir(exist_ok=True)
-        monkeypatch.setenv("SSL_CERT_DIR", str(empty))
 
 
 @pytest.fixture
