@@ -1,9 +1,13 @@
-"""Shared fixtures: the network guard, a fresh database per test, a manual clock, a running app."""
+"""Shared fixtures: the network guard, a fresh database per test, a manual clock, a running app.
+
+A test's database is fresh but already migrated: a copy of a SQLite file migrated once per session, or (on
+PostgreSQL) one database migrated once per session and emptied before each test. See tests/templates.py.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,7 +16,8 @@ import pytest
 from magbot.app import App
 from magbot.config import Settings
 from magbot.core.clock import ManualClock
-from tests import netguard
+from tests import netguard, templates
+from tests.pg import MigratedDatabase, fresh_database
 
 netguard.install()
 
@@ -20,8 +25,47 @@ PG_URL = os.environ.get("MAGBOT_TEST_PG_URL", "")
 START = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
 
-def sqlite_url(tmp_path: Path) -> str:
+def empty_sqlite_url(tmp_path: Path) -> str:
+    """Where a new, empty SQLite file would be: for tests of the first start (migrating from nothing)."""
     return f"sqlite+aiosqlite:///{tmp_path}/magbot.db"
+
+
+def sqlite_url(tmp_path: Path) -> str:
+    """This test's SQLite file, already migrated (a copy of the session's template, made on the first call).
+
+    A second call with the same folder is the same database, as after a restart.
+    """
+    path = tmp_path / "magbot.db"
+    if not path.exists():
+        templates.copy_sqlite_template(path)  # outside a pytest session the app migrates the empty file
+    return empty_sqlite_url(tmp_path)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return templates.build_sqlite_template(tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture(scope="session")
+def postgres_migrated() -> Iterator[MigratedDatabase]:
+    """One migrated PostgreSQL database for the whole session, dropped at its end."""
+    if not PG_URL:
+        pytest.skip("MAGBOT_TEST_PG_URL is not set")
+    database = MigratedDatabase(PG_URL)
+    templates.run_apart(database.create)
+    yield database
+    templates.run_apart(database.drop)
+
+
+@pytest.fixture(autouse=True)
+def no_ca_bundle(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every telegram.Bot builds two httpx clients, and each loads the whole CA bundle (about 30 ms): waste in tests,
+    which speak plain HTTP on loopback only (netguard). An empty certificate folder is read only if a TLS
+    connection is ever made, and then trusts nothing."""
+    if not os.environ.get("SSL_CERT_FILE"):  # that one would win over the folder: leave it be
+        empty = tmp_path_factory.getbasetemp() / "no-certificates"
+        empty.mkdir(exist_ok=True)
+        monkeypatch.setenv("SSL_CERT_DIR", str(empty))
 
 
 @pytest.fixture
@@ -30,15 +74,24 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """Each storage test runs on SQLite, and on PostgreSQL too when MAGBOT_TEST_PG_URL is set."""
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty database: each storage test runs on SQLite, and on PostgreSQL too when
+    MAGBOT_TEST_PG_URL is set."""
     if request.param == "sqlite":
-        yield sqlite_url(tmp_path)
+        return sqlite_url(tmp_path)
+    database: MigratedDatabase = request.getfixturevalue("postgres_migrated")
+    await database.clean()
+    return database.url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A new database with nothing in it, not even a schema: for tests of the first start."""
+    if request.param == "sqlite":
+        yield empty_sqlite_url(tmp_path)
         return
     if not PG_URL:
         pytest.skip("MAGBOT_TEST_PG_URL is not set")
-    from tests.pg import fresh_database
-
     async with fresh_database(PG_URL) as url:
         yield url
 

@@ -15,6 +15,9 @@ STORY = ROOT / "tests" / "e2e" / "stories" / "membership.txt"
 
 def magbot(tmp_path: Path, *args: str, stdin: str = "", log_level: str = "") -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAGBOT_")}
+    # The process runs in tmp_path: without this it would import whichever magbot the venv points at (another
+    # checkout's), not the code under test.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
     env["MAGBOT_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path}/cli.db"
     env["MAGBOT_DATA_DIR"] = str(tmp_path / "data")
     if log_level:

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from magbot.domain.meetings import (
+    MEETING_LENGTH,
     Suggestion,
     clean_topic,
     is_cancellation,
@@ -37,6 +38,26 @@ def test_offsets_give_the_day_before_at_local_time_and_hours_before() -> None:
     assert two_hours.due(start, LONDON) == datetime(2026, 3, 26, 16, 30, tzinfo=UTC)
     summer = datetime(2026, 4, 2, 17, 30, tzinfo=UTC)  # 18:30 BST
     assert day_before.due(summer, LONDON) == datetime(2026, 4, 1, 17, 0, tzinfo=UTC)
+
+
+def test_a_whole_year_of_meetings_keeps_local_time_across_both_dst_changes() -> None:
+    """Meeting after meeting through 2026, as the scheduler rolls from one to the next: every week's reminders,
+    agenda and "covered?" question fall at the same local times, on both sides of each clock change."""
+    schedule, offsets = default_group_settings().meeting, default_group_settings().reminders
+    start, weeks, offsets_seen = schedule.next_start(datetime(2026, 1, 1, tzinfo=UTC)), [], set()
+    while start.year == 2026:
+        due = [o.due(start, LONDON) for o in offsets] + [start, start + MEETING_LENGTH]
+        local = [d.astimezone(LONDON) for d in due]
+        assert [t.strftime("%a %H:%M") for t in local] == ["Wed 18:00", "Thu 16:30", "Thu 18:30", "Thu 20:30"]
+        # A job checks, when it runs, that its meeting is still the one on (the "covered?" question looks back
+        # over the meeting's length): each of this week's times must point at this week's meeting.
+        assert all(schedule.next_start(d) == start for d in due[:-1])
+        assert schedule.next_start(due[-1] - MEETING_LENGTH) == start
+        weeks.append(local[2].isocalendar()[1])
+        offsets_seen.add(local[2].utcoffset())
+        start = schedule.next_start(start + MEETING_LENGTH + timedelta(seconds=1))  # the meeting is over
+    assert weeks == list(range(1, 54))  # one meeting each ISO week of 2026, none skipped or doubled
+    assert offsets_seen == {timedelta(0), timedelta(hours=1)}
 
 
 def test_when_text_speaks_like_a_person() -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import sqlite_url
 from tests.story import STORIES, play_story
 
 
@@ -35,7 +36,7 @@ async def test_every_event_delivered_twice_changes_nothing(
 
     monkeypatch.setattr(Dispatcher, "dispatch", twice)
     defaults = {"meeting_day": "Monday"} if name.startswith("support") else None
-    transcript = await play_story(name, f"sqlite+aiosqlite:///{tmp_path}/twice.db", tmp_path, defaults)
+    transcript = await play_story(name, sqlite_url(tmp_path), tmp_path, defaults)
     assert transcript == (STORIES / f"{name}.expected").read_text()
 
 

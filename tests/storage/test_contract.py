@@ -26,15 +26,16 @@ async def uow(database_url: str) -> AsyncIterator[UnitOfWorkFactory]:
     await engine.dispose()
 
 
-async def test_schema_is_at_head_after_first_start(database_url: str) -> None:
-    engine = make_engine(database_url)
+async def test_schema_is_at_head_after_first_start(empty_database_url: str) -> None:
+    engine = make_engine(empty_database_url)
+    assert await current_revision(engine) is None  # nothing there yet: this start migrates
     await ensure_schema(engine)
     assert await current_revision(engine) == head_revision()
     await engine.dispose()
 
 
-async def test_an_old_schema_is_refused_with_advice(database_url: str) -> None:
-    engine = make_engine(database_url)
+async def test_an_old_schema_is_refused_with_advice(empty_database_url: str) -> None:
+    engine = make_engine(empty_database_url)
     await ensure_schema(engine)
     from sqlalchemy import text
 

@@ -34,7 +34,7 @@ from magbot.core.clock import ManualClock
 from magbot.core.dispatch import DispatchResult
 from magbot.core.events import Incoming, Outgoing
 from magbot.platforms.matrix import MatrixPlatform
-from tests.conftest import START
+from tests.conftest import START, sqlite_url
 from tests.matrix_admin import homeserver_from_env, register_user, unique_localpart
 
 ENV = homeserver_from_env()
@@ -314,7 +314,7 @@ async def make_bot(homeserver: tuple[str, str], tmp_path: Path, timeline_limit: 
     settings = Settings(
         platforms=("matrix",),
         data_dir=str(tmp_path / "data"),
-        database_url=f"sqlite+aiosqlite:///{tmp_path}/magbot.db",
+        database_url=sqlite_url(tmp_path),
         matrix=MatrixSettings(homeserver=hs, user_id=user.user_id, password="bot-password", store_key="test-store-key"),
     )
     clock = ManualClock(START)  # a fixed instant: no test reads the machine's date

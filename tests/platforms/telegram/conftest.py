@@ -21,6 +21,7 @@ from magbot.core.delivery import RatePolicy
 from magbot.core.dispatch import DispatchResult
 from magbot.core.events import Incoming
 from magbot.platforms.telegram import TelegramPlatform
+from tests.conftest import sqlite_url
 from tests.fakes.telegram_api import FakeTelegramServer
 
 GROUP = -1001234567890
@@ -152,7 +153,7 @@ def make_settings(tmp_path: Path, fake: FakeTelegramServer, **telegram: Any) -> 
     return Settings(
         platforms=("telegram",),
         data_dir=str(tmp_path / "data"),
-        database_url=f"sqlite+aiosqlite:///{tmp_path}/t.db",
+        database_url=sqlite_url(tmp_path),
         telegram=TelegramSettings(
             token=fake.token, base_url=f"{fake.url}/bot", base_file_url=f"{fake.url}/file/bot", **telegram
         ),
