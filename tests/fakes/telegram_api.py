@@ -71,6 +71,7 @@ class FakeTelegramServer(InjectMixin):
         self.state.emit_poll_updates = emit_poll_updates
         self.queue = UpdateQueue()
         self.calls: list[Call] = []
+        self.answered: list[tuple[Call, Any]] = []  # successful calls and their results, in order
         self._failures: list[_Failure] = []
         self._runner: web.AppRunner | None = None
         self._port = 0
@@ -184,9 +185,13 @@ class FakeTelegramServer(InjectMixin):
         """Set a membership directly (creator, administrator, member, restricted, left, kicked)."""
         self.state.set_member(chat_id, user_id, MemberState(status, until_date=until_date))
 
+    def start_bot(self, user_id: int) -> None:
+        """As if the user had opened his private chat with the bot: sends to it succeed from now on."""
+        self.state.started.add(user_id)
+
     def forbid_dm(self, user_id: int) -> None:
         """Sends to this user's private chat fail with 403 until they message the bot (e.g. /start)."""
-        self.state.forbidden_dm.add(user_id)
+        self.state.started.discard(user_id)
 
     def fail_next(
         self,
@@ -233,6 +238,7 @@ class FakeTelegramServer(InjectMixin):
                 result = _STATE_METHODS[name](self.state, params)
         except ApiError as err:
             return json_response(err.body(), err.code)
+        self.answered.append((Call(name, params), copy.deepcopy(result)))
         return json_response({"ok": True, "result": result})
 
     async def _download(self, request: web.Request) -> web.Response:

@@ -57,15 +57,15 @@ class InjectMixin:
     ) -> JSONDict:
         """A user's text message; ``chat_type`` defaults to private for positive ids, else supergroup.
 
-        Commands and @mentions get their entities; a private message clears ``forbid_dm`` for the user
-        (they have started the bot); a group message makes the user a member; ``is_topic_message`` makes
+        Commands and @mentions get their entities; a private message starts the bot for the user (it may
+        write to him from then on); a group message makes the user a member; ``is_topic_message`` makes
         the chat a forum with that topic.
         """
         st = self.state
         sender = self._user(user_id, first_name, username, last_name=last_name, language_code=language_code)
         chat = self._chat(chat_id, user_id, chat_type)
         if chat.type == "private":
-            st.forbidden_dm.discard(user_id)
+            st.started.add(user_id)
         elif st.member(chat.id, user_id).status == "left":
             st.set_member(chat.id, user_id, MemberState("member"))
         thread: JSONDict = {}

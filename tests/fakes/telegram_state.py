@@ -47,7 +47,7 @@ class BotState:
         self.pending_callbacks: set[str] = set()
         self.files: list[UploadedFile] = []
         self.outgoing: list[Call] = []
-        self.forbidden_dm: set[int] = set()
+        self.started: set[int] = set()  # users who wrote to the bot privately: only they can be written to
         self.commands: dict[tuple[str, str], list[JSONDict]] = {}
         self.emit_poll_updates = True
         self.emit: Emit = _no_emit
@@ -123,7 +123,7 @@ class BotState:
         if chat.type == "private":
             if status == "kicked":
                 raise ApiError(403, "Forbidden: bot was blocked by the user")
-            if chat.id in self.forbidden_dm:
+            if chat.id not in self.started:  # Telegram's rule: a bot never writes first
                 raise ApiError(403, "Forbidden: bot can't initiate conversation with a user")
             return
         kind = "group" if chat.type == "group" else chat.type

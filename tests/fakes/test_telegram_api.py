@@ -43,6 +43,7 @@ KEYBOARD = InlineKeyboardMarkup([[InlineKeyboardButton("Yes", callback_data="vot
 @pytest.fixture
 async def srv() -> AsyncIterator[FakeTelegramServer]:
     async with FakeTelegramServer(token=DEFAULT_TOKEN, bot_username="magbot_test_bot") as server:
+        server.start_bot(ALICE)  # Alice has opened her private chat with the bot; Bob has not
         yield server
 
 
@@ -220,17 +221,26 @@ async def test_injected_failures(srv: FakeTelegramServer, bot: Bot) -> None:
         srv.fail_next("sendMessage", status)
         with pytest.raises(NetworkError):
             await bot.send_message(GROUP, "x")
+    srv.start_bot(BOB)
     srv.fail_next("sendMessage", 403, chat_id=BOB)
     await bot.send_message(ALICE, "not affected")
     with pytest.raises(Forbidden, match=r"(?i)blocked"):
         await bot.send_message(BOB, "x")
     assert [c.params["chat_id"] for c in srv.sent_messages()] == [ALICE]
 
-    srv.forbid_dm(BOB)
+
+async def test_a_bot_cannot_write_first_in_private(srv: FakeTelegramServer, bot: Bot) -> None:
+    """Telegram's rule: 403 to anyone who has not written to the bot privately; his /start opens the chat."""
+    with pytest.raises(Forbidden, match=r"(?i)can't initiate conversation"):
+        await bot.send_message(BOB, "welcome")
+    srv.inject_message(GROUP, BOB, "hello all", first_name="Bob")  # writing in a group is not enough
     with pytest.raises(Forbidden, match=r"(?i)can't initiate conversation"):
         await bot.send_message(BOB, "welcome")
     srv.inject_message(BOB, BOB, "/start", first_name="Bob")
     assert (await bot.send_message(BOB, "welcome")).chat.type == "private"
+    srv.forbid_dm(BOB)  # he blocked the bot meanwhile
+    with pytest.raises(Forbidden):
+        await bot.send_message(BOB, "welcome")
 
 
 async def test_get_updates_offset_limit_and_commands(srv: FakeTelegramServer, bot: Bot) -> None:
