@@ -16,12 +16,11 @@ Telegram's own descriptions. The pieces: ``telegram_updates`` (queue, getUpdates
 from __future__ import annotations
 
 import copy
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 from types import TracebackType
-from typing import Any
+from typing import Any, NamedTuple
 
 from aiohttp import web
 
@@ -34,6 +33,7 @@ from .telegram_state import BotState
 from .telegram_updates import OPT_IN_UPDATES, UpdateQueue
 
 DEFAULT_TOKEN = "123456789:AAFakeTokenForMagbotTests_0123456789"
+FIXED_NOW = 1_795_428_000.0  # 23 November 2026 10:00 UTC (tests.conftest.START): tests never read today's date
 _STATE_METHODS = {**MESSAGE_METHODS, **CHAT_METHODS}
 
 
@@ -52,6 +52,14 @@ class _Failure:
         return self.chat_id is None or str(params.get("chat_id")) == str(self.chat_id)
 
 
+class Answered(NamedTuple):
+    """One call as the server answered it: its result, or the error Telegram would have given."""
+
+    call: Call
+    result: Any
+    error: ApiError | None
+
+
 class FakeTelegramServer(InjectMixin):
     """The fake Bot API server; see the module docstring."""
 
@@ -61,7 +69,7 @@ class FakeTelegramServer(InjectMixin):
         bot_username: str = "magbot_test_bot",
         *,
         bot_first_name: str = "Magbot",
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = lambda: FIXED_NOW,
         emit_poll_updates: bool = True,
     ) -> None:
         self.token = token
@@ -71,7 +79,7 @@ class FakeTelegramServer(InjectMixin):
         self.state.emit_poll_updates = emit_poll_updates
         self.queue = UpdateQueue()
         self.calls: list[Call] = []
-        self.answered: list[tuple[Call, Any]] = []  # successful calls and their results, in order
+        self.answered: list[Answered] = []  # every known method's call, in order, with its result or its error
         self._failures: list[_Failure] = []
         self._runner: web.AppRunner | None = None
         self._port = 0
@@ -237,8 +245,9 @@ class FakeTelegramServer(InjectMixin):
             else:
                 result = _STATE_METHODS[name](self.state, params)
         except ApiError as err:
+            self.answered.append(Answered(Call(name, params), None, err))
             return json_response(err.body(), err.code)
-        self.answered.append((Call(name, params), copy.deepcopy(result)))
+        self.answered.append(Answered(Call(name, params), copy.deepcopy(result), None))
         return json_response({"ok": True, "result": result})
 
     async def _download(self, request: web.Request) -> web.Response:

@@ -49,3 +49,24 @@ def test_a_telegram_transcript_is_kept_only_where_it_differs() -> None:
         if p.read_text() == (STORIES / p.name.replace(".telegram", "")).read_text()
     ]
     assert same == []
+
+
+def test_what_telegram_refused_and_calls_not_rendered_show_in_the_transcript() -> None:
+    """A send the fake refused (bad entities, a too-long button) or a method the renderer does not know is a line of
+    its own, so a story cannot pass over a mistake silently; a private chat not yet opened is no mistake."""
+    from types import SimpleNamespace
+
+    from tests.fakes.telegram_api import Answered
+    from tests.fakes.telegram_objects import ApiError, Call
+    from tests.platforms.telegram.story_render import CANNOT_WRITE_FIRST, Renderer
+
+    answered = [
+        Answered(Call("sendMessage", {"chat_id": 5001}), None, ApiError(403, CANNOT_WRITE_FIRST)),
+        Answered(Call("sendMessage", {"chat_id": -1}), None, ApiError(400, "Bad Request: BUTTON_DATA_INVALID")),
+        Answered(Call("pinChatMessage", {"chat_id": -1, "message_id": 3}), True, None),
+    ]
+    renderer = Renderer(SimpleNamespace(answered=answered), str, forum=False)  # type: ignore[arg-type]
+    assert renderer.new_lines() == [
+        "(telegram refused sendMessage: Bad Request: BUTTON_DATA_INVALID)",
+        "(unrendered pinChatMessage)",
+    ]
