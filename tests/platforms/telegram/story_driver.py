@@ -43,7 +43,7 @@ class TelegramStory:
         self.lines: list[str] = []
         self.app: App | None = None
         self.platform: TelegramPlatform | None = None
-        fake.add_chat(GROUP, chat_type="supergroup", title="The group", is_forum=forum)
+        fake.add_chat(GROUP, title="The group", is_forum=forum)
 
     def name_of(self, user_id: int) -> str:
         return next((name for name, uid in self.ids.items() if uid == user_id), str(user_id))

@@ -206,7 +206,7 @@ async def test_spoiler_and_protected_content(world: World) -> None:
 
 
 async def test_a_thread_in_a_forum_is_a_topic(world: World) -> None:
-    world.fake.add_chat(FORUM, chat_type="supergroup", is_forum=True)
+    world.fake.add_chat(FORUM, is_forum=True)
     await enqueue(
         world,
         Post(FORUM_CHAT, "Dave's offload", card="offload:1", start_thread="Dave's offload"),
