@@ -6,22 +6,24 @@ Point a real ``telegram.Bot`` at it::
         bot = Bot(TOKEN, base_url=f"{srv.url}/bot", base_file_url=f"{srv.url}/file/bot")
 
 It serves ``/bot<token>/<method>`` (GET or POST; JSON, URL-encoded or multipart parameters; method
-names case-insensitive) on 127.0.0.1 only, records every call in ``srv.calls``, keeps messages, polls,
-members and files, queues injected updates for ``getUpdates`` or a webhook, and answers errors with
-Telegram's own descriptions. The pieces: ``telegram_updates`` (queue, getUpdates, webhook),
-``telegram_inject`` (``inject_*``), ``telegram_messages``/``telegram_chats`` (methods),
-``telegram_state`` (the world), ``telegram_objects`` (JSON shapes), ``telegram_text`` (HTML parse mode).
+names case-insensitive) on 127.0.0.1 only, records every call in ``srv.calls`` (and, with its result or
+error, in ``srv.answered``), keeps messages, polls, members and files, queues injected updates for
+``getUpdates`` or a webhook, and answers errors with Telegram's own descriptions. It serves the methods
+magbot calls, and refuses the way Telegram does what would fail in production: a private message to
+someone who never wrote to the bot (403), unparsable HTML, over-long texts, bad callback data.
+The pieces: ``telegram_updates`` (queue, getUpdates, webhook), ``telegram_inject`` (``inject_*``),
+``telegram_messages``/``telegram_chats`` (methods), ``telegram_state`` (the world), ``telegram_objects``
+(JSON shapes), ``telegram_text`` (HTML parse mode).
 """
 
 from __future__ import annotations
 
 import copy
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 from types import TracebackType
-from typing import Any
+from typing import Any, NamedTuple
 
 from aiohttp import web
 
@@ -31,9 +33,10 @@ from .telegram_inject import InjectMixin
 from .telegram_messages import MESSAGE_METHODS
 from .telegram_objects import ApiError, Call, JSONDict, MemberState, PollState, UploadedFile, bot_me_json
 from .telegram_state import BotState
-from .telegram_updates import OPT_IN_UPDATES, UpdateQueue
+from .telegram_updates import UpdateQueue
 
 DEFAULT_TOKEN = "123456789:AAFakeTokenForMagbotTests_0123456789"
+FIXED_NOW = 1_795_428_000.0  # 23 November 2026 10:00 UTC (tests.conftest.START): tests never read today's date
 _STATE_METHODS = {**MESSAGE_METHODS, **CHAT_METHODS}
 
 
@@ -52,6 +55,14 @@ class _Failure:
         return self.chat_id is None or str(params.get("chat_id")) == str(self.chat_id)
 
 
+class Answered(NamedTuple):
+    """One call as the server answered it: its result, or the error Telegram would have given."""
+
+    call: Call
+    result: Any
+    error: ApiError | None
+
+
 class FakeTelegramServer(InjectMixin):
     """The fake Bot API server; see the module docstring."""
 
@@ -61,16 +72,14 @@ class FakeTelegramServer(InjectMixin):
         bot_username: str = "magbot_test_bot",
         *,
         bot_first_name: str = "Magbot",
-        clock: Callable[[], float] = time.time,
-        emit_poll_updates: bool = True,
+        clock: Callable[[], float] = lambda: FIXED_NOW,
     ) -> None:
         self.token = token
         prefix = token.split(":", 1)[0]
         self.state = BotState(int(prefix) if prefix.isdigit() else 1, bot_username, bot_first_name, clock)
-        self.state.emit = self._enqueue
-        self.state.emit_poll_updates = emit_poll_updates
         self.queue = UpdateQueue()
         self.calls: list[Call] = []
+        self.answered: list[Answered] = []  # every known method's call, in order, with its result or its error
         self._failures: list[_Failure] = []
         self._runner: web.AppRunner | None = None
         self._port = 0
@@ -88,7 +97,6 @@ class FakeTelegramServer(InjectMixin):
         """Listen on 127.0.0.1 on a free port."""
         app = web.Application(client_max_size=64 * 2**20)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
-        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
@@ -139,13 +147,6 @@ class FakeTelegramServer(InjectMixin):
         """Queued updates not yet confirmed by a ``getUpdates`` offset (or delivered to the webhook)."""
         return copy.deepcopy(self.queue.updates)
 
-    @property
-    def allowed_updates(self) -> frozenset[str]:
-        """The update types the bot currently receives."""
-        if self.queue.allowed is not None:
-            return self.queue.allowed
-        return frozenset(_UPDATE_TYPES) - OPT_IN_UPDATES
-
     def sent_messages(self, chat_id: int | str | None = None) -> list[Call]:
         """Successful send*/edit*/stopPoll calls in order, optionally only those to ``chat_id``."""
         outgoing = self.state.outgoing
@@ -166,27 +167,23 @@ class FakeTelegramServer(InjectMixin):
         return self.state.member(chat_id, user_id).status
 
     # -- test setup -------------------------------------------------------------------------------------
-    def add_chat(
-        self,
-        chat_id: int,
-        *,
-        chat_type: str | None = None,
-        title: str | None = None,
-        username: str | None = None,
-        is_forum: bool = False,
-    ) -> None:
-        chat = self.state.chat(chat_id, chat_type)
+    def add_chat(self, chat_id: int, *, title: str | None = None, is_forum: bool = False) -> None:
+        """A supergroup (negative id), with topics when ``is_forum``."""
+        chat = self.state.chat(chat_id, "supergroup")
         chat.title = title or chat.title
-        chat.username = username or chat.username
         chat.is_forum = is_forum or chat.is_forum
 
-    def set_member_status(self, chat_id: int, user_id: int, status: str, *, until_date: int = 0) -> None:
+    def set_member_status(self, chat_id: int, user_id: int, status: str) -> None:
         """Set a membership directly (creator, administrator, member, restricted, left, kicked)."""
-        self.state.set_member(chat_id, user_id, MemberState(status, until_date=until_date))
+        self.state.set_member(chat_id, user_id, MemberState(status))
+
+    def start_bot(self, user_id: int) -> None:
+        """As if the user had opened his private chat with the bot: sends to it succeed from now on."""
+        self.state.started.add(user_id)
 
     def forbid_dm(self, user_id: int) -> None:
         """Sends to this user's private chat fail with 403 until they message the bot (e.g. /start)."""
-        self.state.forbidden_dm.add(user_id)
+        self.state.started.discard(user_id)
 
     def fail_next(
         self,
@@ -232,15 +229,10 @@ class FakeTelegramServer(InjectMixin):
             else:
                 result = _STATE_METHODS[name](self.state, params)
         except ApiError as err:
+            self.answered.append(Answered(Call(name, params), None, err))
             return json_response(err.body(), err.code)
+        self.answered.append(Answered(Call(name, params), copy.deepcopy(result), None))
         return json_response({"ok": True, "result": result})
-
-    async def _download(self, request: web.Request) -> web.Response:
-        upload = self.state.find_file(request.match_info["path"])
-        if request.match_info["token"] != self.token or upload is None:
-            return web.Response(status=404, text="Not Found")
-        content_type = upload.content_type or "application/octet-stream"
-        return web.Response(body=upload.content, content_type=content_type)
 
     def _raise_injected_failure(self, method: str, params: JSONDict) -> None:
         failure = next((f for f in self._failures if f.matches(method, params)), None)
@@ -253,15 +245,6 @@ class FakeTelegramServer(InjectMixin):
 
     async def _get_me(self, params: JSONDict) -> JSONDict:
         return bot_me_json(self.state.bot_id, self.state.bot_first_name, self.state.bot_username)
-
-
-_UPDATE_TYPES = (
-    "message", "edited_message", "channel_post", "edited_channel_post", "business_connection",
-    "business_message", "edited_business_message", "deleted_business_messages", "message_reaction",
-    "message_reaction_count", "inline_query", "chosen_inline_result", "callback_query", "shipping_query",
-    "pre_checkout_query", "purchased_paid_media", "poll", "poll_answer", "my_chat_member", "chat_member",
-    "chat_join_request", "chat_boost", "removed_chat_boost", "managed_bot", "guest_message",
-)  # fmt: skip
 
 
 def _default_description(status: int, retry_after: int, chat_id: int | None) -> str:

@@ -15,41 +15,8 @@ from aiohttp import web
 from .telegram_objects import JSONDict, UploadedFile
 
 _STRING_PARAMS = frozenset(
-    {
-        "text",
-        "caption",
-        "question",
-        "explanation",
-        "description",
-        "data",
-        "name",
-        "title",
-        "url",
-        "secret_token",
-        "parse_mode",
-        "caption_parse_mode",
-        "question_parse_mode",
-        "explanation_parse_mode",
-        "description_parse_mode",
-        "callback_query_id",
-        "inline_message_id",
-        "business_connection_id",
-        "message_effect_id",
-        "icon_custom_emoji_id",
-        "ip_address",
-        "language_code",
-        "file_id",
-        "custom_title",
-        "document",
-        "photo",
-        "short_description",
-        "action",
-        "emoji",
-        "sticker",
-        "chat_id",
-        "tag",
-    }
-)
+    {"text", "caption", "question", "name", "url", "secret_token", "parse_mode", "callback_query_id", "chat_id"}
+)  # values that stay strings even when they look like JSON ("123", "true")
 _MISSING = object()
 
 

@@ -14,40 +14,16 @@ from typing import Any, NamedTuple
 JSONDict = dict[str, Any]
 
 PERMISSION_FIELDS = (
-    "can_send_messages",
-    "can_send_audios",
-    "can_send_documents",
-    "can_send_photos",
-    "can_send_videos",
-    "can_send_video_notes",
-    "can_send_voice_notes",
-    "can_send_polls",
-    "can_send_other_messages",
-    "can_add_web_page_previews",
-    "can_react_to_messages",
-    "can_change_info",
-    "can_invite_users",
-    "can_pin_messages",
-    "can_manage_topics",
-    "can_edit_tag",
-)
+    "can_send_messages", "can_send_audios", "can_send_documents", "can_send_photos", "can_send_videos",
+    "can_send_video_notes", "can_send_voice_notes", "can_send_polls", "can_send_other_messages",
+    "can_add_web_page_previews", "can_react_to_messages", "can_change_info", "can_invite_users",
+    "can_pin_messages", "can_manage_topics", "can_edit_tag",
+)  # fmt: skip
 ADMIN_RIGHTS = (
-    "can_manage_chat",
-    "can_delete_messages",
-    "can_manage_video_chats",
-    "can_restrict_members",
-    "can_promote_members",
-    "can_change_info",
-    "can_invite_users",
-    "can_post_stories",
-    "can_edit_stories",
-    "can_delete_stories",
-    "can_pin_messages",
-    "can_manage_topics",
-    "can_manage_direct_messages",
-    "can_manage_tags",
-)
-STATUSES = ("creator", "administrator", "member", "restricted", "left", "kicked")
+    "can_manage_chat", "can_delete_messages", "can_manage_video_chats", "can_restrict_members",
+    "can_promote_members", "can_change_info", "can_invite_users", "can_post_stories", "can_edit_stories",
+    "can_delete_stories", "can_pin_messages", "can_manage_topics", "can_manage_direct_messages", "can_manage_tags",
+)  # fmt: skip
 
 
 class Call(NamedTuple):
@@ -82,35 +58,15 @@ def compact(**fields: Any) -> JSONDict:
     return {key: value for key, value in fields.items() if value is not None}
 
 
-def user_json(
-    user_id: int,
-    first_name: str,
-    *,
-    username: str | None = None,
-    last_name: str | None = None,
-    is_bot: bool = False,
-    language_code: str | None = None,
-) -> JSONDict:
-    return compact(
-        id=user_id,
-        is_bot=is_bot,
-        first_name=first_name,
-        last_name=last_name,
-        username=username,
-        language_code=language_code,
-    )
+def user_json(user_id: int, first_name: str, *, username: str | None = None, is_bot: bool = False) -> JSONDict:
+    return compact(id=user_id, is_bot=is_bot, first_name=first_name, username=username)
 
 
 def bot_me_json(bot_id: int, first_name: str, username: str) -> JSONDict:
     """The ``getMe`` answer: a bot ``User`` with the bot-only capability flags."""
-    return {
-        **user_json(bot_id, first_name, username=username, is_bot=True),
-        "can_join_groups": True,
-        "can_read_all_group_messages": False,
-        "supports_inline_queries": False,
-        "can_connect_to_business": False,
-        "has_main_web_app": False,
-    }
+    flags = ("can_read_all_group_messages", "supports_inline_queries", "can_connect_to_business", "has_main_web_app")
+    me = user_json(bot_id, first_name, username=username, is_bot=True)
+    return {**me, "can_join_groups": True, **dict.fromkeys(flags, False)}
 
 
 @dataclass
@@ -118,43 +74,21 @@ class ChatInfo:
     """A chat as the fake server knows it."""
 
     id: int
-    type: str  # private | group | supergroup | channel
+    type: str  # private | group | supergroup
     title: str | None = None
-    username: str | None = None
     first_name: str | None = None
-    last_name: str | None = None
     is_forum: bool = False
     topics: dict[int, str] = field(default_factory=dict)  # message_thread_id -> name
 
     def to_json(self) -> JSONDict:
-        return compact(
-            id=self.id,
-            type=self.type,
-            title=self.title,
-            username=self.username,
-            first_name=self.first_name,
-            last_name=self.last_name,
-            is_forum=True if self.is_forum else None,
-        )
+        forum = True if self.is_forum else None
+        return compact(id=self.id, type=self.type, title=self.title, first_name=self.first_name, is_forum=forum)
 
     def full_info_json(self) -> JSONDict:
-        """``ChatFullInfo`` for ``getChat``."""
-        gift_types = dict.fromkeys(
-            (
-                "unlimited_gifts",
-                "limited_gifts",
-                "unique_gifts",
-                "premium_subscription",
-                "gifts_from_channels",
-            ),
-            False,
-        )
-        info: JSONDict = {
-            **self.to_json(),
-            "accent_color_id": 0,
-            "max_reaction_count": 11,
-            "accepted_gift_types": gift_types,
-        }
+        """``ChatFullInfo`` for ``getChat`` (the bot asks whether a group has topics)."""
+        gifts = ("unlimited_gifts", "limited_gifts", "unique_gifts", "premium_subscription", "gifts_from_channels")
+        info: JSONDict = {**self.to_json(), "accent_color_id": 0, "max_reaction_count": 11}
+        info["accepted_gift_types"] = dict.fromkeys(gifts, False)
         if self.type != "private":
             info["permissions"] = permissions_json(dict.fromkeys(PERMISSION_FIELDS, True))
         return info
@@ -162,50 +96,37 @@ class ChatInfo:
 
 @dataclass
 class UploadedFile:
-    """A file received in a multipart upload (or a URL/file_id reference to one)."""
+    """A file received in a multipart upload."""
 
     field: str
     filename: str
     content: bytes
     content_type: str
     file_id: str = ""
-    file_unique_id: str = ""
-    file_path: str = ""
     method: str = ""
     chat_id: int | None = None
-
-    @property
-    def size(self) -> int:
-        return len(self.content)
 
     def document_json(self) -> JSONDict:
         return compact(
             file_id=self.file_id,
-            file_unique_id=self.file_unique_id,
+            file_unique_id=self.file_id[-10:],
             file_name=self.filename,
             mime_type=self.content_type or None,
-            file_size=self.size,
+            file_size=len(self.content),
         )
 
     def photo_json(self) -> list[JSONDict]:
         width, height = image_size(self.content)
+        size = len(self.content)
         return [
             {
                 "file_id": self.file_id,
-                "file_unique_id": self.file_unique_id,
-                "file_size": self.size,
+                "file_unique_id": self.file_id[-10:],
+                "file_size": size,
                 "width": width,
                 "height": height,
             }
         ]
-
-    def file_json(self) -> JSONDict:
-        return compact(
-            file_id=self.file_id,
-            file_unique_id=self.file_unique_id,
-            file_size=self.size,
-            file_path=self.file_path,
-        )
 
 
 def image_size(content: bytes) -> tuple[int, int]:
@@ -217,51 +138,33 @@ def image_size(content: bytes) -> tuple[int, int]:
 
 @dataclass
 class PollState:
-    """A poll sent by the bot, with the votes injected so far."""
+    """A regular poll sent by the bot, with the votes injected so far."""
 
     id: str
     chat_id: int
     message_id: int
     question: str
     options: list[str]
-    persistent_ids: list[str]
     is_anonymous: bool = True
-    type: str = "regular"
     allows_multiple_answers: bool = False
-    allows_revoting: bool = True
-    members_only: bool = False
     is_closed: bool = False
-    correct_option_ids: list[int] = field(default_factory=list)
-    explanation: str | None = None
     votes: dict[int, list[int]] = field(default_factory=dict)  # user_id -> option ids
 
-    def counts(self) -> list[int]:
-        return [sum(i in chosen for chosen in self.votes.values()) for i in range(len(self.options))]
+    def persistent_id(self, index: int) -> str:
+        return f"{self.id[-6:]}o{index}"
 
     def to_json(self) -> JSONDict:
+        counts = [sum(i in chosen for chosen in self.votes.values()) for i in range(len(self.options))]
         options = [
-            {"persistent_id": pid, "text": text, "voter_count": count}
-            for text, pid, count in zip(self.options, self.persistent_ids, self.counts(), strict=True)
+            {"persistent_id": self.persistent_id(i), "text": text, "voter_count": counts[i]}
+            for i, text in enumerate(self.options)
         ]
-        poll: JSONDict = {
-            "id": self.id,
-            "question": self.question,
-            "options": options,
-            "total_voter_count": sum(1 for chosen in self.votes.values() if chosen),
-            "is_closed": self.is_closed,
-            "is_anonymous": self.is_anonymous,
-            "allows_multiple_answers": self.allows_multiple_answers,
-            "allows_revoting": self.allows_revoting,
-            "members_only": self.members_only,
-            "type": self.type,
+        voters = sum(1 for chosen in self.votes.values() if chosen)
+        return {
+            **{"id": self.id, "question": self.question, "options": options, "total_voter_count": voters},
+            **{"is_closed": self.is_closed, "is_anonymous": self.is_anonymous, "type": "regular"},
+            **{"allows_multiple_answers": self.allows_multiple_answers, "allows_revoting": True, "members_only": False},
         }
-        if self.type == "quiz" and self.correct_option_ids:
-            if len(self.correct_option_ids) == 1:
-                poll["correct_option_id"] = self.correct_option_ids[0]
-            poll["correct_option_ids"] = list(self.correct_option_ids)
-        if self.explanation:
-            poll |= {"explanation": self.explanation, "explanation_entities": []}
-        return poll
 
 
 def permissions_json(permissions: JSONDict) -> JSONDict:
@@ -273,29 +176,22 @@ def permissions_json(permissions: JSONDict) -> JSONDict:
 class MemberState:
     """A user's membership in a chat."""
 
-    status: str = "left"
+    status: str = "left"  # creator | administrator | member | restricted | left | kicked
     until_date: int = 0
     permissions: JSONDict = field(default_factory=dict)
-    custom_title: str | None = None
     is_member: bool = True  # only meaningful for "restricted"
 
     def to_json(self, user: JSONDict) -> JSONDict:
         """The ``ChatMember`` object for this status, with every field PTB requires."""
         member: JSONDict = {"status": self.status, "user": user}
         if self.status == "creator":
-            member |= compact(is_anonymous=False, custom_title=self.custom_title)
+            member["is_anonymous"] = False
         elif self.status == "administrator":
             member |= {"can_be_edited": False, "is_anonymous": False, **dict.fromkeys(ADMIN_RIGHTS, True)}
-            member |= compact(custom_title=self.custom_title)
         elif self.status == "restricted":
-            member |= {
-                "is_member": self.is_member,
-                "until_date": self.until_date,
-                **permissions_json(self.permissions),
-            }
+            member |= {"is_member": self.is_member, "until_date": self.until_date}
+            member |= permissions_json(self.permissions)
         elif self.status == "kicked":
-            member["until_date"] = self.until_date
-        elif self.status == "member" and self.until_date:
             member["until_date"] = self.until_date
         return member
 
@@ -307,19 +203,22 @@ def inline_keyboard(markup: Any) -> JSONDict | None:
     return None
 
 
-def check_reply_markup(markup: Any, max_callback_data: int = 64) -> None:
-    """Reject what Telegram rejects in an inline keyboard: callback data of 0 or >64 bytes."""
+def check_reply_markup(markup: Any) -> None:
+    """Reject what Telegram rejects in an inline keyboard: callback data of 0 or more than 64 bytes, a button
+    that does nothing."""
     for row in (inline_keyboard(markup) or {}).get("inline_keyboard", []):
         for button in row:
             data = button.get("callback_data")
-            if data is not None and not 1 <= len(str(data).encode()) <= max_callback_data:
+            if data is not None and not 1 <= len(str(data).encode()) <= 64:
                 raise bad_request("BUTTON_DATA_INVALID")
+            if "callback_data" not in button and "url" not in button:
+                raise bad_request(
+                    "can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard"
+                )
 
 
-def webhook_info_json(
-    url: str, pending: int, allowed_updates: list[str] | None, max_connections: int, ip_address: str | None
-) -> JSONDict:
+def webhook_info_json(url: str, pending: int, allowed_updates: list[str] | None) -> JSONDict:
     info: JSONDict = {"url": url, "has_custom_certificate": False, "pending_update_count": pending}
     if url:
-        info |= compact(max_connections=max_connections, ip_address=ip_address, allowed_updates=allowed_updates)
+        info |= compact(max_connections=40, allowed_updates=allowed_updates)
     return info

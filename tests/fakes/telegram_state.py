@@ -23,12 +23,6 @@ from .telegram_objects import (
     user_json,
 )
 
-Emit = Callable[[str, JSONDict], JSONDict]
-
-
-def _no_emit(kind: str, payload: JSONDict) -> JSONDict:
-    return {kind: payload}
-
 
 class BotState:
     """Everything the fake server remembers between requests."""
@@ -47,10 +41,8 @@ class BotState:
         self.pending_callbacks: set[str] = set()
         self.files: list[UploadedFile] = []
         self.outgoing: list[Call] = []
-        self.forbidden_dm: set[int] = set()
+        self.started: set[int] = set()  # users who wrote to the bot privately: only they can be written to
         self.commands: dict[tuple[str, str], list[JSONDict]] = {}
-        self.emit_poll_updates = True
-        self.emit: Emit = _no_emit
         self._last_message_id: dict[int, int] = {}
         self._ids = itertools.count(1)
 
@@ -70,9 +62,9 @@ class BotState:
             return self.bot_user
         return dict(self.users.get(user_id) or user_json(user_id, f"User{user_id}"))
 
-    def remember_user(self, user_id: int, first_name: str, **extra: Any) -> JSONDict:
-        known = self.users.get(user_id, {})
-        self.users[user_id] = user_json(user_id, first_name, **{**_user_extras(known), **extra})
+    def remember_user(self, user_id: int, first_name: str, username: str | None = None) -> JSONDict:
+        username = username or self.users.get(user_id, {}).get("username")
+        self.users[user_id] = user_json(user_id, first_name, username=username)
         return dict(self.users[user_id])
 
     # -- chats ------------------------------------------------------------------------------------------
@@ -84,7 +76,6 @@ class BotState:
             chat = ChatInfo(chat_id, kind)
             if kind == "private":
                 chat.first_name = self.user(chat_id)["first_name"]
-                chat.username = self.users.get(chat_id, {}).get("username")
             else:
                 chat.title = f"Test {kind} {chat_id}"
             self.chats[chat_id] = chat
@@ -93,12 +84,7 @@ class BotState:
         return chat
 
     def resolve_chat(self, raw: Any) -> ChatInfo:
-        """The chat a ``chat_id`` parameter (integer or ``@username``) designates."""
-        if isinstance(raw, str) and raw.startswith("@"):
-            for chat in self.chats.values():
-                if chat.username and chat.username.lower() == raw[1:].lower():
-                    return chat
-            raise bad_request("chat not found")
+        """The chat a ``chat_id`` parameter designates (the bot always sends the number)."""
         try:
             return self.chat(int(raw))
         except (TypeError, ValueError):
@@ -123,14 +109,13 @@ class BotState:
         if chat.type == "private":
             if status == "kicked":
                 raise ApiError(403, "Forbidden: bot was blocked by the user")
-            if chat.id in self.forbidden_dm:
+            if chat.id not in self.started:  # Telegram's rule: a bot never writes first
                 raise ApiError(403, "Forbidden: bot can't initiate conversation with a user")
             return
-        kind = "group" if chat.type == "group" else chat.type
         if status == "kicked":
-            raise ApiError(403, f"Forbidden: bot was kicked from the {kind} chat")
+            raise ApiError(403, f"Forbidden: bot was kicked from the {chat.type} chat")
         if status == "left":
-            raise ApiError(403, f"Forbidden: bot is not a member of the {kind} chat")
+            raise ApiError(403, f"Forbidden: bot is not a member of the {chat.type} chat")
 
     # -- messages ---------------------------------------------------------------------------------------
     def next_message_id(self, chat_id: int) -> int:
@@ -172,23 +157,11 @@ class BotState:
         return {"message_thread_id": thread_id, "is_topic_message": True if chat.is_forum else None}
 
     # -- files ------------------------------------------------------------------------------------------
-    def register_file(self, upload: UploadedFile, method: str, chat_id: int, folder: str) -> UploadedFile:
-        if not upload.file_id:
-            number = self.next_id()
-            suffix = upload.filename.rsplit(".", 1)[-1] if "." in upload.filename else "bin"
-            upload.file_id = f"BQACAgIAAxkBAAI{number:06d}"
-            upload.file_unique_id = f"AgAD{number:06d}"
-            upload.file_path = f"{folder}/file_{number}.{suffix}"
-            upload.method, upload.chat_id = method, chat_id
-            self.files.append(upload)
+    def register_file(self, upload: UploadedFile, method: str, chat_id: int) -> UploadedFile:
+        upload.file_id = f"BQACAgIAAxkBAAI{self.next_id():06d}"
+        upload.method, upload.chat_id = method, chat_id
+        self.files.append(upload)
         return upload
-
-    def find_file(self, file_id: str) -> UploadedFile | None:
-        return next((f for f in self.files if file_id in (f.file_id, f.file_path)), None)
-
-
-def _user_extras(user: JSONDict) -> JSONDict:
-    return {key: user[key] for key in ("username", "last_name", "language_code") if key in user}
 
 
 def int_param(params: JSONDict, name: str, default: int | None = None) -> int | None:

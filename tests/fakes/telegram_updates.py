@@ -23,7 +23,7 @@ import aiohttp
 from yarl import URL
 
 from .telegram_objects import ApiError, JSONDict, webhook_info_json
-from .telegram_state import flag, int_param
+from .telegram_state import int_param
 
 OPT_IN_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -127,30 +127,18 @@ class UpdateQueue:
         url = str(params.get("url") or "")
         if not url:
             return await self.delete_webhook(params)
-        self.webhook = {
-            "url": url,
-            "secret_token": params.get("secret_token"),
-            "max_connections": int_param(params, "max_connections", 40),
-            "ip_address": params.get("ip_address"),
-        }
+        self.webhook = {"url": url, "secret_token": params.get("secret_token")}
         self.set_allowed(params.get("allowed_updates"))
-        if flag(params, "drop_pending_updates"):
-            self.updates.clear()
         self._abort_long_poll("Conflict: terminated by setWebhook request")
         return True
 
     async def delete_webhook(self, params: JSONDict) -> bool:
         self.webhook = {}
-        if flag(params, "drop_pending_updates"):
-            self.updates.clear()
         return True
 
     async def get_webhook_info(self, params: JSONDict) -> JSONDict:
         allowed = sorted(self.allowed) if self.allowed is not None else None
-        hook = self.webhook
-        return webhook_info_json(
-            hook.get("url", ""), len(self.updates), allowed, hook.get("max_connections", 40), hook.get("ip_address")
-        )
+        return webhook_info_json(self.webhook.get("url", ""), len(self.updates), allowed)
 
     async def push_webhook(self, update: JSONDict | None = None) -> int:
         """POST ``update`` (default: the oldest pending one, removed on a 2xx answer) to the webhook."""

@@ -12,12 +12,9 @@ import pytest
 from aiohttp import web
 from telegram import (
     Bot,
-    ChatMemberBanned,
-    ChatMemberRestricted,
     ChatPermissions,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
-    LinkPreviewOptions,
     Message,
     ReplyParameters,
     TelegramObject,
@@ -43,6 +40,7 @@ KEYBOARD = InlineKeyboardMarkup([[InlineKeyboardButton("Yes", callback_data="vot
 @pytest.fixture
 async def srv() -> AsyncIterator[FakeTelegramServer]:
     async with FakeTelegramServer(token=DEFAULT_TOKEN, bot_username="magbot_test_bot") as server:
+        server.start_bot(ALICE)  # Alice has opened her private chat with the bot; Bob has not
         yield server
 
 
@@ -84,14 +82,13 @@ async def test_get_me_token_and_unknown_method(srv: FakeTelegramServer, bot: Bot
 async def test_send_with_keyboard_then_edit(srv: FakeTelegramServer, bot: Bot) -> None:
     first = await bot.send_message(GROUP, "<b>Vote</b> &amp; go", parse_mode="HTML", reply_markup=KEYBOARD)
     reply = await bot.send_message(
-        GROUP, "plain", protect_content=True, reply_parameters=ReplyParameters(first.message_id),
-        link_preview_options=LinkPreviewOptions(is_disabled=True),
-    )  # fmt: skip
+        GROUP, "plain", protect_content=True, reply_parameters=ReplyParameters(first.message_id)
+    )
     assert_fully_known((first, reply))
     assert (first.text, first.entities[0].type, first.reply_markup) == ("Vote & go", "bold", KEYBOARD)
     assert first.from_user.id == srv.bot_id and first.chat.type == "supergroup"
     assert reply.message_id == first.message_id + 1 and reply.reply_to_message.message_id == first.message_id
-    assert reply.has_protected_content and reply.link_preview_options.is_disabled
+    assert reply.has_protected_content
 
     edited = await bot.edit_message_text("Closed", GROUP, first.message_id)
     assert_fully_known(edited)
@@ -115,6 +112,28 @@ async def test_html_is_checked_like_telegram(bot: Bot) -> None:
         await bot.send_message(ALICE, "<b></b>", parse_mode="HTML")
 
 
+async def test_telegrams_limits_are_enforced(srv: FakeTelegramServer, bot: Bot) -> None:
+    """What a bot gets wrong and Telegram refuses: lengths counted in UTF-16 after parsing, callback data of at
+    most 64 bytes, keyboard buttons that do nothing, polls of one option, over-long pop-ups."""
+    assert await bot.send_message(GROUP, "x" * 4096)
+    with pytest.raises(BadRequest, match=r"(?i)message is too long"):
+        await bot.send_message(GROUP, "😀" * 2049)  # 4098 UTF-16 units
+    too_long = InlineKeyboardMarkup([[InlineKeyboardButton("Go", callback_data="é" * 33)]])
+    with pytest.raises(BadRequest, match=r"(?i)button_data_invalid"):
+        await bot.send_message(GROUP, "pick", reply_markup=too_long)
+    with pytest.raises(BadRequest, match=r"(?i)text buttons are unallowed"):
+        await bot.send_message(GROUP, "x", reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton("Go")]]))
+    with pytest.raises(BadRequest, match=r"(?i)poll_answers_invalid"):
+        await bot.send_poll(GROUP, "Lunch?", ["Pizza"], is_anonymous=False)
+    with pytest.raises(BadRequest, match=r"(?i)caption is too long"):
+        await bot.send_document(GROUP, b"x", filename="x.txt", caption="y" * 1025)
+    srv.inject_callback_query(ALICE, "vote:yes", GROUP, 1)
+    (press,) = await updates(bot)
+    with pytest.raises(BadRequest, match=r"(?i)message_too_long"):
+        await press.callback_query.answer("z" * 201)
+    assert not srv.sent_messages()[1:]  # only the first one went
+
+
 async def test_poll_answer_reaches_ptb(srv: FakeTelegramServer, bot: Bot) -> None:
     sent = await bot.send_poll(GROUP, "Lunch?", ["Pizza", "Soup"], is_anonymous=False)
     assert_fully_known(sent)
@@ -122,10 +141,9 @@ async def test_poll_answer_reaches_ptb(srv: FakeTelegramServer, bot: Bot) -> Non
     assert poll.options[0].persistent_id and not poll.is_closed and poll.allows_revoting
     srv.inject_poll_answer(poll.id, ALICE, [1], first_name="Alice")
 
-    answer, state = await updates(bot)
+    (answer,) = await updates(bot)  # only the answer: magbot does not ask for `poll` updates
     assert answer.poll_answer.user.id == ALICE and answer.poll_answer.option_ids == (1,)
     assert answer.poll_answer.option_persistent_ids == (poll.options[1].persistent_id,)
-    assert state.poll.options[1].voter_count == 1
 
     stopped = await bot.stop_poll(GROUP, sent.message_id)
     assert_fully_known(stopped)
@@ -150,7 +168,7 @@ async def test_callback_query_reaches_ptb(srv: FakeTelegramServer, bot: Bot) -> 
 
 
 async def test_chat_join_request_reaches_ptb(srv: FakeTelegramServer, bot: Bot) -> None:
-    srv.inject_chat_join_request(GROUP, BOB, "Bob", username="bob", bio="hi")
+    srv.inject_chat_join_request(GROUP, BOB, "Bob")
     (update,) = await updates(bot)
     request = update.chat_join_request
     assert (request.from_user.id, request.user_chat_id, request.chat.id) == (BOB, BOB, GROUP)
@@ -177,21 +195,28 @@ async def test_member_updates_and_blocking(srv: FakeTelegramServer, bot: Bot) ->
 async def test_admin_methods_parse(srv: FakeTelegramServer, bot: Bot) -> None:
     srv.inject_message(GROUP, ALICE, "hi", first_name="Alice")
     assert await bot.restrict_chat_member(GROUP, ALICE, ChatPermissions(can_send_messages=False))
-    restricted = await bot.get_chat_member(GROUP, ALICE)
-    assert isinstance(restricted, ChatMemberRestricted) and not restricted.can_send_messages
+    assert srv.member_status(GROUP, ALICE) == "restricted"
     assert await bot.ban_chat_member(GROUP, ALICE)
-    assert isinstance(await bot.get_chat_member(GROUP, ALICE), ChatMemberBanned)
+    assert srv.member_status(GROUP, ALICE) == "kicked"
     assert await bot.unban_chat_member(GROUP, ALICE, only_if_banned=True)
     assert srv.member_status(GROUP, ALICE) == "left"
+    srv.set_member_status(GROUP, BOB, "administrator")
+    with pytest.raises(BadRequest, match=r"(?i)user is an administrator"):
+        await bot.ban_chat_member(GROUP, BOB)
 
+    with pytest.raises(BadRequest, match=r"(?i)the chat is not a forum"):  # magbot then uses reply threads
+        await bot.create_forum_topic(GROUP, "Agenda")
+    srv.add_chat(GROUP, is_forum=True)
     topic = await bot.create_forum_topic(GROUP, "Agenda")
     in_topic = await bot.send_message(GROUP, "item", message_thread_id=topic.message_thread_id)
     assert in_topic.is_topic_message and in_topic.message_thread_id == topic.message_thread_id
     with pytest.raises(BadRequest, match=r"(?i)message thread not found"):
         await bot.send_message(GROUP, "lost", message_thread_id=9999)
     chat = await bot.get_chat(GROUP)
-    assert_fully_known((restricted, topic, in_topic, chat))
+    assert_fully_known((topic, in_topic, chat))
     assert chat.is_forum
+    assert await bot.delete_forum_topic(GROUP, topic.message_thread_id)
+    assert srv.get_message(GROUP, in_topic.message_id) is None  # the topic went with everything in it
 
 
 async def test_uploads_are_recorded(srv: FakeTelegramServer, bot: Bot) -> None:
@@ -206,8 +231,6 @@ async def test_uploads_are_recorded(srv: FakeTelegramServer, bot: Bot) -> None:
         ("sendDocument", "report.csv", b"a,b\n1,2\n"),
         ("sendPhoto", "chart.png", png),
     ]
-    file = await bot.get_file(doc.document.file_id)
-    assert await file.download_as_bytearray() == bytearray(b"a,b\n1,2\n")
 
 
 @pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")  # int retry_after
@@ -220,17 +243,26 @@ async def test_injected_failures(srv: FakeTelegramServer, bot: Bot) -> None:
         srv.fail_next("sendMessage", status)
         with pytest.raises(NetworkError):
             await bot.send_message(GROUP, "x")
+    srv.start_bot(BOB)
     srv.fail_next("sendMessage", 403, chat_id=BOB)
     await bot.send_message(ALICE, "not affected")
     with pytest.raises(Forbidden, match=r"(?i)blocked"):
         await bot.send_message(BOB, "x")
     assert [c.params["chat_id"] for c in srv.sent_messages()] == [ALICE]
 
-    srv.forbid_dm(BOB)
+
+async def test_a_bot_cannot_write_first_in_private(srv: FakeTelegramServer, bot: Bot) -> None:
+    """Telegram's rule: 403 to anyone who has not written to the bot privately; his /start opens the chat."""
+    with pytest.raises(Forbidden, match=r"(?i)can't initiate conversation"):
+        await bot.send_message(BOB, "welcome")
+    srv.inject_message(GROUP, BOB, "hello all", first_name="Bob")  # writing in a group is not enough
     with pytest.raises(Forbidden, match=r"(?i)can't initiate conversation"):
         await bot.send_message(BOB, "welcome")
     srv.inject_message(BOB, BOB, "/start", first_name="Bob")
     assert (await bot.send_message(BOB, "welcome")).chat.type == "private"
+    srv.forbid_dm(BOB)  # he blocked the bot meanwhile
+    with pytest.raises(Forbidden):
+        await bot.send_message(BOB, "welcome")
 
 
 async def test_get_updates_offset_limit_and_commands(srv: FakeTelegramServer, bot: Bot) -> None:

@@ -73,33 +73,12 @@ class World:
         return self.platform
 
     async def at(self, when: datetime) -> None:
-        """Move the clock, run what is due, and send it (the console's `:at`)."""
-        self.clock.set(when)
+        """Move the clock as the console's `:at` does: each due job at its own moment, its messages sent there."""
+        await self.app.scheduler.run_until(self.clock, when, self._settle)
+
+    async def _settle(self) -> None:
         await self.app.scheduler.tick()
         await self.flush()
-
-    def last_message_with(self, chat: int, text: str) -> dict[str, Any]:
-        """The newest message in `chat` (edits included) whose text holds `text`."""
-        found = [m for m in self.fake.messages(chat) if text in str(m.get("text", ""))]
-        assert found, f"no message in {chat} holds {text!r}"
-        return found[-1]
-
-    def newest_with(self, chat: int, label: str) -> tuple[dict[str, Any], str]:
-        """The newest message in `chat` (as it is now, edits included) offering `label`, and that button's data."""
-        for message in reversed(self.fake.messages(chat)):
-            for row in message.get("reply_markup", {}).get("inline_keyboard", []):
-                for button in row:
-                    if button.get("text") == label and "callback_data" in button:
-                        return message, str(button["callback_data"])
-        raise AssertionError(f"no message in {chat} offers [{label}]")
-
-    async def press(self, user: int, label: str, chat: int = GROUP) -> str | None:
-        """`dave [Label]`: a press on the newest message offering it; returns the pop-up text, if any."""
-        message, data = self.newest_with(chat, label)
-        self.fake.inject_callback_query(user, data, chat, message["message_id"], first_name=NAMES.get(user))
-        await self.step()
-        answer = self.fake.calls_to("answerCallbackQuery")[-1]
-        return answer.get("text")
 
     def say(self, user: int, text: str, chat: int = GROUP, name: str | None = None, **extra: Any) -> dict[str, Any]:
         return self.fake.inject_message(chat, user, text, first_name=name or NAMES.get(user), **extra)
@@ -141,11 +120,6 @@ class World:
         assert await self.member_ids() == {str(DAVE), str(SAM), str(TOM)}
 
 
-def labels(message: dict[str, Any]) -> list[str]:
-    """The labels of a message's inline keyboard, in order."""
-    return [b["text"] for row in message.get("reply_markup", {}).get("inline_keyboard", []) for b in row]
-
-
 NAMES = {DAVE: "Dave", SAM: "Sam", TOM: "Tom", STRANGER: "Stranger"}
 
 
@@ -165,8 +139,9 @@ def make_platform(app: App, settings: Settings, clock: ManualClock) -> TelegramP
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegramServer]:
-    async with FakeTelegramServer(bot_username=BOT_USERNAME) as server:
+async def fake(clock: ManualClock) -> AsyncIterator[FakeTelegramServer]:
+    """The fake server, dating its messages by the test's clock."""
+    async with FakeTelegramServer(bot_username=BOT_USERNAME, clock=lambda: clock.now().timestamp()) as server:
         yield server
 
 

@@ -13,6 +13,7 @@ from magbot.core.events import (
     Button,
     ChatRef,
     ClosePoll,
+    DeclineJoin,
     Edit,
     File,
     JoinRequest,
@@ -24,7 +25,7 @@ from magbot.core.events import (
 )
 from magbot.storage.delivery import hash_key
 from magbot.storage.models import ProcessedEventRow
-from tests.platforms.telegram.conftest import DAVE, GROUP, SAM, TOM, World
+from tests.platforms.telegram.conftest import DAVE, GROUP, SAM, STRANGER, TOM, World
 
 CHAT = ChatRef("telegram", str(GROUP), "group")
 FORUM = -1009876543210
@@ -205,7 +206,7 @@ async def test_spoiler_and_protected_content(world: World) -> None:
 
 
 async def test_a_thread_in_a_forum_is_a_topic(world: World) -> None:
-    world.fake.add_chat(FORUM, chat_type="supergroup", is_forum=True)
+    world.fake.add_chat(FORUM, is_forum=True)
     await enqueue(
         world,
         Post(FORUM_CHAT, "Dave's offload", card="offload:1", start_thread="Dave's offload"),
@@ -278,7 +279,7 @@ async def test_native_poll_votes_become_poll_votes_for_the_card(world: World) ->
     assert world.fake.polls[poll_id].is_closed
 
 
-async def test_join_request_is_translated_and_approval_lets_him_in(world: World) -> None:
+async def test_join_requests_are_translated_approved_and_declined(world: World) -> None:
     await world.setup_group()
     world.fake.inject_chat_join_request(GROUP, TOM, "Tom")
     await world.step()
@@ -288,6 +289,12 @@ async def test_join_request_is_translated_and_approval_lets_him_in(world: World)
     await enqueue(world, ApproveJoin(CHAT, str(TOM)))
     await world.flush()
     assert world.fake.member_status(GROUP, TOM) == "member"
+    world.fake.inject_chat_join_request(GROUP, STRANGER, "Stranger")
+    await world.step()
+    await enqueue(world, DeclineJoin(CHAT, str(STRANGER)))
+    await world.flush()
+    assert world.fake.calls_to("declineChatJoinRequest") == [{"chat_id": GROUP, "user_id": STRANGER}]
+    assert world.fake.member_status(GROUP, STRANGER) == "left" and not world.fake.state.join_requests
 
 
 async def test_mute_and_png_file(world: World) -> None:

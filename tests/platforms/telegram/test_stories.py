@@ -1,13 +1,10 @@
-"""Members using the bot on Telegram, end to end: fake Bot API -> getUpdates -> dispatch -> SQLite -> outbox."""
+"""What the console stories cannot show on Telegram: the command menu, commands for other bots, leaving the chat
+for good or for now, forged and unknown buttons. (test_txt_stories.py plays every console story on Telegram.)"""
 
 from __future__ import annotations
 
-import json
-
-from magbot.core.routing import MEMBERS_ONLY_TOAST, STRANGER_LINE
-from tests.platforms.telegram.conftest import BOT_USERNAME, DAVE, GROUP, SAM, STRANGER, World
-
-DM_URL = f"https://t.me/{BOT_USERNAME}?start=hi"
+from magbot.core.routing import MEMBERS_ONLY_TOAST
+from tests.platforms.telegram.conftest import DAVE, GROUP, SAM, STRANGER, World
 
 
 def buttons(message: dict) -> list[dict]:
@@ -34,61 +31,12 @@ async def test_start_publishes_commands_and_turns_the_webhook_off(world: World) 
     assert world.fake.calls_to("deleteWebhook") and not world.fake.webhook
 
 
-async def test_setup_post_has_a_keyboard_and_a_press_edits_it_in_place(world: World) -> None:
-    world.say(DAVE, "/setup")
-    await world.step()
-    post = world.last_message(GROUP)
-    assert "Dave" in post["text"] and "Sam" not in post["text"]
-    assert {"text": "I'm a member", "callback_data": "setup:join"} in buttons(post)
-    assert {"text": "Open a private chat with me", "url": DM_URL} in buttons(post)
-
-    world.fake.inject_callback_query(SAM, "setup:join", GROUP, post["message_id"], first_name="Sam")
-    await world.step()
-    answer = world.fake.calls_to("answerCallbackQuery")[-1]
-    assert answer["text"] == "Welcome, you're in."
-    edited = world.fake.get_message(GROUP, post["message_id"])
-    assert edited is not None and "Dave" in edited["text"] and "Sam" in edited["text"]
-    assert "edit_date" in edited and buttons(edited) == buttons(post)
-    assert len(world.texts(GROUP)) == 1  # edited, not posted again
-    assert await world.member_ids() == {str(DAVE), str(SAM)}
-
-
-async def test_help_and_members(world: World) -> None:
-    await world.setup_group()
-    world.say(SAM, "/help@magbot_test_bot")
-    world.say(SAM, "/members")
-    await world.step()
-    help_text, members_text = world.texts(GROUP)[-2:]
-    assert "/members - who is in the group" in help_text
-    assert members_text.splitlines()[1:] == ["- Dave", "- Sam"]
-
-
 async def test_a_command_for_another_bot_is_left_alone(world: World) -> None:
     await world.setup_group()
     before = len(world.texts(GROUP))
     world.say(SAM, "/members@some_other_bot")
     assert await world.step() == 1
     assert len(world.texts(GROUP)) == before
-
-
-async def test_mydata_in_private_sends_a_json_file(world: World) -> None:
-    await world.setup_group()
-    world.say(DAVE, "/mydata", chat=DAVE)
-    await world.step()
-    document = world.sent(DAVE, "sendDocument")[-1]
-    upload = world.fake.files[-1]
-    assert upload.filename == "my-data.json" and upload.method == "sendDocument"
-    assert json.loads(upload.content)["groups"][0]["membership"]["name"] == "Dave"
-    assert "forgetme" in document["caption"]
-
-
-async def test_mydata_in_the_group_points_to_the_private_chat(world: World) -> None:
-    await world.setup_group()
-    world.say(DAVE, "/mydata")
-    await world.step()
-    reply = world.last_message(GROUP)
-    assert "in private" in reply["text"] and {"text": "Open a private chat with me", "url": DM_URL} in buttons(reply)
-    assert not world.fake.files
 
 
 async def test_forgetme_yes_erases_the_member_and_takes_him_out_of_the_group(world: World) -> None:
@@ -118,21 +66,6 @@ async def test_leave_yes_bans_then_unbans_so_he_can_come_back(world: World) -> N
     assert unban == [{"chat_id": GROUP, "user_id": SAM, "only_if_banned": True}]
     assert world.fake.member_status(GROUP, SAM) == "left"  # not banned: he may ask to come back
     assert await world.member_ids() == {str(DAVE)}
-
-
-async def test_a_stranger_in_private_gets_one_polite_line(world: World) -> None:
-    await world.setup_group()
-    world.say(STRANGER, "hello, who are you?", chat=STRANGER)
-    await world.step()
-    assert world.texts(STRANGER) == [STRANGER_LINE]
-
-
-async def test_a_stranger_in_the_group_gets_nothing(world: World) -> None:
-    await world.setup_group()
-    before = len(world.fake.sent_messages())
-    world.say(STRANGER, "/members")
-    await world.step()
-    assert len(world.fake.sent_messages()) == before
 
 
 async def test_a_strangers_press_on_a_members_button_is_refused(world: World) -> None:
