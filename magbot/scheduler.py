@@ -8,6 +8,9 @@ prunes old event keys and expired guided flows.
 
 In production an APScheduler AsyncIOScheduler wakes `tick()` at the next due time and once a minute as a
 safety net (memory job store, nothing pickled). Tests and the console call `tick()` after moving a ManualClock.
+
+A job planned with a group runs in that group's `GroupScope` (`Jobs.on`); one for the whole deployment (the
+housekeeping, the buddies' daily check) gets the unit of work and the time (`Jobs.on_global`).
 """
 
 from __future__ import annotations
@@ -26,13 +29,15 @@ from apscheduler.triggers.interval import IntervalTrigger
 from magbot.core.clock import Clock, ManualClock
 from magbot.core.events import Outgoing
 from magbot.core.jobs import Due, JobKind, NoPayload
+from magbot.core.scope import GroupScope
 from magbot.storage.state import ScheduledJob
 from magbot.storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
 P = TypeVar("P")
-JobHandler = Callable[[UnitOfWork, Due[P], datetime], Awaitable[list[Outgoing]]]
+GroupJobHandler = Callable[[GroupScope, Due[P]], Awaitable[list[Outgoing]]]
+GlobalJobHandler = Callable[[UnitOfWork, Due[P], datetime], Awaitable[list[Outgoing]]]
 Planner = Callable[[UnitOfWork, datetime], Awaitable[None]]
 Settle = Callable[[], Awaitable[None]]
 EVENT_KEYS_KEPT = timedelta(days=7)  # platforms redeliver within hours (Telegram keeps updates 24 h)
@@ -42,11 +47,18 @@ EVENT_KEYS_KEPT = timedelta(days=7)  # platforms redeliver within hours (Telegra
 class Jobs:
     """What features register: a handler per job kind, and planners that add upcoming rows."""
 
-    handlers: dict[str, tuple[JobKind[Any], JobHandler[Any]]] = field(default_factory=dict)
+    handlers: dict[str, tuple[JobKind[Any], GroupJobHandler[Any] | None, GlobalJobHandler[Any] | None]] = field(
+        default_factory=dict
+    )
     planners: list[Planner] = field(default_factory=list)
 
-    def on(self, kind: JobKind[P], handler: JobHandler[P]) -> None:
-        self.handlers[kind.name] = (kind, handler)  # registering a kind again replaces its handler
+    def on(self, kind: JobKind[P], handler: GroupJobHandler[P]) -> None:
+        """A kind whose rows are planned with a group: its handler runs in that group's scope."""
+        self.handlers[kind.name] = (kind, handler, None)  # registering a kind again replaces its handler
+
+    def on_global(self, kind: JobKind[P], handler: GlobalJobHandler[P]) -> None:
+        """A kind whose rows belong to no one group."""
+        self.handlers[kind.name] = (kind, None, handler)
 
     def plan_with(self, planner: Planner) -> None:
         self.planners.append(planner)
@@ -69,9 +81,26 @@ async def plan_housekeeping(uow: UnitOfWork, now: datetime) -> None:
 
 def core_jobs() -> Jobs:
     jobs = Jobs()
-    jobs.on(HOUSEKEEPING, housekeeping)
+    jobs.on_global(HOUSEKEEPING, housekeeping)
     jobs.plan_with(plan_housekeeping)
     return jobs
+
+
+async def _call(
+    route: tuple[JobKind[Any], GroupJobHandler[Any] | None, GlobalJobHandler[Any] | None],
+    uow: UnitOfWork,
+    due: Due[Any],
+    now: datetime,
+) -> list[Outgoing]:
+    _, in_group, global_ = route
+    if global_ is not None:
+        return await global_(uow, due, now)
+    group = await uow.groups.get(due.group_id) if due.group_id else None
+    if in_group is None or group is None:  # its group is gone: nobody to send to (done, as before)
+        log.info("job without its group kind=%s id=%d", due.kind, due.id)
+        return []
+    # The clock stands still at the tick's time: every job of a tick sees the instant it was found due at.
+    return await in_group(GroupScope(uow, ManualClock(now), group), due)
 
 
 class Scheduler:
@@ -115,7 +144,7 @@ class Scheduler:
                     return 0
                 if not await uow.schedule.finish(job.id, "done", now):
                     return 0  # another instance ran it
-                out = await route[1](uow, due, now) if route and due else []
+                out = await _call(route, uow, due, now) if route and due else []
                 await uow.outbox.add(out, now)
                 log.info("job ran kind=%s id=%d out=%d", job.kind, job.id, len(out))
                 return 1

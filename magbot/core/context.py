@@ -1,4 +1,10 @@
-"""What a handler gets: the event, the unit of work, the clock, who is speaking, and helpers to answer."""
+"""What a handler gets: the event, the unit of work, the clock, who is speaking, and helpers to answer.
+
+`Context` is the optional form, for routes open to strangers (/setup, join requests, poll votes): its group and
+member may be None. Routing hands a members-only route a `MemberContext`, made after the membership check,
+whose group and member are known and whose `scope` is the group's `GroupScope`; a guided-flow step gets a
+`FlowContext`, which also has the waiting step.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from magbot.core.clock import Clock
 from magbot.core.events import Button, ChatRef, Incoming, Outgoing, Post, Reply
+from magbot.core.scope import GroupScope, dm_chat
 from magbot.core.wire import Press
 from magbot.domain.members import Group, Member
 from magbot.storage.state import PendingInput
@@ -69,14 +76,9 @@ class Context:
     def in_dm(self) -> bool:
         return self.incoming.chat.is_dm
 
-    @staticmethod
-    def chat_of(group: Group) -> ChatRef:
-        """A group's own chat (for scheduled sends, which have no incoming event)."""
-        return ChatRef(group.platform, group.chat_id, "group")
-
-    def group_chat(self) -> ChatRef:
-        assert self.group is not None, "group_chat() needs a group"
-        return ChatRef(self.group.platform, self.group.chat_id, "group")
+    def scope_of(self, group: Group) -> GroupScope:
+        """The scope of a group this event concerns (an open route that found its group)."""
+        return GroupScope(self.uow, self.clock, group)
 
     def reply(self, text: str, buttons: Buttons = (), card: str | None = None) -> Post:
         """An answer in the chat the event came from (inside its thread, if it came from one)."""
@@ -89,9 +91,6 @@ class Context:
         """What goes to the group; asked from the private chat, also a short note there that it went."""
         return Reply([*posts, self.reply(note_in_private)] if self.in_dm else list(posts))
 
-    def to_group(self, text: str, buttons: Buttons = (), card: str | None = None) -> Post:
-        return Post(self.group_chat(), text, buttons=buttons, card=card)
-
     def dm(self, member: Member, text: str, buttons: Buttons = (), card: str | None = None) -> Post:
         return Post(
             dm_chat(self.platform if self.group is None else self.group.platform, member),
@@ -100,10 +99,50 @@ class Context:
             card=card,
         )
 
+    def as_member(self) -> MemberContext:
+        """This context for a members-only route; routing calls it only after the membership check passed."""
+        if self.member is None or self.group is None:
+            raise LookupError("a members-only route reached without a member")
+        return MemberContext(
+            self.incoming, self.uow, self.clock, self.policy, self.group, self.member, self.pending, self.router,
+            self.thread_card, self.press,
+        )  # fmt: skip
 
-def dm_chat(platform: str, member: Member) -> ChatRef:
-    """A member's private chat: platforms address it by the person's user id."""
-    return ChatRef(platform, member.user_id, "dm")
+    def as_flow(self) -> FlowContext:
+        """This context for a guided flow's step: a member's text while his step was waiting."""
+        member = self.as_member()
+        if self.pending is None:
+            raise LookupError("a guided flow reached without its step")
+        return FlowContext(
+            self.incoming, self.uow, self.clock, self.policy, member.group, member.member, self.pending,
+            self.router, self.thread_card, self.press,
+        )  # fmt: skip
+
+
+@dataclass
+class MemberContext(Context):
+    """A member speaking, in a known group: what members-only routes get."""
+
+    group: Group
+    member: Member
+
+    @property
+    def scope(self) -> GroupScope:
+        return GroupScope(self.uow, self.clock, self.group)
+
+    @property
+    def group_chat(self) -> ChatRef:
+        return self.scope.group_chat
+
+    def to_group(self, text: str, buttons: Buttons = (), card: str | None = None) -> Post:
+        return self.scope.to_group(text, buttons, card)
+
+
+@dataclass
+class FlowContext(MemberContext):
+    """A member's answer to his waiting guided-flow step."""
+
+    pending: PendingInput
 
 
 def open_dm_button(label: str = "Open a private chat with me") -> tuple[Button, ...]:

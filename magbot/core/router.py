@@ -2,20 +2,26 @@
 
 Features register their routes in `magbot/handlers/__init__.py`; the dispatcher only looks them up. A button
 press is parsed here, once, against the kinds registered under its prefix (`magbot/core/wire.py`).
+
+A members-only route's handler takes a `MemberContext` (group and member known), a guided flow's a
+`FlowContext`; the tables keep them wrapped so they are called with that context, made from the event's
+`Context` when the route runs, which routing allows only after the membership check.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, cast, overload
 
-from magbot.core.context import Context
+from magbot.core.context import Context, FlowContext, MemberContext
 from magbot.core.events import Outgoing, Reply
 from magbot.core.wire import Press
 
 HandlerResult = Reply | list[Outgoing]
-Handler = Callable[[Context], Awaitable[HandlerResult]]
+Handler = Callable[[Context], Awaitable[HandlerResult]]  # open to strangers: group and member may be None
+MemberHandler = Callable[[MemberContext], Awaitable[HandlerResult]]
+FlowHandler = Callable[[FlowContext], Awaitable[HandlerResult]]
 Where = Literal["group", "dm", "any"]
 
 
@@ -43,35 +49,58 @@ class Router:
     # Events that are not commands, texts or buttons (JoinRequest, MemberLeft, ...), by class name.
     events: dict[str, Handler] = field(default_factory=dict)
 
+    @overload
     def command(
-        self,
-        name: str,
-        handler: Handler,
-        *,
-        where: Where = "any",
-        members_only: bool = True,
-        summary: str = "",
-        example: str = "",
-    ) -> None:
+        self, name: str, handler: Handler, *, where: Where = "any", members_only: Literal[False],
+        summary: str = "", example: str = "",
+    ) -> None: ...
+
+    @overload
+    def command(
+        self, name: str, handler: MemberHandler, *, where: Where = "any", members_only: Literal[True] = True,
+        summary: str = "", example: str = "",
+    ) -> None: ...
+
+    def command(
+        self, name: str, handler: MemberHandler, *, where: Where = "any", members_only: bool = True,
+        summary: str = "", example: str = "",
+    ) -> None:  # fmt: skip
         if name in self.commands:
             raise ValueError(f"command /{name} registered twice")
-        self.commands[name] = CommandRoute(handler, where, members_only, summary, example)
+        self.commands[name] = CommandRoute(_runs(handler, members_only), where, members_only, summary, example)
 
-    def button(self, kind: type[Press], handler: Handler, *, members_only: bool = True) -> None:
+    @overload
+    def button(self, kind: type[Press], handler: Handler, *, members_only: Literal[False]) -> None: ...
+
+    @overload
+    def button(self, kind: type[Press], handler: MemberHandler, *, members_only: Literal[True] = True) -> None: ...
+
+    def button(self, kind: type[Press], handler: MemberHandler, *, members_only: bool = True) -> None:
         routes = self.buttons.setdefault(kind.prefix, [])
         if any(route.kind is kind for route in routes):
             raise ValueError(f"button kind {kind.__name__} registered twice")
-        routes.append(ButtonRoute(kind, handler, members_only))
+        routes.append(ButtonRoute(kind, _runs(handler, members_only), members_only))
 
-    def flow(self, name: str, handler: Handler) -> None:
+    def flow(self, name: str, handler: FlowHandler) -> None:
         if name in self.flows:  # two features answering one conversation would eat each other's answers
             raise ValueError(f"guided flow {name} registered twice")
-        self.flows[name] = handler
 
-    def on(self, event_kind: str, handler: Handler) -> None:
+        async def step(ctx: Context) -> HandlerResult:
+            return await handler(ctx.as_flow())
+
+        self.flows[name] = step
+
+    @overload
+    def on(self, event_kind: Literal["Text"], handler: MemberHandler) -> None: ...
+
+    @overload
+    def on(self, event_kind: str, handler: Handler) -> None: ...
+
+    def on(self, event_kind: str, handler: MemberHandler) -> None:
+        """An event that is not a command, text or button, by class name; "Text" is the members' text fallback."""
         if event_kind in self.events:
             raise ValueError(f"event {event_kind} registered twice")
-        self.events[event_kind] = handler
+        self.events[event_kind] = _runs(handler, event_kind == "Text")
 
     def button_route(self, data: str) -> tuple[ButtonRoute, Press] | None:
         """The route and the typed press for this data, or None when no registered kind could have made it."""
@@ -79,6 +108,18 @@ class Router:
             if (press := route.kind.parse(data)) is not None:
                 return route, press
         return None
+
+
+def _runs(handler: MemberHandler, members_only: bool) -> Handler:
+    """What the table keeps: an open route's handler as it is, a members-only one called with its member's
+    context (the overloads above let only a `Handler` through with members_only=False)."""
+    if not members_only:
+        return cast(Handler, handler)
+
+    async def run(ctx: Context) -> HandlerResult:
+        return await handler(ctx.as_member())
+
+    return run
 
 
 def as_reply(result: HandlerResult) -> Reply:

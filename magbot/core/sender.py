@@ -17,6 +17,7 @@ from magbot.core.context import open_dm_button
 from magbot.core.delivery import Places, RetryLater, Sender, Undeliverable, Unreachable
 from magbot.core.events import ChatRef, Delete, Edit, Outgoing, Post
 from magbot.core.ratelimit import RateLimiter
+from magbot.core.scope import group_chat
 from magbot.storage.delivery import CardPlace, QueuedMessage
 from magbot.storage.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -158,7 +159,7 @@ class OutboxSender:
                 if group is None or member.unreachable_told:
                     continue
                 text = f"{member.name}, I can't message you privately yet. Press the button, then Start."
-                notes.append(Post(ChatRef(group.platform, group.chat_id), text, buttons=(open_dm_button(),)))
+                notes.append(Post(group_chat(group), text, buttons=(open_dm_button(),)))
                 await uow.members.mark_unreachable_told(member.id)
             await uow.outbox.add(notes, self._clock.now())
             self._queued_meanwhile = self._queued_meanwhile or bool(notes)

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from magbot.core.context import Context
+from magbot.core.context import MemberContext
 from magbot.core.events import Edit, Outgoing, Post, Reply
 from magbot.core.router import Router
+from magbot.core.scope import GroupScope
 from magbot.core.wire import read_id
 from magbot.domain.activities import (
     ACTIVITY_EXAMPLE,
@@ -21,7 +22,7 @@ from magbot.domain.activities import (
     press,
     waiting_position,
 )
-from magbot.domain.members import Group, Member
+from magbot.domain.members import Member
 from magbot.handlers import activity_flow, activity_jobs
 from magbot.handlers.activity_cards import (
     CALLING_OFF,
@@ -49,8 +50,7 @@ TOASTS = {
 }
 
 
-async def activity(ctx: Context) -> Reply:
-    assert ctx.group is not None
+async def activity(ctx: MemberContext) -> Reply:
     if not ctx.args:
         return await ask(ctx, activity_flow.FLOW, activity_flow.ASK_WHAT, "what")
     try:
@@ -60,21 +60,19 @@ async def activity(ctx: Context) -> Reply:
     return await start(ctx, spec)
 
 
-async def start(ctx: Context, spec: ActivitySpec) -> Reply:
-    assert ctx.group is not None and ctx.member is not None
+async def start(ctx: MemberContext, spec: ActivitySpec) -> Reply:
     series_id = None
     if spec.weekly:
         local = spec.starts_at.astimezone(ctx.group.settings.zone)
         series = Series(0, ctx.group.id, ctx.member.id, spec.what, spec.place, local.weekday(),
                         local.strftime("%H:%M"), spec.places, spec.cost_pence, spec.guests)
         series_id = await ctx.uow.activities.add_series(series, ctx.now)
-    _, post = await put_up(ctx.uow, ctx.group, ctx.member.id, spec, ctx.now, series_id)
+    _, post = await put_up(ctx.scope, ctx.member.id, spec, series_id)
     out: list[Outgoing] = [post]
     return ctx.group_posts(out, "Done, it's up in the group.")
 
 
-async def list_activities(ctx: Context) -> Reply:
-    assert ctx.group is not None
+async def list_activities(ctx: MemberContext) -> Reply:
     zone, lines = ctx.group.settings.zone, ["Coming up:"]
     for n, act in enumerate(await ctx.uow.activities.upcoming(ctx.group.id, ctx.now), 1):
         signups = await ctx.uow.activities.signups(act.id)
@@ -91,9 +89,8 @@ async def list_activities(ctx: Context) -> Reply:
 # ---------------------------------------------------------------- the buttons on the post
 
 
-async def activity_button(ctx: Context) -> Reply:
-    press_, member, group = ctx.pressed(ActivityPress), ctx.member, ctx.group
-    assert member is not None and group is not None
+async def activity_button(ctx: MemberContext) -> Reply:
+    press_, group = ctx.pressed(ActivityPress), ctx.group
     action = press_.action
     found = await ctx.uow.activities.get(press_.activity)
     if found is None or found.group_id != group.id:
@@ -111,23 +108,22 @@ async def activity_button(ctx: Context) -> Reply:
     return await _answer(ctx, found, action)
 
 
-async def flow_button(ctx: Context) -> Reply:
+async def flow_button(ctx: MemberContext) -> Reply:
     """The guided /activity's Skip and Yes / No."""
     return await activity_flow.flow_button(ctx, start)
 
 
-async def _answer(ctx: Context, act: Activity, answer: str) -> Reply:
-    assert ctx.group is not None and ctx.member is not None
+async def _answer(ctx: MemberContext, act: Activity, answer: str) -> Reply:
     before = await ctx.uow.activities.signups(act.id)
     change = press(before, ctx.member.id, answer, act.places)
     if change.signups == before:
         return Reply(toast=_unchanged(answer, change.status, before, ctx.member.id))
     await ctx.uow.activities.save_signups(act.id, change.signups)
-    out: list[Outgoing] = [await card_edit(ctx.uow, ctx.group, act)]
+    out: list[Outgoing] = [await card_edit(ctx.scope, act)]
     moved = [m for m in [await ctx.uow.members.get(i) for i in change.moved_in] if m is not None]
     text = (f"Good news: a place came free, so you're in for {headline(act, ctx.group.settings.zone)}. "
             "Can't make it after all? Press Can't on the post.")
-    out += dm_all(ctx.group, [m for m in moved if m.id != ctx.member.id], text)
+    out += dm_all(ctx.scope, [m for m in moved if m.id != ctx.member.id], text)
     if change.status == "waiting":
         place = waiting_position(change.signups, ctx.member.id)
         return Reply(out, toast=f"It's full, so you're on the waiting list (number {place}). "
@@ -146,9 +142,8 @@ def _unchanged(answer: str, status: str, signups: tuple[SignUp, ...], member_id:
 # ---------------------------------------------------------------- calling it off
 
 
-async def cancel(ctx: Context) -> Reply:
+async def cancel(ctx: MemberContext) -> Reply:
     """/cancel on a reply to the post calls it off; alone, it offers his own coming activities as buttons."""
-    assert ctx.group is not None and ctx.member is not None
     reply_to = getattr(ctx.incoming, "reply_to", None)
     if reply_to is not None:
         card = await ctx.uow.cards.find_by_message(ctx.platform, ctx.group.chat_id, reply_to.message_id)
@@ -158,7 +153,7 @@ async def cancel(ctx: Context) -> Reply:
             return Reply([ctx.reply("That isn't an activity that's coming up. Reply /cancel to its post.")])
         if found.organiser_id != ctx.member.id:
             return Reply([ctx.reply("Only the organiser can call it off. To drop out, press Can't on the post.")])
-        out = await call_off(ctx.uow, ctx.group, found, ctx.member, ctx.reply)
+        out = await call_off(ctx.scope, found, ctx.member, ctx.reply)
         if found.series_id and "week" in ctx.args.lower():
             await ctx.uow.activities.stop_series(found.series_id)
             out.append(ctx.reply("And it won't go up again: the weekly one is stopped."))
@@ -174,8 +169,7 @@ async def cancel(ctx: Context) -> Reply:
     return Reply([ctx.reply("Which one do you want to call off? Everyone signed up will be told.", buttons=buttons)])
 
 
-async def _cancel_button(ctx: Context, act: Activity, action: str) -> Reply:
-    assert ctx.group is not None and ctx.member is not None
+async def _cancel_button(ctx: MemberContext, act: Activity, action: str) -> Reply:
     if act.organiser_id != ctx.member.id:
         return Reply(toast="Only the organiser can call it off. To drop out, press Can't.")
     if action == "callno":
@@ -184,20 +178,19 @@ async def _cancel_button(ctx: Context, act: Activity, action: str) -> Reply:
         question = f"Call off {headline(act, ctx.group.settings.zone)}? Everyone signed up will be told."
         buttons = ((ActivityPress("callyes", act.id).button("Yes"), ActivityPress("callno", act.id).button("No")),)
         return Reply([ctx.dm(ctx.member, question, buttons=buttons)], toast="I've asked you in our private chat.")
-    return Reply(await call_off(ctx.uow, ctx.group, act, ctx.member, ctx.reply), toast="Called off.")
+    return Reply(await call_off(ctx.scope, act, ctx.member, ctx.reply), toast="Called off.")
 
 
-async def call_off(
-    uow: UnitOfWork, group: Group, act: Activity, by: Member, reply: Callable[[str], Post]
-) -> list[Outgoing]:
+async def call_off(scope: GroupScope, act: Activity, by: Member, reply: Callable[[str], Post]) -> list[Outgoing]:
+    uow = scope.uow
     await uow.activities.cancel(act.id)
     await uow.schedule.cancel(f"activity:{act.id}:remind")
-    zone = group.settings.zone
-    edit = Edit(Context.chat_of(group), act.card, f"Called off by the organiser: {headline(act, zone)}.")
+    zone = scope.settings.zone
+    edit = Edit(scope.group_chat, act.card, f"Called off by the organiser: {headline(act, zone)}.")
     told = [s.member_id for s in await uow.activities.signups(act.id) if s.status != "cant" and s.member_id != by.id]
     members = [m for m in [await uow.members.get(i) for i in told] if m is not None]
     text = f"Sorry, {headline(act, zone)} is called off."
-    return [edit, *dm_all(group, members, text), reply("Done. It's called off, and everyone signed up has been told.")]
+    return [edit, *dm_all(scope, members, text), reply("Done. It's called off, and everyone signed up has been told.")]
 
 
 async def _collect(uow: UnitOfWork, member: Member) -> dict[str, object]:

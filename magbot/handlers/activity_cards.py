@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from magbot.core.context import Context, dm_chat
 from magbot.core.events import Button, Edit, Outgoing, Post
 from magbot.core.jobs import JobKind
+from magbot.core.scope import GroupScope
 from magbot.core.wire import Id, OneOf, Press
 from magbot.domain.activities import REMIND_BEFORE, Activity, ActivitySpec, SignUp, cost_text, taken
 from magbot.domain.members import Group, Member
@@ -89,16 +89,16 @@ def card_buttons(activity: Activity) -> Buttons:
     return (answers, extra) if extra else (answers,)
 
 
-async def card_edit(uow: UnitOfWork, group: Group, activity: Activity) -> Edit:
-    text = await card_text(uow, group, activity)
-    return Edit(Context.chat_of(group), activity.card, text, buttons=card_buttons(activity))
+async def card_edit(scope: GroupScope, activity: Activity) -> Edit:
+    text = await card_text(scope.uow, scope.group, activity)
+    return Edit(scope.group_chat, activity.card, text, buttons=card_buttons(activity))
 
 
 async def put_up(
-    uow: UnitOfWork, group: Group, organiser_id: int | None, spec: ActivitySpec, now: datetime,
-    series_id: int | None = None,
+    scope: GroupScope, organiser_id: int | None, spec: ActivitySpec, series_id: int | None = None
 ) -> tuple[Activity, Post]:
     """Save a new activity, plan its 24-hour reminder, and make its post for the group."""
+    uow, group, now = scope.uow, scope.group, scope.now
     activity = await uow.activities.add(group.id, organiser_id, spec, now, series_id)
     due = activity.starts_at - REMIND_BEFORE
     if due > now:
@@ -107,8 +107,8 @@ async def put_up(
             grace_seconds=REMIND_GRACE_SECONDS,
         )
     text = await card_text(uow, group, activity)
-    return activity, Post(Context.chat_of(group), text, buttons=card_buttons(activity), card=activity.card)
+    return activity, scope.to_group(text, buttons=card_buttons(activity), card=activity.card)
 
 
-def dm_all(group: Group, members: list[Member], text: str) -> list[Outgoing]:
-    return [Post(dm_chat(group.platform, m), text) for m in members]
+def dm_all(scope: GroupScope, members: list[Member], text: str) -> list[Outgoing]:
+    return [scope.dm(m, text) for m in members]

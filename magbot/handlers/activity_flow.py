@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from magbot.core.context import Buttons, Context
+from magbot.core.context import Buttons, FlowContext, MemberContext
 from magbot.core.events import Reply
 from magbot.core.wire import Const, Id, OneOf, Press
 from magbot.domain.activities import (
@@ -32,7 +32,7 @@ ASK_PLACES = "How many places are there? Write a number, or press Skip."
 ASK_COST = "Does it cost anything? Write it like £3, or press Skip."
 ASK_GUESTS = "Can people bring a guest (family or a friend)?"
 
-Start = Callable[[Context, ActivitySpec], Awaitable[Reply]]
+Start = Callable[[MemberContext, ActivitySpec], Awaitable[Reply]]
 
 
 @dataclass(frozen=True)
@@ -51,8 +51,7 @@ class GuestsPress(Press, prefix="activity", shape=(Const("guests"), Id(), OneOf(
     answer: str
 
 
-async def _ask(ctx: Context, step: str, prompt: str, data: dict[str, Any], buttons: bool = False) -> Reply:
-    assert ctx.member is not None
+async def _ask(ctx: MemberContext, step: str, prompt: str, data: dict[str, Any], buttons: bool = False) -> Reply:
     pending = PendingInput(FLOW, step, data)
     await ctx.uow.pending.put(ctx.member.id, ctx.incoming.chat.chat_id, pending, ctx.now + FLOW_LIFETIME)
     mine = ctx.member.id
@@ -64,10 +63,9 @@ async def _ask(ctx: Context, step: str, prompt: str, data: dict[str, Any], butto
     return Reply([ctx.reply(prompt, buttons=rows)])
 
 
-async def _step(ctx: Context, step: str, text: str, data: dict[str, Any]) -> Reply:
+async def _step(ctx: MemberContext, step: str, text: str, data: dict[str, Any]) -> Reply:
     """One answer ("" when skipped) moves the conversation on; a wrong one asks again, kindly."""
-    zone = ctx.group.settings.zone if ctx.group else None
-    assert zone is not None
+    zone = ctx.group.settings.zone
     try:
         if step == "what":
             return await _ask(ctx, "when", ASK_WHEN, {"what": clean(text, MAX_WHAT, "what it is")})
@@ -88,16 +86,15 @@ async def _step(ctx: Context, step: str, text: str, data: dict[str, Any]) -> Rep
     return await _ask(ctx, "guests", "Please press Yes or No above.", data)
 
 
-async def flow_text(ctx: Context) -> Reply:
-    assert ctx.pending is not None
+async def flow_text(ctx: FlowContext) -> Reply:
     text = str(getattr(ctx.incoming, "text", ""))
     return await _step(ctx, ctx.pending.step, text, dict(ctx.pending.data))
 
 
-async def flow_button(ctx: Context, start: Start) -> Reply:
+async def flow_button(ctx: MemberContext, start: Start) -> Reply:
     """`Skip` (places, cost) and `Yes`/`No` (guests): the buttons of the guided conversation."""
     press, member = ctx.press, ctx.member
-    assert isinstance(press, SkipPress | GuestsPress) and member is not None
+    assert isinstance(press, SkipPress | GuestsPress)
     if press.owner != member.id:
         return Reply(toast="That question was for someone else.")
     pending = await ctx.uow.pending.get(member.id, ctx.incoming.chat.chat_id, ctx.now)

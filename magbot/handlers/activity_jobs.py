@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta
 
 from magbot.core.events import Outgoing
 from magbot.core.jobs import Due, JobKind
+from magbot.core.scope import GroupScope
 from magbot.domain.activities import POST_AHEAD, ActivitySpec
 from magbot.domain.meetings import when_text
 from magbot.domain.recurrence import next_weekly
@@ -26,12 +27,12 @@ class WeekOfSeries:
 WEEKLY = JobKind("activity_weekly", WeekOfSeries)
 
 
-async def remind(uow: UnitOfWork, job: Due[ActivityToRemind], now: datetime) -> list[Outgoing]:
+async def remind(scope: GroupScope, job: Due[ActivityToRemind]) -> list[Outgoing]:
+    uow, now = scope.uow, scope.now
     act = await uow.activities.get(job.payload.activity)
-    group = await uow.groups.get(act.group_id) if act else None
-    if act is None or group is None or act.status != "open":
+    if act is None or act.status != "open":
         return []
-    zone = group.settings.zone
+    zone = scope.settings.zone
     going = [s for s in await uow.activities.signups(act.id) if s.status == "in"]
     out: list[Outgoing] = []
     for s in going:
@@ -39,7 +40,7 @@ async def remind(uow: UnitOfWork, job: Due[ActivityToRemind], now: datetime) -> 
         if member is not None and member.active:
             guest = " (and your guest)" if s.guests else ""
             text = f"Reminder: {act.what} {when_text(act.starts_at, zone, now)}, {act.place}. See you there{guest}!"
-            out += dm_all(group, [member], text)
+            out += dm_all(scope, [member], text)
     return out
 
 
@@ -57,15 +58,15 @@ async def plan_weekly(uow: UnitOfWork, now: datetime) -> None:
                           grace_seconds=WEEKLY_GRACE_SECONDS)
 
 
-async def post_weekly(uow: UnitOfWork, job: Due[WeekOfSeries], now: datetime) -> list[Outgoing]:
+async def post_weekly(scope: GroupScope, job: Due[WeekOfSeries]) -> list[Outgoing]:
+    uow, now = scope.uow, scope.now
     series = await uow.activities.series(job.payload.series)
     start = job.payload.start
-    group = await uow.groups.get(series.group_id) if series else None
-    if series is None or group is None or start <= now + timedelta(hours=1):
+    if series is None or start <= now + timedelta(hours=1):
         return []
     latest = await uow.activities.latest_of_series(series.id)
     if latest is not None and latest.astimezone(start.tzinfo) >= start:
         return []  # up already (the first one, when it was set up), or the series starts later
     spec = ActivitySpec(series.what, start, series.place, series.places, series.cost_pence, series.guests, True)
-    _, post = await put_up(uow, group, series.organiser_id, spec, now, series.id)
+    _, post = await put_up(scope, series.organiser_id, spec, series.id)  # the series' own group
     return [post]

@@ -3,7 +3,7 @@ Matrix knock). Either opens an admission vote; decisions.py lets the person in, 
 
 from __future__ import annotations
 
-from magbot.core.context import Context
+from magbot.core.context import Context, MemberContext
 from magbot.core.events import Reply
 from magbot.core.router import Router
 from magbot.domain.members import clean_name
@@ -18,8 +18,7 @@ def handle_of(words: str) -> str:
     return words if words.startswith("@") and ":" in words else words.lstrip("@").lower()
 
 
-async def invite(ctx: Context) -> Reply:
-    assert ctx.group is not None and ctx.member is not None
+async def invite(ctx: MemberContext) -> Reply:
     handle, name = handle_of(ctx.args), clean_name(ctx.args.lstrip("@"))
     if not handle.strip("@"):
         return Reply([ctx.reply(INVITE_HOW)])
@@ -29,7 +28,7 @@ async def invite(ctx: Context) -> Reply:
     if (open_one := await already_open(ctx.uow, ctx.group.id, "admit", handle=handle)) is not None:
         return Reply([ctx.reply(vote_is_open_text(open_one, ctx.group))])
     payload = {"user_id": handle, "handle": handle, "name": name, "request": False}
-    out = await open_decision(ctx.uow, ctx.group, "admit", payload, ctx.now, proposer=ctx.member)
+    out = await open_decision(ctx.scope, "admit", payload, proposer=ctx.member)
     return ctx.group_posts(out, "It's up for a vote in the group now.")
 
 
@@ -42,13 +41,14 @@ async def join_request(ctx: Context) -> Reply:
     if member is not None and member.active:
         return Reply()
     name = clean_name(sender.display_name)
-    invited = await admit_invited(ctx.uow, group, sender.user_id, name, ctx.now)
+    scope = ctx.scope_of(group)
+    invited = await admit_invited(scope, sender.user_id, name)
     if invited:
         return Reply(invited)
     if await already_open(ctx.uow, group.id, "admit", user_id=sender.user_id) is not None:
         return Reply()
     payload = {"user_id": sender.user_id, "handle": handle_of(sender.user_id), "name": name, "request": True}
-    return Reply(await open_decision(ctx.uow, group, "admit", payload, ctx.now))
+    return Reply(await open_decision(scope, "admit", payload))
 
 
 def register(router: Router) -> None:

@@ -3,7 +3,7 @@ and marking topics covered after the meeting (the rest roll over to the next one
 
 from __future__ import annotations
 
-from magbot.core.context import Context
+from magbot.core.context import MemberContext
 from magbot.core.events import Button, Edit, Outgoing, Reply
 from magbot.core.router import Router
 from magbot.domain.meetings import Suggestion, agenda_lines, clean_topic
@@ -37,8 +37,7 @@ def plus_button(suggestion_id: int) -> tuple[tuple[Button, ...], ...]:
     return ((AgendaPress("plus", suggestion_id).button("+1"),),)
 
 
-async def add_suggestion(ctx: Context, raw: str) -> Reply:
-    assert ctx.group is not None and ctx.member is not None
+async def add_suggestion(ctx: MemberContext, raw: str) -> Reply:
     topic = clean_topic(raw)
     if topic is None:
         return Reply([ctx.reply(f"Please keep a topic to one short message (under 200 letters). {EXAMPLE}")])
@@ -55,8 +54,7 @@ async def add_suggestion(ctx: Context, raw: str) -> Reply:
     return Reply(out)
 
 
-async def agenda(ctx: Context) -> Reply:
-    assert ctx.group is not None
+async def agenda(ctx: MemberContext) -> Reply:
     upcoming = next_meeting(ctx.group, ctx.now)
     lines = agenda_lines(await ctx.uow.meetings.open_suggestions(ctx.group.id))
     if not lines:
@@ -64,8 +62,7 @@ async def agenda(ctx: Context) -> Reply:
     return Reply([ctx.reply("\n".join([f"Agenda for {upcoming.when(ctx.now)}:", *lines]))])
 
 
-async def withdraw(ctx: Context) -> Reply:
-    assert ctx.group is not None and ctx.member is not None
+async def withdraw(ctx: MemberContext) -> Reply:
     own = [s for s in await ctx.uow.meetings.open_suggestions(ctx.group.id) if s.member_id == ctx.member.id]
     if not ctx.in_dm:  # listing an anonymous suggestion in the group would give away who made it
         own = [s for s in own if not s.anonymous]
@@ -78,9 +75,8 @@ async def withdraw(ctx: Context) -> Reply:
     return Reply([ctx.reply("Which of your suggestions do you want to take off the list?", buttons=buttons)])
 
 
-async def agenda_button(ctx: Context) -> Reply:
-    press, member = ctx.pressed(AgendaPress), ctx.member
-    assert member is not None and ctx.group is not None
+async def agenda_button(ctx: MemberContext) -> Reply:
+    press = ctx.pressed(AgendaPress)
     found = await ctx.uow.meetings.suggestion(press.suggestion)
     if found is None:
         return Reply(toast="That topic is no longer on the list.")
@@ -88,8 +84,7 @@ async def agenda_button(ctx: Context) -> Reply:
     return await act(ctx, found)
 
 
-async def _plus_one(ctx: Context, found: Suggestion) -> Reply:
-    assert ctx.member is not None
+async def _plus_one(ctx: MemberContext, found: Suggestion) -> Reply:
     if found.member_id == ctx.member.id:
         return Reply(toast="That's your own suggestion.")
     given = await ctx.uow.meetings.toggle_plus_one(found.id, ctx.member.id)
@@ -97,32 +92,30 @@ async def _plus_one(ctx: Context, found: Suggestion) -> Reply:
     assert updated is not None
     name = await _suggester_name(ctx, updated)
     edit = Edit(
-        ctx.group_chat(), suggestion_card(found.id), suggestion_text(updated, name), buttons=plus_button(found.id)
+        ctx.group_chat, suggestion_card(found.id), suggestion_text(updated, name), buttons=plus_button(found.id)
     )
     return Reply([edit], toast="+1 given." if given else "+1 taken back.")
 
 
-async def _withdraw(ctx: Context, found: Suggestion) -> Reply:
-    assert ctx.member is not None
+async def _withdraw(ctx: MemberContext, found: Suggestion) -> Reply:
     if found.member_id != ctx.member.id:
         return Reply(toast="Only the person who suggested it can withdraw it.")
     await ctx.uow.meetings.set_status(found.id, "withdrawn")
-    edit = Edit(ctx.group_chat(), suggestion_card(found.id), f"(Withdrawn by the suggester: {found.topic})")
+    edit = Edit(ctx.group_chat, suggestion_card(found.id), f"(Withdrawn by the suggester: {found.topic})")
     return Reply([edit], toast="Taken off the list.")
 
 
-async def _covered(ctx: Context, found: Suggestion) -> Reply:
-    assert ctx.group is not None
+async def _covered(ctx: MemberContext, found: Suggestion) -> Reply:
     await ctx.uow.meetings.set_status(found.id, "covered")
     remaining = await ctx.uow.meetings.open_suggestions(ctx.group.id)
     text = COVERED_QUESTION if remaining else "All topics covered. Thanks, everyone."
     press = ctx.incoming
     card = await ctx.uow.cards.find_by_message(ctx.platform, ctx.group.chat_id, getattr(press, "message_id", ""))
-    out: list[Outgoing] = [Edit(ctx.group_chat(), card, text, buttons=covered_buttons(remaining))] if card else []
+    out: list[Outgoing] = [Edit(ctx.group_chat, card, text, buttons=covered_buttons(remaining))] if card else []
     return Reply(out, toast=f"Marked as covered: {found.topic[:40]}")
 
 
-async def _suggester_name(ctx: Context, s: Suggestion) -> str | None:
+async def _suggester_name(ctx: MemberContext, s: Suggestion) -> str | None:
     if s.anonymous or s.member_id is None:
         return None
     member = await ctx.uow.members.get(s.member_id)

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from magbot.core.context import Context, dm_chat
+from magbot.core.context import MemberContext
 from magbot.core.events import Outgoing, Post, Reply
 from magbot.core.jobs import Due, JobKind, NoPayload
 from magbot.core.router import Router
+from magbot.core.scope import dm_chat
 from magbot.core.wire import Const, Id, OneOf, Press
 from magbot.domain import checkins as rules
 from magbot.domain.members import Member
@@ -46,9 +47,8 @@ class AnswerPress(Press, prefix="buddy", shape=(OneOf("yes", "no"), Id(), Id()))
     pair: int
 
 
-async def buddy(ctx: Context) -> Reply:
+async def buddy(ctx: MemberContext) -> Reply:
     member, group = ctx.member, ctx.group
-    assert member is not None and group is not None
     wanted = ctx.args
     if wanted.lower() in ("stop", "end", "off"):
         return await _stop(ctx, member)
@@ -67,9 +67,8 @@ async def buddy(ctx: Context) -> Reply:
     return await _ask(ctx, member, target_id)
 
 
-async def _ask(ctx: Context, member: Member, target_id: int) -> Reply:
+async def _ask(ctx: MemberContext, member: Member, target_id: int) -> Reply:
     target = await ctx.uow.members.get(target_id)
-    assert ctx.group is not None
     if target is None or not target.active or target.group_id != member.group_id or target.id == member.id:
         return Reply([ctx.reply("Pick someone else in the group. /buddy shows the names.")])
     for pair in await ctx.uow.buddies.of_member(member.id):
@@ -89,7 +88,7 @@ async def _ask(ctx: Context, member: Member, target_id: int) -> Reply:
     return Reply(out)
 
 
-async def _stop(ctx: Context, member: Member) -> Reply:
+async def _stop(ctx: MemberContext, member: Member) -> Reply:
     pairs = await ctx.uow.buddies.of_member(member.id)
     if not pairs:
         return Reply([ctx.reply("You have no buddy right now. /buddy asks someone.")])
@@ -103,9 +102,9 @@ async def _stop(ctx: Context, member: Member) -> Reply:
     return Reply(out)
 
 
-async def pressed(ctx: Context) -> Reply:
+async def pressed(ctx: MemberContext) -> Reply:
     press, member = ctx.press, ctx.member
-    assert isinstance(press, PickPress | AnswerPress) and member is not None
+    assert isinstance(press, PickPress | AnswerPress)
     if press.owner != member.id:
         return Reply(toast="That question was for someone else.")
     if isinstance(press, PickPress):
@@ -185,5 +184,5 @@ def register(router: Router) -> None:
 
 
 def register_jobs(jobs: Jobs) -> None:
-    jobs.on(CHECK, run_check)
+    jobs.on_global(CHECK, run_check)  # one run for every group's pairs
     jobs.plan_with(plan_check)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from magbot.core.context import Context
+from magbot.core.context import MemberContext
 from magbot.core.events import File, Reply
 from magbot.domain.calendar import CalendarEvent, ics
 from magbot.domain.meetings import MEETING_LENGTH
@@ -14,8 +14,7 @@ MEETINGS_AHEAD = 4
 ACTIVITY_LENGTH = timedelta(hours=2)  # an activity has a start only; the calendar needs an end
 
 
-async def calendar(ctx: Context) -> Reply:
-    assert ctx.group is not None
+async def calendar(ctx: MemberContext) -> Reply:
     group, events = ctx.group, []
     when = ctx.now
     for _ in range(MEETINGS_AHEAD):

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from magbot.core.context import Context
-from magbot.core.events import Button, ChatRef, File, Outgoing, Post, Reply, Text
+from magbot.core.context import FlowContext, MemberContext
+from magbot.core.events import Button, File, Outgoing, Reply, Text
 from magbot.core.jobs import Due, JobKind, NoPayload
 from magbot.core.router import Router
+from magbot.core.scope import GroupScope
 from magbot.core.wire import Const, Id, Number, OneOf, Press
 from magbot.domain import checkins as rules
 from magbot.domain.members import Group, Member
@@ -59,14 +60,12 @@ def _buttons(*pairs: tuple[str, Press]) -> tuple[tuple[Button, ...], ...]:
     return (tuple(press.button(label) for label, press in pairs),)
 
 
-async def checkin(ctx: Context) -> Reply:
-    assert ctx.member is not None
+async def checkin(ctx: MemberContext) -> Reply:
     return Reply([ctx.reply(f"How are you doing, {ctx.member.name}?", buttons=mood_buttons(ctx.member.id))])
 
 
-async def _not_his(ctx: Context, owner_id: int) -> Reply | None:
+async def _not_his(ctx: MemberContext, owner_id: int) -> Reply | None:
     """A refusal when someone presses a button meant for another member."""
-    assert ctx.member is not None
     if owner_id == ctx.member.id:
         return None
     owner = await ctx.uow.members.get(owner_id)
@@ -74,11 +73,10 @@ async def _not_his(ctx: Context, owner_id: int) -> Reply | None:
     return Reply(toast=f"That's {whose} check-in. Type /checkin for your own.")
 
 
-async def mood_pressed(ctx: Context) -> Reply:
+async def mood_pressed(ctx: MemberContext) -> Reply:
     press = ctx.pressed(MoodPress)
     mood = press.mood
     member, group = ctx.member, ctx.group
-    assert member is not None and group is not None
     if press.owner is not None and (refusal := await _not_his(ctx, press.owner)):
         return refusal
     done = await ctx.uow.checkins.add(group.id, member.id, mood, ctx.now)
@@ -93,7 +91,7 @@ async def mood_pressed(ctx: Context) -> Reply:
     return Reply([ctx.reply(text, buttons=skip)])
 
 
-def _rough(ctx: Context, group: Group, member: Member, checkin_id: int) -> Reply:
+def _rough(ctx: MemberContext, group: Group, member: Member, checkin_id: int) -> Reply:
     contacts = group.settings.support_contacts
     ask = _buttons(("Yes", StepPress("tell", member.id, checkin_id)), ("No", StepPress("quiet", member.id, checkin_id)))
     text = (
@@ -105,17 +103,16 @@ def _rough(ctx: Context, group: Group, member: Member, checkin_id: int) -> Reply
     return Reply(out, toast=None if ctx.in_dm else "I've sent you a private message.")
 
 
-async def words_given(ctx: Context) -> Reply:
+async def words_given(ctx: FlowContext) -> Reply:
     """The guided-flow step: his next text in that chat is the words."""
-    member, text, pending = ctx.member, ctx.incoming, ctx.pending
-    assert member is not None and isinstance(text, Text) and pending is not None
+    text, pending = ctx.incoming, ctx.pending
+    assert isinstance(text, Text)
     if pending.step != "words":
         return Reply([ctx.reply(f"Please press Share with the group or Just for me. {SHARE_QUESTION}")])
     return await _ask_share(ctx, int(pending.data["checkin"]), rules.tidy_words(text.text))
 
 
-async def _ask_share(ctx: Context, checkin_id: int, words: str) -> Reply:
-    assert ctx.member is not None
+async def _ask_share(ctx: MemberContext, checkin_id: int, words: str) -> Reply:
     data: dict[str, Any] = {"checkin": checkin_id, "words": words}
     await ctx.uow.pending.put(
         ctx.member.id, ctx.incoming.chat.chat_id, PendingInput(FLOW, "share", data), ctx.now + WORDS_WAIT
@@ -128,14 +125,13 @@ async def _ask_share(ctx: Context, checkin_id: int, words: str) -> Reply:
     return Reply([ctx.reply(SHARE_QUESTION, buttons=choose)])
 
 
-async def step_pressed(ctx: Context) -> Reply:
+async def step_pressed(ctx: MemberContext) -> Reply:
     """Skip, Share with the group, Just for me, and Rough's Yes / No."""
     press = ctx.pressed(StepPress)
     action = press.action
     if refusal := await _not_his(ctx, press.owner):
         return refusal
-    member, group = ctx.member, ctx.group
-    assert member is not None and group is not None
+    member = ctx.member
     done = await ctx.uow.checkins.get(press.checkin)
     if done is None or done.member_id != member.id:
         return Reply(toast="That check-in is gone.")
@@ -164,9 +160,8 @@ async def step_pressed(ctx: Context) -> Reply:
     return Reply([ctx.reply(note)]) if ctx.in_dm else Reply(toast="Kept just for you.")
 
 
-async def my_checkins(ctx: Context) -> Reply:
+async def my_checkins(ctx: MemberContext) -> Reply:
     member, group = ctx.member, ctx.group
-    assert member is not None and group is not None
     recent = await ctx.uow.checkins.of_member(member.id, since=ctx.now - timedelta(weeks=rules.CHART_WEEKS))
     line = rules.summary(recent)
     if not recent:
@@ -195,12 +190,9 @@ async def plan_rounds(uow: UnitOfWork, now: datetime) -> None:
         )
 
 
-async def run_round(uow: UnitOfWork, job: Due[NoPayload], now: datetime) -> list[Outgoing]:
-    group = await uow.groups.get(job.group_id) if job.group_id else None
-    if group is None:
-        return []
+async def run_round(scope: GroupScope, job: Due[NoPayload]) -> list[Outgoing]:
     text = "Midweek check-in: how's everyone doing this week? Press one, it only takes a second."
-    return [Post(ChatRef(group.platform, group.chat_id), text, buttons=mood_buttons())]
+    return [scope.to_group(text, buttons=mood_buttons())]
 
 
 # ---------------------------------------------------------------- privacy and wiring

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from magbot.core.context import Context, dm_chat
+from magbot.core.context import MemberContext
 from magbot.core.events import (
     ApproveJoin,
     Button,
@@ -22,12 +22,12 @@ from magbot.core.events import (
     Edit,
     Mute,
     Outgoing,
-    Post,
     Remove,
     Reply,
 )
 from magbot.core.jobs import Due, JobKind
 from magbot.core.router import Router
+from magbot.core.scope import GroupScope
 from magbot.core.wire import Const, Id, OneOf, Press
 from magbot.domain.decisions import (
     CHOICES,
@@ -43,7 +43,6 @@ from magbot.domain.decisions import (
 )
 from magbot.domain.members import Group, Member
 from magbot.domain.polls import parse_duration, when_text
-from magbot.handlers.polls import group_chat
 from magbot.handlers.privacy import holds
 from magbot.scheduler import Jobs
 from magbot.storage.uow import UnitOfWork
@@ -81,16 +80,15 @@ def ballot_buttons(decision_id: int) -> tuple[tuple[Button, ...], ...]:
 
 
 async def open_decision(
-    uow: UnitOfWork,
-    group: Group,
+    scope: GroupScope,
     kind: str,
     payload: dict[str, Any],
-    now: datetime,
     *,
     proposer: Member | None = None,
     about: Member | None = None,
 ) -> list[Outgoing]:
     """Open a vote among the members of this moment (not the member it is about); post the ballots."""
+    uow, group, now = scope.uow, scope.group, scope.now
     period = group.settings.voting_period
     voters = [m for m in await uow.members.of_group(group.id) if m.active and (about is None or m.id != about.id)]
     decision = await uow.decisions.open(
@@ -124,13 +122,13 @@ async def open_decision(
     )
     text = ballot_text(kind, payload, when_text(decision.closes_at, group.settings.zone))
     buttons = ballot_buttons(decision.id)
-    out: list[Outgoing] = [Post(group_chat(group), text, buttons=buttons, card=card(decision.id), secret_ballot=True)]
+    out: list[Outgoing] = [scope.to_group(text, buttons=buttons, card=card(decision.id), secret_ballot=True)]
     # Secret ballots also go privately (Matrix votes there; on Telegram either place works).
-    out += [Post(dm_chat(group.platform, m), text, buttons=buttons, card=card(decision.id)) for m in voters]
+    out += [scope.dm(m, text, buttons=buttons, card=card(decision.id)) for m in voters]
     return out
 
 
-async def vote(ctx: Context) -> Reply:
+async def vote(ctx: MemberContext) -> Reply:
     """`decision:vote:<id>:<choice>`: record or change a secret vote; close early once it is settled."""
     press = ctx.pressed(VotePress)
     choice = press.choice
@@ -146,25 +144,29 @@ async def vote(ctx: Context) -> Reply:
         return Reply(toast="Only people who were members when this vote opened can vote on it.")
     tally = await ctx.uow.decisions.tally(decision.id)
     if decision.rules.settled(tally, decision.eligible):
-        out = await close_decision(ctx.uow, decision, ctx.now)
+        out = await close_decision(ctx.scope, decision)
         return Reply(out, toast=f"Your vote is in: {LABELS[choice]}. That settles it: the result is in the group.")
     return Reply(toast=f"Your vote is in: {LABELS[choice]}. You can change it until it closes.")
 
 
-async def close_decision(uow: UnitOfWork, decision: Decision, now: datetime) -> list[Outgoing]:
+async def close_decision(scope: GroupScope, decision: Decision) -> list[Outgoing]:
     """Count, keep only the tallies and who took part, post the result, then act on it."""
-    group = await uow.groups.get(decision.group_id)
+    uow = scope.uow
+    # A member of several groups may settle a vote of a group that is not his first: act in the vote's own.
+    group = scope.group if scope.group.id == decision.group_id else await uow.groups.get(decision.group_id)
     tally = await uow.decisions.tally(decision.id)
     passed = decision.rules.passes(tally, decision.eligible)
-    if group is None or not await uow.decisions.close(decision.id, "passed" if passed else "failed", tally, now):
+    if group is None or not await uow.decisions.close(decision.id, "passed" if passed else "failed", tally, scope.now):
         return []
+    scope = scope.of(group)
     await uow.schedule.cancel(f"decision:{decision.id}:")
     closed = replace(decision, tally=tally, status="passed" if passed else "failed")
-    actions, note = await _act(uow, group, closed, passed, now)
+    actions, note = await _act(scope, closed, passed)
     text = outcome_text(closed, passed) + (f"\n{note}" if note else "")
-    chat = group_chat(group)
-    ended = Edit(chat, card(decision.id), f"Group vote (closed): {question(decision.kind, decision.payload)}")
-    return [ended, Post(chat, text), *actions]
+    ended = Edit(
+        scope.group_chat, card(decision.id), f"Group vote (closed): {question(decision.kind, decision.payload)}"
+    )
+    return [ended, scope.to_group(text), *actions]
 
 
 Outcome = tuple[list[Outgoing], str]  # what to send, and a line for the result post
@@ -172,17 +174,27 @@ Outcome = tuple[list[Outgoing], str]  # what to send, and a line for the result 
 
 @dataclass(frozen=True)
 class Acting:
-    """What an action gets: the closed decision, its group, and the member it is about (if it is about one)."""
+    """What an action gets: the closed decision, its group's scope, and the member it is about (if any)."""
 
-    uow: UnitOfWork
-    group: Group
+    scope: GroupScope
     decision: Decision
     about: Member | None
-    now: datetime
+
+    @property
+    def uow(self) -> UnitOfWork:
+        return self.scope.uow
+
+    @property
+    def group(self) -> Group:
+        return self.scope.group
+
+    @property
+    def now(self) -> datetime:
+        return self.scope.now
 
     @property
     def chat(self) -> ChatRef:
-        return group_chat(self.group)
+        return self.scope.group_chat
 
 
 Action = Callable[[Acting], Awaitable[Outcome]]
@@ -201,15 +213,13 @@ class OnResult:
     on_member: bool = False  # it acts on the member it is about: only while he is still in the group
 
 
-async def _act(
-    uow: UnitOfWork, group: Group, decision: Decision, passed: bool, now: datetime
-) -> Outcome:
+async def _act(scope: GroupScope, decision: Decision, passed: bool) -> Outcome:
     """What a result does. The only code that changes settings, rules or membership for the group."""
     action = ACTIONS.get(decision.kind)
     if action is None:  # a kind this version does not know: nothing to do
         return [], ""
-    about = await uow.members.get(decision.about_member_id) if decision.about_member_id else None
-    act = Acting(uow, group, decision, about, now)
+    about = await scope.uow.members.get(decision.about_member_id) if decision.about_member_id else None
+    act = Acting(scope, decision, about)
     if not passed:
         return await action.failed(act)
     if action.on_member and (about is None or not about.active):
@@ -279,29 +289,30 @@ ACTIONS: dict[Kind, OnResult] = {
 }
 
 
-async def close_due(uow: UnitOfWork, job: Due[DecisionDue], now: datetime) -> list[Outgoing]:
-    decision = await uow.decisions.get(job.payload.decision_id)
-    return await close_decision(uow, decision, now) if decision is not None and decision.is_open else []
+async def close_due(scope: GroupScope, job: Due[DecisionDue]) -> list[Outgoing]:
+    decision = await scope.uow.decisions.get(job.payload.decision_id)
+    return await close_decision(scope, decision) if decision is not None and decision.is_open else []
 
 
-async def closing_soon(uow: UnitOfWork, job: Due[DecisionDue], now: datetime) -> list[Outgoing]:
+async def closing_soon(scope: GroupScope, job: Due[DecisionDue]) -> list[Outgoing]:
     """A private note to eligible members who have not voted yet: an invitation, nothing more."""
+    uow = scope.uow
     decision = await uow.decisions.get(job.payload.decision_id)
-    group = await uow.groups.get(decision.group_id) if decision else None
-    if decision is None or group is None or not decision.is_open:
+    if decision is None or not decision.is_open:
         return []
-    when = when_text(decision.closes_at, group.settings.zone)
+    when = when_text(decision.closes_at, scope.settings.zone)  # planned with the decision's own group
     text = f"The group vote closes {when}: {question(decision.kind, decision.payload)} Your vote is secret."
     out: list[Outgoing] = []
     for member_id in await uow.decisions.not_voted(decision.id):
         member = await uow.members.get(member_id)
         if member is not None and member.active:
-            out.append(Post(dm_chat(group.platform, member), text, buttons=ballot_buttons(decision.id)))
+            out.append(scope.dm(member, text, buttons=ballot_buttons(decision.id)))
     return out
 
 
-async def admit_invited(uow: UnitOfWork, group: Group, user_id: str, name: str, now: datetime) -> list[Outgoing]:
+async def admit_invited(scope: GroupScope, user_id: str, name: str) -> list[Outgoing]:
     """A join request from someone the group already voted to invite (`/invite`): let him in."""
+    uow, group, now = scope.uow, scope.group, scope.now
     handles = {user_id.lower(), name.lower().lstrip("@")}
     for decision in await uow.decisions.of_group(group.id, status="passed", limit=50):
         p = decision.payload
@@ -309,13 +320,12 @@ async def admit_invited(uow: UnitOfWork, group: Group, user_id: str, name: str, 
         if decision.kind == "admit" and fresh and not p.get("used") and p.get("handle", "") in handles:
             await uow.decisions.set_payload(decision.id, {**p, "used": True})
             await uow.members.add(group.id, user_id, p.get("name", name), founding=False, now=now)
-            return [ApproveJoin(group_chat(group), user_id), Post(group_chat(group), f"{p.get('name')} has joined.")]
+            return [ApproveJoin(scope.group_chat, user_id), scope.to_group(f"{p.get('name')} has joined.")]
     return []
 
 
-async def list_decisions(ctx: Context) -> Reply:
+async def list_decisions(ctx: MemberContext) -> Reply:
     """`/decisions`: the newest decisions and how they ended."""
-    assert ctx.group is not None
     decisions = await ctx.uow.decisions.of_group(ctx.group.id, limit=15)
     if not decisions:
         return Reply([ctx.reply("No group decisions yet. /propose starts one.")])

@@ -9,40 +9,40 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-from magbot.core.context import Context
+from magbot.core.context import FlowContext, MemberContext
 from magbot.core.events import Reply
-from magbot.core.router import Handler
+from magbot.core.router import FlowHandler, MemberHandler
 from magbot.storage.state import PendingInput
 
 FLOW_LIFETIME = timedelta(minutes=30)
 
 
-async def ask(ctx: Context, flow: str, prompt: str, step: str = "text", data: dict[str, Any] | None = None) -> Reply:
+async def ask(
+    ctx: MemberContext, flow: str, prompt: str, step: str = "text", data: dict[str, Any] | None = None
+) -> Reply:
     """Remember that this member's next message in this chat answers `flow`, and ask him."""
-    assert ctx.member is not None
     pending = PendingInput(flow, step, data or {})
     await ctx.uow.pending.put(ctx.member.id, ctx.incoming.chat.chat_id, pending, ctx.now + FLOW_LIFETIME)
     return Reply([ctx.reply(prompt)])
 
 
-async def finish(ctx: Context) -> None:
-    assert ctx.member is not None
+async def finish(ctx: MemberContext) -> None:
     await ctx.uow.pending.clear(ctx.member.id, ctx.incoming.chat.chat_id)
 
 
-Act = Callable[[Context, str], Awaitable[Reply]]
+Act = Callable[[MemberContext, str], Awaitable[Reply]]
 
 
-def words_or_ask(flow: str, prompt: str, act: Act) -> tuple[Handler, Handler]:
+def words_or_ask(flow: str, prompt: str, act: Act) -> tuple[MemberHandler, FlowHandler]:
     """A command that takes words: with them it acts at once; without, it asks, and the next message is them.
 
     Returns the command handler and the flow handler, to register under the same name.
     """
 
-    async def command(ctx: Context) -> Reply:
+    async def command(ctx: MemberContext) -> Reply:
         return await act(ctx, ctx.args) if ctx.args else await ask(ctx, flow, prompt)
 
-    async def answer(ctx: Context) -> Reply:
+    async def answer(ctx: FlowContext) -> Reply:
         await finish(ctx)
         return await act(ctx, str(getattr(ctx.incoming, "text", "")))
 

@@ -4,18 +4,18 @@ two members privately (once per pair); the poster's `Done`, or 30 days (job `off
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from magbot.core.context import Context
-from magbot.core.events import Button, ChatRef, Edit, Outgoing, Reply
+from magbot.core.context import MemberContext
+from magbot.core.events import Button, Edit, Outgoing, Reply
 from magbot.core.jobs import Due, JobKind
 from magbot.core.router import Router
+from magbot.core.scope import GroupScope
 from magbot.core.wire import Id, OneOf, Press
 from magbot.domain import resources as rules
 from magbot.domain.resources import HelpPost
 from magbot.handlers.flows import Act, words_or_ask
 from magbot.scheduler import Jobs
-from magbot.storage.uow import UnitOfWork
 
 EXPIRY_GRACE = int(timedelta(days=7).total_seconds())  # a late close is still better than an open card forever
 ASK = {
@@ -68,8 +68,7 @@ def card_buttons(post: HelpPost) -> tuple[tuple[Button, ...], ...]:
 def make_post(kind: str) -> Act:
     """The act behind /offer or /need: post the card, plan its expiry."""
 
-    async def post(ctx: Context, raw: str) -> Reply:
-        assert ctx.group is not None and ctx.member is not None
+    async def post(ctx: MemberContext, raw: str) -> Reply:
         text = rules.clean_request(raw, kind)
         if text is None:
             return Reply(
@@ -89,9 +88,8 @@ def make_post(kind: str) -> Act:
     return post
 
 
-async def pressed(ctx: Context) -> Reply:
+async def pressed(ctx: MemberContext) -> Reply:
     press, member = ctx.pressed(OfferPress), ctx.member
-    assert member is not None and ctx.group is not None
     action = press.action
     found = await ctx.uow.resources.help_post(press.post)
     if found is None or found.group_id != ctx.group.id or not found.is_open:
@@ -106,7 +104,7 @@ async def pressed(ctx: Context) -> Reply:
         closed = await ctx.uow.resources.help_post(found.id)
         assert closed is not None
         return Reply(
-            [Edit(ctx.group_chat(), help_card(found.id), card_text(closed, member.name))], toast="Marked done."
+            [Edit(ctx.group_chat, help_card(found.id), card_text(closed, member.name))], toast="Marked done."
         )
     if own:
         return Reply(toast=f"That's your own {what}.")
@@ -127,19 +125,18 @@ async def pressed(ctx: Context) -> Reply:
     )
 
 
-async def expire(uow: UnitOfWork, job: Due[OfferToClose], now: datetime) -> list[Outgoing]:
+async def expire(scope: GroupScope, job: Due[OfferToClose]) -> list[Outgoing]:
+    uow = scope.uow
     found = await uow.resources.help_post(job.payload.post)
     if found is None or not found.is_open:
         return []
-    group = await uow.groups.get(found.group_id)
     poster = await uow.members.get(found.member_id)
-    if group is None or poster is None:
+    if poster is None:
         return []
     await uow.resources.set_help_status(found.id, "expired")
     closed = await uow.resources.help_post(found.id)
     assert closed is not None
-    chat = ChatRef(group.platform, group.chat_id, "group")
-    return [Edit(chat, help_card(found.id), card_text(closed, poster.name))]
+    return [Edit(scope.group_chat, help_card(found.id), card_text(closed, poster.name))]  # the post's own group
 
 
 offer, offer_flow = words_or_ask("offer", ASK["offer"], make_post("offer"))

@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from magbot.core.context import Context
+from magbot.core.context import MemberContext
 from magbot.core.events import Edit, Outgoing, Post, Reply
 from magbot.core.jobs import Due, JobKind
 from magbot.core.router import Router
+from magbot.core.scope import GroupScope
 from magbot.domain.meetings import MEETING_LENGTH, is_cancellation
-from magbot.domain.members import Group
 from magbot.handlers.flows import words_or_ask
 from magbot.handlers.meeting_cards import (
     COVERED_QUESTION,
@@ -47,8 +47,7 @@ CHANGE_IS_A_DECISION = (
 )
 
 
-async def meeting(ctx: Context) -> Reply:
-    assert ctx.group is not None
+async def meeting(ctx: MemberContext) -> Reply:
     if ctx.args:
         return Reply([ctx.reply(CHANGE_IS_A_DECISION)])
     upcoming = next_meeting(ctx.group, ctx.now)
@@ -58,23 +57,20 @@ async def meeting(ctx: Context) -> Reply:
     return Reply([ctx.reply(text, buttons=rsvp_buttons(upcoming), card=rsvp_card(upcoming))])
 
 
-async def remind(ctx: Context) -> Reply:
-    assert ctx.group is not None and ctx.member is not None
+async def remind(ctx: MemberContext) -> Reply:
     upcoming = next_meeting(ctx.group, ctx.now)
     if await ctx.uow.meetings.is_cancelled(ctx.group.id, upcoming.date):
         return Reply([ctx.reply(f"The meeting {upcoming.when(ctx.now)} is cancelled, so no reminder.")])
     note = f"\nNote from {ctx.member.name}: {ctx.args[:300]}" if ctx.args else ""
-    return Reply([await reminder_post(ctx.uow, ctx.group, upcoming, ctx.now, note)])
+    return Reply([await reminder_post(ctx.scope, upcoming, note)])
 
 
-async def reminder_post(uow: UnitOfWork, group: Group, upcoming: NextMeeting, now: datetime, note: str = "") -> Post:
-    text = await meeting_text(uow, group, upcoming, now, heading="Reminder: our meeting is")
-    chat = Context.chat_of(group)
-    return Post(chat, text + note, buttons=rsvp_buttons(upcoming), card=rsvp_card(upcoming))
+async def reminder_post(scope: GroupScope, upcoming: NextMeeting, note: str = "") -> Post:
+    text = await meeting_text(scope.uow, scope.group, upcoming, scope.now, heading="Reminder: our meeting is")
+    return scope.to_group(text + note, buttons=rsvp_buttons(upcoming), card=rsvp_card(upcoming))
 
 
-async def post_notice(ctx: Context, raw: str) -> Reply:
-    assert ctx.group is not None and ctx.member is not None
+async def post_notice(ctx: MemberContext, raw: str) -> Reply:
     text = " ".join(raw.split())[:500]
     if not text:
         return Reply([ctx.reply("Write the notice after /notice, for example: /notice We're in Room 2 this week.")])
@@ -90,16 +86,15 @@ async def post_notice(ctx: Context, raw: str) -> Reply:
     return ctx.group_posts(out, "Done, it's posted in the group.")
 
 
-async def rsvp(ctx: Context) -> Reply:
+async def rsvp(ctx: MemberContext) -> Reply:
     press, group, member = ctx.pressed(Rsvp), ctx.group, ctx.member
-    assert group is not None and member is not None
     date, answer = press.date, press.answer
     upcoming = next_meeting(group, ctx.now)
     if date != upcoming.date:
         return Reply(toast="That meeting is over. /meeting shows the next one.")
     await ctx.uow.meetings.rsvp(group.id, date, member.id, answer == "yes")
     text = await meeting_text(ctx.uow, group, upcoming, ctx.now, heading="Reminder: our meeting is")
-    edit = Edit(ctx.group_chat(), rsvp_card(upcoming), text, buttons=rsvp_buttons(upcoming))
+    edit = Edit(ctx.group_chat, rsvp_card(upcoming), text, buttons=rsvp_buttons(upcoming))
     return Reply([edit], toast="See you there." if answer == "yes" else "Thanks for letting us know.")
 
 
@@ -126,43 +121,41 @@ async def plan_meetings(uow: UnitOfWork, now: datetime) -> None:
                 await KINDS[kind].plan(uow, key, due, payload, group_id=group.id, grace_seconds=grace)
 
 
-async def _still_on(uow: UnitOfWork, job: Due[MeetingDue], now: datetime) -> tuple[Group, NextMeeting] | None:
-    """The group and meeting a job was planned for, unless it was cancelled or the schedule changed since."""
-    group = await uow.groups.get(job.group_id) if job.group_id else None
-    if group is None or not group.is_set_up:
+async def _still_on(scope: GroupScope, job: Due[MeetingDue]) -> NextMeeting | None:
+    """The meeting a job was planned for, unless it was cancelled or the schedule changed since."""
+    group, now = scope.group, scope.now
+    if not group.is_set_up:
         return None
     upcoming = next_meeting(group, now - MEETING_LENGTH if job.kind == "meeting_after" else now)
     if upcoming.start != job.payload.start:
         return None
-    if await uow.meetings.is_cancelled(group.id, upcoming.date):
+    if await scope.uow.meetings.is_cancelled(group.id, upcoming.date):
         return None
-    return group, upcoming
+    return upcoming
 
 
-async def send_reminder(uow: UnitOfWork, job: Due[MeetingDue], now: datetime) -> list[Outgoing]:
-    found = await _still_on(uow, job, now)
-    return [await reminder_post(uow, *found, now)] if found else []
+async def send_reminder(scope: GroupScope, job: Due[MeetingDue]) -> list[Outgoing]:
+    upcoming = await _still_on(scope, job)
+    return [await reminder_post(scope, upcoming)] if upcoming is not None else []
 
 
-async def post_agenda(uow: UnitOfWork, job: Due[MeetingDue], now: datetime) -> list[Outgoing]:
-    found = await _still_on(uow, job, now)
-    if not found:
+async def post_agenda(scope: GroupScope, job: Due[MeetingDue]) -> list[Outgoing]:
+    upcoming = await _still_on(scope, job)
+    if upcoming is None:
         return []
-    group, upcoming = found
-    text = await meeting_text(uow, group, upcoming, now, heading="The meeting starts", top=None)
-    return [Post(Context.chat_of(group), text)]
+    text = await meeting_text(scope.uow, scope.group, upcoming, scope.now, heading="The meeting starts", top=None)
+    return [scope.to_group(text)]
 
 
-async def ask_covered(uow: UnitOfWork, job: Due[MeetingDue], now: datetime) -> list[Outgoing]:
-    found = await _still_on(uow, job, now)
-    if not found:
+async def ask_covered(scope: GroupScope, job: Due[MeetingDue]) -> list[Outgoing]:
+    upcoming = await _still_on(scope, job)
+    if upcoming is None:
         return []
-    group, upcoming = found
-    suggestions = await uow.meetings.open_suggestions(group.id)
+    suggestions = await scope.uow.meetings.open_suggestions(scope.group.id)
     if not suggestions:
         return []
     card = f"covered:{upcoming.date}"
-    return [Post(Context.chat_of(group), COVERED_QUESTION, buttons=covered_buttons(suggestions), card=card)]
+    return [scope.to_group(COVERED_QUESTION, buttons=covered_buttons(suggestions), card=card)]
 
 
 notice, notice_flow = words_or_ask(

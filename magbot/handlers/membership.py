@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from magbot.core.context import Context, open_dm_button
-from magbot.core.events import Button, ButtonPress, Edit, Post, Remove, Reply
+from magbot.core.context import Context, MemberContext, open_dm_button
+from magbot.core.events import Button, ButtonPress, Edit, Remove, Reply
 from magbot.core.router import Router
 from magbot.core.wire import Const, Id, OneOf, Press, Word
 from magbot.domain.members import FOUNDING_WINDOW, Group, clean_name, member_list_text
@@ -37,8 +37,7 @@ INTRO = (
 )
 
 
-async def start(ctx: Context) -> Reply:
-    assert ctx.member is not None
+async def start(ctx: MemberContext) -> Reply:
     buttons = ((RunCommand("help").button("What can you do?"), RunCommand("members").button("Who's in the group?")),)
     return Reply([ctx.reply(f"Hi {ctx.member.name}. {INTRO}", buttons=buttons)])
 
@@ -78,7 +77,7 @@ async def setup(ctx: Context) -> Reply:
     group = await ctx.uow.groups.get(group.id)
     assert group is not None
     return Reply(
-        [ctx.to_group(await setup_text(ctx, group), buttons=setup_buttons(), card=setup_card(group))]
+        [ctx.scope_of(group).to_group(await setup_text(ctx, group), buttons=setup_buttons(), card=setup_card(group))]
     )
 
 
@@ -113,26 +112,24 @@ async def join_as_founder(ctx: Context) -> Reply:
     await ctx.uow.members.add(
         group.id, sender.user_id, clean_name(sender.display_name), founding=True, now=ctx.now
     )
-    edit = Edit(ctx.group_chat(), setup_card(group), await setup_text(ctx, group), buttons=setup_buttons())
+    chat = ctx.scope_of(group).group_chat
+    edit = Edit(chat, setup_card(group), await setup_text(ctx, group), buttons=setup_buttons())
     return Reply([edit], toast="Welcome, you're in.")
 
 
-async def members(ctx: Context) -> Reply:
-    assert ctx.group is not None
+async def members(ctx: MemberContext) -> Reply:
     return Reply([ctx.reply(member_list_text(await ctx.uow.members.of_group(ctx.group.id)))])
 
 
-async def leave(ctx: Context) -> Reply:
-    assert ctx.member is not None
+async def leave(ctx: MemberContext) -> Reply:
     buttons = ((LeaveAnswer("yes", ctx.member.id).button("Yes"), LeaveAnswer("no", ctx.member.id).button("No")),)
     return Reply(
         [ctx.reply("Do you want to leave the group? You can ask to come back later.", buttons=buttons)]
     )
 
 
-async def leave_answer(ctx: Context) -> Reply:
-    press, member, group = ctx.pressed(LeaveAnswer), ctx.member, ctx.group
-    assert member is not None and group is not None
+async def leave_answer(ctx: MemberContext) -> Reply:
+    press, member = ctx.pressed(LeaveAnswer), ctx.member
     if press.member != member.id:
         return Reply(toast="That question was for someone else.")
     if press.answer != "yes":
@@ -140,8 +137,8 @@ async def leave_answer(ctx: Context) -> Reply:
     await ctx.uow.members.set_status(member.id, "left")
     await ctx.uow.pending.clear_member(member.id)
     out = [
-        Post(ctx.group_chat(), f"{member.name} has left the group. All the best."),
-        Remove(ctx.group_chat(), member.user_id),
+        ctx.to_group(f"{member.name} has left the group. All the best."),
+        Remove(ctx.group_chat, member.user_id),
     ]
     return Reply(out, toast="You've left the group. Take care.")
 

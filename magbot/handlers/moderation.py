@@ -3,7 +3,7 @@ group votes on removing it for good. Flaggers stay anonymous: the /flag message 
 
 from __future__ import annotations
 
-from magbot.core.context import Context
+from magbot.core.context import MemberContext
 from magbot.core.events import Command, Delete, Outgoing, Reply
 from magbot.core.router import Router
 from magbot.handlers.decisions import open_decision
@@ -11,13 +11,13 @@ from magbot.handlers.decisions import open_decision
 FLAG_HOW = "Reply to the message you want to flag, then write /flag. Nobody is told who flagged it."
 
 
-async def flag(ctx: Context) -> Reply:
+async def flag(ctx: MemberContext) -> Reply:
     command, group, member = ctx.incoming, ctx.group, ctx.member
-    assert isinstance(command, Command) and group is not None and member is not None
+    assert isinstance(command, Command)
     if command.reply_to is None or command.reply_to.chat.chat_id != group.chat_id:
         return Reply([ctx.reply(FLAG_HOW)])
     flagged = command.reply_to.message_id
-    chat = ctx.group_chat()
+    chat = ctx.group_chat
     out: list[Outgoing] = []
     if command.message_id:  # his own /flag message: deleting it keeps him anonymous
         out.append(Delete(chat, message_id=command.message_id))
@@ -27,7 +27,7 @@ async def flag(ctx: Context) -> Reply:
         # The group's own rule (flags_to_hide, a setting it votes on) hides the message now; a vote decides the rest.
         await ctx.uow.flags.clear(group.id, flagged)
         out.append(Delete(chat, message_id=flagged))
-        out += await open_decision(ctx.uow, group, "hide", {"message_id": flagged}, ctx.now)
+        out += await open_decision(ctx.scope, "hide", {"message_id": flagged})
     return Reply(out)
 
 

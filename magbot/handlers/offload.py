@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from magbot.core.context import Context, dm_chat
-from magbot.core.events import Button, ChatRef, Delete, Edit, Outgoing, Post, Reply, Text
+from magbot.core.context import FlowContext, MemberContext
+from magbot.core.events import Button, Delete, Edit, Outgoing, Post, Reply, Text
 from magbot.core.jobs import Due, JobKind
 from magbot.core.router import Router
+from magbot.core.scope import GroupScope
 from magbot.core.wire import Const, Id, OneOf, Press
 from magbot.domain import offload as rules
 from magbot.domain.members import Group, Member
@@ -69,17 +70,12 @@ class AuthorPress(Press, prefix="offload", shape=(OneOf("keep", "forget", "reply
     offload: int
 
 
-def _group_chat(group: Group) -> ChatRef:
-    return ChatRef(group.platform, group.chat_id)
-
-
 def support_buttons(offload_id: int) -> tuple[tuple[Button, ...], ...]:
     return (tuple(SupportPress(kind, offload_id).button(label) for kind, label in rules.SUPPORT.items()),)
 
 
-async def offload(ctx: Context) -> Reply:
+async def offload(ctx: MemberContext) -> Reply:
     member, group = ctx.member, ctx.group
-    assert member is not None and group is not None
     heavy, words = rules.parse_args(ctx.args)
     if ctx.in_dm and not words:
         await ctx.uow.pending.put(
@@ -93,7 +89,7 @@ async def offload(ctx: Context) -> Reply:
     return await _draft(ctx, member, group, anonymous=ctx.in_dm, heavy=heavy, body=words)
 
 
-async def _draft(ctx: Context, member: Member, group: Group, *, anonymous: bool, heavy: bool, body: str) -> Reply:
+async def _draft(ctx: MemberContext, member: Member, group: Group, *, anonymous: bool, heavy: bool, body: str) -> Reply:
     draft = await ctx.uow.offloads.draft(
         group.id, member.id, anonymous=anonymous, heavy=heavy, body=body,
         now=ctx.now, expires=rules.expiry(ctx.now, group.settings.retention),
@@ -105,10 +101,10 @@ async def _draft(ctx: Context, member: Member, group: Group, *, anonymous: bool,
     return Reply([ctx.reply(f"How would you like replies, {member.name}?", buttons=modes)])
 
 
-async def text_given(ctx: Context) -> Reply:
+async def text_given(ctx: FlowContext) -> Reply:
     """Guided steps in private: the anonymous offload's text, or the author's answer to a relayed reply."""
     member, group, pending, text = ctx.member, ctx.group, ctx.pending, ctx.incoming
-    assert member is not None and group is not None and pending is not None and isinstance(text, Text)
+    assert isinstance(text, Text)
     words = " ".join(text.text.split())[: rules.TEXT_LIMIT]
     if not words:
         return Reply([ctx.reply("Type a few words, for example: I can't sleep since the hearing.")])
@@ -119,16 +115,15 @@ async def text_given(ctx: Context) -> Reply:
     if found is None or found.author_id != member.id or found.status != "open":
         return Reply([ctx.reply("That offload is gone, so I couldn't post your answer.")])
     n = await ctx.uow.offloads.next_post(found.id)
-    answer = Post(
-        _group_chat(group), f"Someone (the author): {words}", thread=found.card,
-        card=rules.post_card(found.id, n), protect=True,
-    )  # fmt: skip
+    answer = ctx.scope.to_group(
+        f"Someone (the author): {words}", thread=found.card, card=rules.post_card(found.id, n), protect=True
+    )
     return Reply([answer, ctx.reply("Posted in the thread, without your name.")])
 
 
-async def pressed(ctx: Context) -> Reply:
-    press, member, group = ctx.press, ctx.member, ctx.group
-    assert isinstance(press, SupportPress | ModePress | AuthorPress) and member is not None and group is not None
+async def pressed(ctx: MemberContext) -> Reply:
+    press, member = ctx.press, ctx.member
+    assert isinstance(press, SupportPress | ModePress | AuthorPress)
     found = await ctx.uow.offloads.get(press.offload)
     if found is None:
         return Reply(toast="That offload is gone.")
@@ -137,14 +132,14 @@ async def pressed(ctx: Context) -> Reply:
     if press.owner != member.id or found.author_id != member.id:
         return Reply(toast="Only the person who started this offload can use that.")
     if isinstance(press, ModePress):
-        return await _post(ctx, found, member, group, press.mode) if found.status == "draft" else _done_already()
+        return await _post(ctx, found, press.mode) if found.status == "draft" else _done_already()
     action = press.action
     if action == "keep":
         await ctx.uow.offloads.keep(found.id)
         return Reply([ctx.reply("Kept. It stays up until you /forget it.")])
     if action == "forget":
         return Reply(
-            [*await forget_offload(ctx.uow, found, group), ctx.reply("Gone. I've removed it, and what I kept.")]
+            [*await forget_offload(ctx.scope, found), ctx.reply("Gone. I've removed it, and what I kept.")]
         )
     if action == "reply":
         data: dict[str, Any] = {"offload": found.id}
@@ -165,23 +160,24 @@ async def _plan_expiry(uow: UnitOfWork, found: rules.Offload, stage: str, due: d
     await EXPIRY.plan(uow, key, due, payload, group_id=found.group_id, grace_seconds=EXPIRY_GRACE)
 
 
-async def _post(ctx: Context, found: rules.Offload, member: Member, group: Group, mode: str) -> Reply:
+async def _post(ctx: MemberContext, found: rules.Offload, mode: str) -> Reply:
+    member, group = ctx.member, ctx.group
     await ctx.uow.offloads.open(found.id, mode, keep_body=found.anonymous)
     await _plan_expiry(ctx.uow, found, "open", found.expires_at)
     opened = await ctx.uow.offloads.get(found.id)
     assert opened is not None
     name = None if found.anonymous else member.name
-    chat = _group_chat(group)
+    scope = ctx.scope
     out: list[Outgoing] = [
-        Post(
-            chat, rules.header_text(opened, name), buttons=support_buttons(found.id), card=found.card,
+        scope.to_group(
+            rules.header_text(opened, name), buttons=support_buttons(found.id), card=found.card,
             start_thread=rules.title(name), protect=True,
         )
     ]  # fmt: skip
     if found.body:
         n = await ctx.uow.offloads.next_post(found.id)
-        words = Post(
-            chat, found.body, thread=found.card, card=rules.post_card(found.id, n), protect=True, spoiler=found.heavy
+        words = scope.to_group(
+            found.body, thread=found.card, card=rules.post_card(found.id, n), protect=True, spoiler=found.heavy
         )
         out.append(words)
     days = group.settings.retention.days
@@ -197,7 +193,7 @@ async def _post(ctx: Context, found: rules.Offload, member: Member, group: Group
     return Reply(out, toast="Posted.")
 
 
-async def _support(ctx: Context, found: rules.Offload, member: Member, kind: str) -> Reply:
+async def _support(ctx: MemberContext, found: rules.Offload, member: Member, kind: str) -> Reply:
     if found.status != "open":
         return Reply(toast="That offload is gone.")
     if not await ctx.uow.offloads.support(found.id, member.id, kind):
@@ -206,14 +202,13 @@ async def _support(ctx: Context, found: rules.Offload, member: Member, kind: str
     author = None if found.anonymous else await ctx.uow.members.get(found.author_id)
     name = author.name if author else (None if found.anonymous else "Someone")
     text = rules.header_text(found, name, counts.get("hear", 0), counts.get("been", 0))
-    assert ctx.group is not None
-    edit = Edit(_group_chat(ctx.group), found.card, text, buttons=support_buttons(found.id))
+    edit = Edit(ctx.group_chat, found.card, text, buttons=support_buttons(found.id))
     return Reply([edit], toast="Thanks.")
 
 
-async def forget_offload(uow: UnitOfWork, found: rules.Offload, group: Group) -> list[Outgoing]:
+async def forget_offload(scope: GroupScope, found: rules.Offload) -> list[Outgoing]:
     """Delete what the bot posted (newest first, header last) and every row it kept."""
-    chat = _group_chat(group)
+    uow, chat = scope.uow, scope.group_chat
     out: list[Outgoing] = [Delete(chat, card=rules.post_card(found.id, n)) for n in range(found.posts, 0, -1)]
     if found.status == "open":
         out.append(Delete(chat, card=found.card, whole_thread=True))
@@ -223,9 +218,8 @@ async def forget_offload(uow: UnitOfWork, found: rules.Offload, group: Group) ->
     return out
 
 
-async def forget(ctx: Context) -> Reply:
+async def forget(ctx: MemberContext) -> Reply:
     member, group = ctx.member, ctx.group
-    assert member is not None and group is not None
     thread = getattr(ctx.incoming, "thread", None)
     if ctx.in_dm:
         mine = [o for o in await ctx.uow.offloads.of_author(member.id) if o.status == "open"]
@@ -249,13 +243,13 @@ async def forget(ctx: Context) -> Reply:
         return Reply(
             [Post(ctx.incoming.chat, "Only the person who started this offload can remove it.", thread=found.card)]
         )
-    return Reply(await forget_offload(ctx.uow, found, group))
+    return Reply(await forget_offload(ctx.scope, found))
 
 
-async def relay(ctx: Context, thread: str) -> Reply:
+async def relay(ctx: MemberContext, thread: str) -> Reply:
     """A member's message inside an anonymous offload's thread goes to its author, privately."""
-    text, member, group = ctx.incoming, ctx.member, ctx.group
-    assert isinstance(text, Text) and member is not None and group is not None
+    text, member = ctx.incoming, ctx.member
+    assert isinstance(text, Text)
     card = await ctx.uow.cards.find_by_thread(ctx.platform, text.chat.chat_id, thread)
     found = await ctx.uow.offloads.get(oid) if (oid := rules.offload_id_of_card(card)) else None
     if found is None or not found.anonymous or found.status != "open" or found.author_id == member.id:
@@ -266,15 +260,14 @@ async def relay(ctx: Context, thread: str) -> Reply:
     words = " ".join(text.text.split())[: rules.TEXT_LIMIT]
     line = f'{member.name} replied to your offload ("{rules.reminder_of(found.body)}"):\n{words}'
     answer = ((AuthorPress("reply", author.id, found.id).button("Reply"),),)
-    return Reply([Post(dm_chat(group.platform, author), line, buttons=answer, protect=True)])
+    return Reply([ctx.scope.dm(author, line, buttons=answer, protect=True)])
 
 
-async def expire(uow: UnitOfWork, job: Due[OffloadToExpire], now: datetime) -> list[Outgoing]:
-    found = await uow.offloads.get(job.payload.offload)
+async def expire(scope: GroupScope, job: Due[OffloadToExpire]) -> list[Outgoing]:
+    found = await scope.uow.offloads.get(job.payload.offload)
     if found is None or found.kept or (job.payload.stage == "draft" and found.status != "draft"):
         return []
-    group = await uow.groups.get(found.group_id)
-    return await forget_offload(uow, found, group) if group else []
+    return await forget_offload(scope, found)  # planned with the offload's own group
 
 
 async def _collect(uow: UnitOfWork, member: Member) -> list[dict[str, Any]]:

@@ -8,12 +8,11 @@ result post of a named poll, never into a table).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from magbot.core.context import Context
+from magbot.core.context import Context, FlowContext, MemberContext
 from magbot.core.events import (
-    ChatRef,
     ClosePoll,
     Command,
     NativePoll,
@@ -24,8 +23,9 @@ from magbot.core.events import (
 )
 from magbot.core.jobs import Due, JobKind
 from magbot.core.router import Router
+from magbot.core.scope import GroupScope
 from magbot.core.wire import Id, OneOf, Press, read_id
-from magbot.domain.members import Group, Member
+from magbot.domain.members import Member
 from magbot.domain.polls import (
     MAX_OPTION,
     MAX_OPTIONS,
@@ -67,18 +67,13 @@ class NamedAnswer(Press, prefix="poll", shape=(OneOf("anon", "named"), Id())):
     owner: int
 
 
-def group_chat(group: Group) -> ChatRef:
-    return ChatRef(group.platform, group.chat_id, "group")
-
-
 def poll_id_of(card: str) -> int | None:
     kind, _, number = card.partition(":")
     return read_id(number) if kind == "poll" else None
 
 
-async def start_poll(ctx: Context, spec: PollSpec) -> Reply:
+async def start_poll(ctx: MemberContext, spec: PollSpec) -> Reply:
     """Save the poll, plan its close, post it in the group."""
-    assert ctx.group is not None and ctx.member is not None
     closes_at = spec.closes_at or default_close(ctx.now)
     poll = await ctx.uow.polls.create(ctx.group.id, ctx.member.id, spec, closes_at, ctx.now)
     await CLOSE.plan(
@@ -91,7 +86,7 @@ async def start_poll(ctx: Context, spec: PollSpec) -> Reply:
     )
     how = "Names are shown" if spec.named else "Votes are anonymous"
     many = ", pick as many as you like" if spec.multi else ""
-    chat, zone = ctx.group_chat(), ctx.group.settings.zone
+    chat, zone = ctx.group_chat, ctx.group.settings.zone
     out: list[Outgoing] = [
         NativePoll(chat, poll.card, spec.question, spec.options, multi=spec.multi, anonymous=not spec.named),
         Post(chat, f"Poll from {ctx.member.name}. {how}{many}. Closes {when_text(closes_at, zone)}."),
@@ -99,8 +94,7 @@ async def start_poll(ctx: Context, spec: PollSpec) -> Reply:
     return ctx.group_posts(out, "Your poll is up in the group.")
 
 
-async def poll(ctx: Context) -> Reply:
-    assert ctx.group is not None
+async def poll(ctx: MemberContext) -> Reply:
     if not ctx.args:
         return await ask(ctx, "poll", ASK_QUESTION, step="question")
     try:
@@ -110,9 +104,8 @@ async def poll(ctx: Context) -> Reply:
     return await start_poll(ctx, spec)
 
 
-async def poll_flow(ctx: Context) -> Reply:
+async def poll_flow(ctx: FlowContext) -> Reply:
     """The guided /poll: question -> answers (one a message, "done") -> anonymous or named."""
-    assert ctx.pending is not None and ctx.member is not None
     text = " ".join(str(getattr(ctx.incoming, "text", "")).replace("|", "/").split())
     data: dict[str, Any] = dict(ctx.pending.data)
     if ctx.pending.step == "question":
@@ -141,9 +134,8 @@ async def poll_flow(ctx: Context) -> Reply:
     return Reply([ctx.reply("Should the result show who voted what?", buttons=buttons)])
 
 
-async def poll_named_answer(ctx: Context) -> Reply:
+async def poll_named_answer(ctx: MemberContext) -> Reply:
     press, member = ctx.pressed(NamedAnswer), ctx.member
-    assert member is not None
     if press.owner != member.id:
         return Reply(toast="That question was for someone else.")
     pending = await ctx.uow.pending.get(member.id, ctx.incoming.chat.chat_id, ctx.now)
@@ -186,11 +178,9 @@ async def _voter(ctx: Context, found: Poll | None) -> Member | None:
     return member if member is not None and member.active else None
 
 
-async def close_poll(uow: UnitOfWork, found: Poll, now: datetime) -> list[Outgoing]:
+async def close_poll(scope: GroupScope, found: Poll) -> list[Outgoing]:
     """Count, keep only the counts, and post the result. Nothing if it was closed already."""
-    group = await uow.groups.get(found.group_id)
-    if group is None:
-        return []
+    uow, group, now = scope.uow, scope.group, scope.now
     votes = await uow.polls.votes(found.id)
     voters = sorted({member_id for member_id, _ in votes})
     counts = tuple(sum(1 for _, option in votes if option == i) for i in range(len(found.options)))
@@ -204,17 +194,26 @@ async def close_poll(uow: UnitOfWork, found: Poll, now: datetime) -> list[Outgoi
         return []
     await uow.schedule.cancel(f"poll:{found.id}:")
     result = PollResult(found.question, found.options, counts, len(voters), names)
-    return [ClosePoll(group_chat(group), found.card), Post(group_chat(group), result_text(result))]
+    return [ClosePoll(scope.group_chat, found.card), scope.to_group(result_text(result))]
 
 
-async def close_due(uow: UnitOfWork, job: Due[PollToClose], now: datetime) -> list[Outgoing]:
-    found = await uow.polls.get(job.payload.poll_id)
-    return await close_poll(uow, found, now) if found is not None and found.is_open else []
+async def close_due(scope: GroupScope, job: Due[PollToClose]) -> list[Outgoing]:
+    found = await scope.uow.polls.get(job.payload.poll_id)
+    if found is None or not found.is_open:
+        return []
+    return await close_poll(scope, found)  # planned with the poll's own group
 
 
-async def end_poll(ctx: Context) -> Reply:
+async def _poll_scope(scope: GroupScope, found: Poll) -> GroupScope:
+    """The scope of the poll's own group (a member of several groups may end one that isn't his first)."""
+    if found.group_id == scope.group.id:
+        return scope
+    group = await scope.uow.groups.get(found.group_id)
+    return scope.of(group) if group is not None else scope
+
+
+async def end_poll(ctx: MemberContext) -> Reply:
     """/endpoll: the creator ends his poll (the one replied to, or his newest open one)."""
-    assert ctx.group is not None and ctx.member is not None
     open_polls = await ctx.uow.polls.open_in_group(ctx.group.id)
     target = await _replied_poll(ctx)
     if target is None:
@@ -224,7 +223,7 @@ async def end_poll(ctx: Context) -> Reply:
         return Reply([ctx.reply("There's no open poll to end. /polls shows the open ones.")])
     if target.creator_id != ctx.member.id:
         return Reply([ctx.reply("Only the person who started a poll can end it.")])
-    out = await close_poll(ctx.uow, target, ctx.now)
+    out = await close_poll(await _poll_scope(ctx.scope, target), target)
     return ctx.group_posts(out, "Done. The result is in the group.")
 
 
@@ -237,8 +236,7 @@ async def _replied_poll(ctx: Context) -> Poll | None:
     return await ctx.uow.polls.get(number) if number is not None else None
 
 
-async def list_polls(ctx: Context) -> Reply:
-    assert ctx.group is not None
+async def list_polls(ctx: MemberContext) -> Reply:
     open_polls = await ctx.uow.polls.open_in_group(ctx.group.id)
     if not open_polls:
         return Reply([ctx.reply("No open polls right now. Start one with /poll.")])

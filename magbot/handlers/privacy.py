@@ -7,9 +7,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from magbot.core.context import Context
-from magbot.core.events import ChatRef, File, Remove, Reply
+from magbot.core.context import MemberContext
+from magbot.core.events import File, Remove, Reply
 from magbot.core.router import Router
+from magbot.core.scope import group_chat
 from magbot.core.wire import OneOf, Press
 from magbot.domain.members import Member
 from magbot.storage.uow import UnitOfWork
@@ -67,8 +68,7 @@ async def _erase_membership(uow: UnitOfWork, member: Member) -> None:
 holds("membership", _collect_membership, _erase_membership)  # erased last: other parts may need the row
 
 
-async def my_data(ctx: Context) -> Reply:
-    assert ctx.member is not None
+async def my_data(ctx: MemberContext) -> Reply:
     memberships = await ctx.uow.members.active_for_user(ctx.platform, ctx.member.user_id)
     export: dict[str, Any] = {"about": "Everything magbot holds about you.", "groups": []}
     for member in memberships:
@@ -79,8 +79,7 @@ async def my_data(ctx: Context) -> Reply:
     return Reply([File(ctx.incoming.chat, "my-data.json", data, "application/json", caption=note)])
 
 
-async def forget_me(ctx: Context) -> Reply:
-    assert ctx.member is not None
+async def forget_me(ctx: MemberContext) -> Reply:
     buttons = ((ForgetMeAnswer("yes").button("Yes"), ForgetMeAnswer("no").button("No")),)
     text = (
         "This erases everything I hold about you and takes you off the member list. "
@@ -89,8 +88,7 @@ async def forget_me(ctx: Context) -> Reply:
     return Reply([ctx.reply(text, buttons=buttons)])
 
 
-async def forget_me_answer(ctx: Context) -> Reply:
-    assert ctx.member is not None
+async def forget_me_answer(ctx: MemberContext) -> Reply:
     if ctx.pressed(ForgetMeAnswer).answer != "yes":
         return Reply([ctx.reply("Okay, nothing erased.")])
     if not ctx.in_dm:
@@ -101,7 +99,7 @@ async def forget_me_answer(ctx: Context) -> Reply:
         for part in reversed(PARTS):  # features first, the member row itself last
             await part.erase(ctx.uow, member)
         if group:  # off the member list means out of the closed chat too
-            out.append(Remove(ChatRef(group.platform, group.chat_id, "group"), member.user_id))
+            out.append(Remove(group_chat(group), member.user_id))
     out.append(ctx.reply("Done. I've erased everything I held about you. Take care."))
     return Reply(out)
 

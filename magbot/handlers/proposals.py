@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from magbot.core.context import Context
+from magbot.core.context import MemberContext
 from magbot.core.events import Outgoing, Reply
 from magbot.core.router import Router
 from magbot.domain.group_settings import SPEC_BY_NAME, SettingError, check_setting
@@ -42,9 +42,8 @@ def find_member(members: list[Member], words: str) -> Member:
     return found[0]
 
 
-async def _proposal(ctx: Context, args: str) -> tuple[str, dict[str, Any], Member | None]:
+async def _proposal(ctx: MemberContext, args: str) -> tuple[str, dict[str, Any], Member | None]:
     """(kind, payload, the member it is about) from `/propose ...`, or ProposalError."""
-    assert ctx.group is not None and ctx.member is not None
     first, _, rest = args.partition(" ")
     first, rest = first.lower(), " ".join(rest.split())
     if first == "rule":
@@ -82,9 +81,8 @@ async def _proposal(ctx: Context, args: str) -> tuple[str, dict[str, Any], Membe
     return "setting", {"setting": first, "value": value}, None
 
 
-async def propose(ctx: Context) -> Reply:
+async def propose(ctx: MemberContext) -> Reply:
     """`/propose <setting> <value>`, `rule <text>`, `drop rule <n>`, `mute <name> <time>`, `remove <name>`."""
-    assert ctx.group is not None and ctx.member is not None
     if not ctx.args:
         return Reply([ctx.reply(PROPOSE_HELP)])
     try:
@@ -96,20 +94,16 @@ async def propose(ctx: Context) -> Reply:
     subject = {k: payload[k] for k in ("setting", "text", "rule_id", "name") if k in payload}
     if (open_one := await already_open(ctx.uow, ctx.group.id, kind, **subject)) is not None:
         return Reply([ctx.reply(vote_is_open_text(open_one, ctx.group))])
-    out: list[Outgoing] = await open_decision(
-        ctx.uow, ctx.group, kind, payload, ctx.now, proposer=ctx.member, about=about
-    )
+    out: list[Outgoing] = await open_decision(ctx.scope, kind, payload, proposer=ctx.member, about=about)
     return ctx.group_posts(out, "It's up for a vote in the group now.")
 
 
-async def settings(ctx: Context) -> Reply:
-    assert ctx.group is not None
+async def settings(ctx: MemberContext) -> Reply:
     text = ctx.group.settings.listing() + "\nThe group changes these together: /propose quorum 1/4, for example."
     return Reply([ctx.reply(text)])
 
 
-async def rules(ctx: Context) -> Reply:
-    assert ctx.group is not None
+async def rules(ctx: MemberContext) -> Reply:
     agreed = await ctx.uow.rules.of_group(ctx.group.id)
     if not agreed:
         return Reply([ctx.reply(f"The group hasn't agreed any rules yet. Suggest one: {RULE_EXAMPLE}")])

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from magbot.core.context import Context
+from magbot.core.context import MemberContext
 from magbot.core.events import Button, Edit, Outgoing, Reply
 from magbot.core.router import Router
 from magbot.core.wire import Const, Id, Press
@@ -43,8 +43,7 @@ def shared_text(name: str, text: str, tags: tuple[str, ...]) -> str:
     return f"{name} shared: {rules.with_tags(text, tags)}"
 
 
-async def add_resource(ctx: Context, raw: str) -> Reply:
-    assert ctx.group is not None and ctx.member is not None
+async def add_resource(ctx: MemberContext, raw: str) -> Reply:
     parsed = rules.parse_share(raw)
     if isinstance(parsed, rules.Problem):
         return Reply([ctx.reply(parsed.message)])
@@ -56,8 +55,7 @@ async def add_resource(ctx: Context, raw: str) -> Reply:
     return ctx.group_posts(out, "Thanks. It's in the library and posted in the group.")
 
 
-async def browse(ctx: Context) -> Reply:
-    assert ctx.group is not None
+async def browse(ctx: MemberContext) -> Reply:
     library = await ctx.uow.resources.library(ctx.group.id)
     if not library:
         return Reply([ctx.reply(f"The library is empty so far. Add something with /share. {rules.SHARE_EXAMPLE}")])
@@ -88,9 +86,8 @@ def _overview(library: list[Resource]) -> str:
     return "\n".join(lines)
 
 
-async def pressed(ctx: Context) -> Reply:
+async def pressed(ctx: MemberContext) -> Reply:
     press, member = ctx.pressed(OutOfDate), ctx.member
-    assert member is not None and ctx.group is not None
     found = await ctx.uow.resources.get(press.resource)
     if found is None or found.group_id != ctx.group.id:
         return Reply(toast="That one is already out of the library.")
@@ -103,7 +100,7 @@ async def pressed(ctx: Context) -> Reply:
     await ctx.uow.resources.remove(found.id)
     why = "the person who shared it" if by_author else "two members"
     text = f"(Out of date: taken out of the library by {why}.)\n{rules.with_tags(found.text, found.tags)}"
-    edit = Edit(ctx.group_chat(), resource_card(found.id), text)
+    edit = Edit(ctx.group_chat, resource_card(found.id), text)
     return Reply([edit], toast="Taken out of the library. Thanks.")
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from magbot.app import App
 from magbot.core.clock import ManualClock
-from magbot.core.context import BotPolicy, Context
+from magbot.core.context import BotPolicy, MemberContext
 from magbot.core.events import ButtonPress, ChatRef, Post, UserRef
 from magbot.domain.members import Group, Member
 from magbot.domain.settings import parse_settings
@@ -105,7 +105,7 @@ def test_the_rough_reply_of_a_group_with_default_settings_names_both_lines() -> 
     sam = Member(2, 1, "sam", "Sam", "active", False, START)
     press = ButtonPress("k", ChatRef("console", "group"), UserRef("console", "sam"), START, "checkin:mood:1:2")
     plain = Group(1, "console", "group", START)  # no settings given: the defaults
-    ctx = Context(press, cast(UnitOfWork, None), ManualClock(START), BotPolicy(), plain, sam)
+    ctx = MemberContext(press, cast(UnitOfWork, None), ManualClock(START), BotPolicy(), plain, sam)
     [dm] = _rough(ctx, plain, sam, 1).out
     assert isinstance(dm, Post) and dm.chat.is_dm
     assert "Samaritans 116 123; Breathing Space 0800 83 85 87." in dm.text

@@ -48,7 +48,7 @@ async def plan_weekly(uow: UnitOfWork, now: datetime) -> None:
 
 def jobs() -> Jobs:
     made = Jobs()
-    made.on(NOTE, weekly_note)
+    made.on_global(NOTE, weekly_note)
     made.plan_with(plan_weekly)
     return made
 
@@ -142,7 +142,7 @@ async def test_run_until_runs_each_due_job_at_its_own_moment_in_order(tmp_path: 
         return await weekly_note(uow, job, now)
 
     made = jobs()
-    made.on(NOTE, note_at_its_time)
+    made.on_global(NOTE, note_at_its_time)
     scheduler = Scheduler(app.uow, clock, made)
     settles: list[datetime] = []
 
