@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import dataclasses
 import typing
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
+from magbot.core.events import Outgoing
+from magbot.core.records import ScheduledJob
 from magbot.core.wire import ID_LIMIT
-from magbot.storage.state import ScheduledJob
 from magbot.storage.uow import UnitOfWork
 
 P = TypeVar("P")
@@ -131,3 +133,22 @@ def _read(kind: type, value: object) -> object | None:
             return None
         return when if when.tzinfo is not None else None
     return None
+
+
+JobHandler = Callable[[UnitOfWork, Due[P], datetime], Awaitable[list[Outgoing]]]
+Planner = Callable[[UnitOfWork, datetime], Awaitable[None]]
+
+
+@dataclass
+class Jobs:
+    """What features register: a handler per job kind, and planners that add upcoming rows. The scheduler
+    (magbot/scheduler.py) only runs them."""
+
+    handlers: dict[str, tuple[JobKind[Any], JobHandler[Any]]] = field(default_factory=dict)
+    planners: list[Planner] = field(default_factory=list)
+
+    def on(self, kind: JobKind[P], handler: JobHandler[P]) -> None:
+        self.handlers[kind.name] = (kind, handler)  # registering a kind again replaces its handler
+
+    def plan_with(self, planner: Planner) -> None:
+        self.planners.append(planner)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from magbot.core.context import Context
 from magbot.core.events import Command, Reply
+from magbot.core.housekeeping import core_jobs
+from magbot.core.jobs import Jobs
 from magbot.core.router import Router, as_reply
 from magbot.core.routing import choose_handler
 from magbot.handlers import (
@@ -24,7 +26,6 @@ from magbot.handlers import (
     proposals,
     resources,
 )
-from magbot.scheduler import Jobs, core_jobs
 
 
 async def command_button(ctx: Context) -> Reply:

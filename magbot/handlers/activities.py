@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from magbot.core.context import Context
 from magbot.core.events import Edit, Outgoing, Post, Reply
+from magbot.core.jobs import Jobs
 from magbot.core.router import Router
 from magbot.core.wire import read_id
 from magbot.domain.activities import (
@@ -36,7 +37,6 @@ from magbot.handlers.activity_cards import (
 from magbot.handlers.calendar import calendar
 from magbot.handlers.flows import ask
 from magbot.handlers.privacy import holds
-from magbot.scheduler import Jobs
 from magbot.storage.uow import UnitOfWork
 
 TOASTS = {

@@ -13,13 +13,12 @@ from typing import Any
 
 from magbot.core.context import Context, dm_chat
 from magbot.core.events import Outgoing, Post, Reply
-from magbot.core.jobs import Due, JobKind, NoPayload
+from magbot.core.jobs import Due, JobKind, Jobs, NoPayload
 from magbot.core.router import Router
 from magbot.core.wire import Const, Id, OneOf, Press
 from magbot.domain import checkins as rules
 from magbot.domain.members import Member
 from magbot.handlers.privacy import holds
-from magbot.scheduler import Jobs
 from magbot.storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)

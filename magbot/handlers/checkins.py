@@ -11,7 +11,8 @@ from typing import Any
 
 from magbot.core.context import Context
 from magbot.core.events import Button, ChatRef, File, Outgoing, Post, Reply, Text
-from magbot.core.jobs import Due, JobKind, NoPayload
+from magbot.core.jobs import Due, JobKind, Jobs, NoPayload
+from magbot.core.records import PendingInput
 from magbot.core.router import Router
 from magbot.core.wire import Const, Id, Number, OneOf, Press
 from magbot.domain import checkins as rules
@@ -19,8 +20,6 @@ from magbot.domain.members import Group, Member
 from magbot.domain.recurrence import next_weekly
 from magbot.handlers.charts import checkins_png
 from magbot.handlers.privacy import holds
-from magbot.scheduler import Jobs
-from magbot.storage.state import PendingInput
 from magbot.storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)

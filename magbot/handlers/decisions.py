@@ -26,7 +26,7 @@ from magbot.core.events import (
     Remove,
     Reply,
 )
-from magbot.core.jobs import Due, JobKind
+from magbot.core.jobs import Due, JobKind, Jobs
 from magbot.core.router import Router
 from magbot.core.wire import Const, Id, OneOf, Press
 from magbot.domain.decisions import (
@@ -45,7 +45,6 @@ from magbot.domain.members import Group, Member
 from magbot.domain.polls import parse_duration, when_text
 from magbot.handlers.polls import group_chat
 from magbot.handlers.privacy import holds
-from magbot.scheduler import Jobs
 from magbot.storage.uow import UnitOfWork
 
 CLOSE_GRACE = int(timedelta(days=30).total_seconds())  # a late close is still a close

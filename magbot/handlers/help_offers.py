@@ -8,13 +8,12 @@ from datetime import datetime, timedelta
 
 from magbot.core.context import Context
 from magbot.core.events import Button, ChatRef, Edit, Outgoing, Reply
-from magbot.core.jobs import Due, JobKind
+from magbot.core.jobs import Due, JobKind, Jobs
 from magbot.core.router import Router
 from magbot.core.wire import Id, OneOf, Press
 from magbot.domain import resources as rules
 from magbot.domain.resources import HelpPost
 from magbot.handlers.flows import Act, words_or_ask
-from magbot.scheduler import Jobs
 from magbot.storage.uow import UnitOfWork
 
 EXPIRY_GRACE = int(timedelta(days=7).total_seconds())  # a late close is still better than an open card forever

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from magbot.core.context import Context
 from magbot.core.events import Edit, Outgoing, Post, Reply
-from magbot.core.jobs import Due, JobKind
+from magbot.core.jobs import Due, JobKind, Jobs
 from magbot.core.router import Router
 from magbot.domain.meetings import MEETING_LENGTH, is_cancellation
 from magbot.domain.members import Group
@@ -23,7 +23,6 @@ from magbot.handlers.meeting_cards import (
     rsvp_buttons,
     rsvp_card,
 )
-from magbot.scheduler import Jobs
 from magbot.storage.uow import UnitOfWork
 
 REMINDER_GRACE = timedelta(hours=1)

@@ -15,14 +15,13 @@ from typing import Any
 
 from magbot.core.context import Context, dm_chat
 from magbot.core.events import Button, ChatRef, Delete, Edit, Outgoing, Post, Reply, Text
-from magbot.core.jobs import Due, JobKind
+from magbot.core.jobs import Due, JobKind, Jobs
+from magbot.core.records import PendingInput
 from magbot.core.router import Router
 from magbot.core.wire import Const, Id, OneOf, Press
 from magbot.domain import offload as rules
 from magbot.domain.members import Group, Member
 from magbot.handlers.privacy import holds
-from magbot.scheduler import Jobs
-from magbot.storage.state import PendingInput
 from magbot.storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)

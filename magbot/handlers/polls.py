@@ -22,7 +22,8 @@ from magbot.core.events import (
     Post,
     Reply,
 )
-from magbot.core.jobs import Due, JobKind
+from magbot.core.jobs import Due, JobKind, Jobs
+from magbot.core.records import PendingInput
 from magbot.core.router import Router
 from magbot.core.wire import Id, OneOf, Press, read_id
 from magbot.domain.members import Group, Member
@@ -42,8 +43,6 @@ from magbot.domain.polls import (
 )
 from magbot.handlers.flows import FLOW_LIFETIME, ask, finish
 from magbot.handlers.privacy import holds
-from magbot.scheduler import Jobs
-from magbot.storage.state import PendingInput
 from magbot.storage.uow import UnitOfWork
 
 CLOSE_GRACE = int(timedelta(days=30).total_seconds())  # a late close is still a close
