@@ -54,6 +54,7 @@ class Moves:
             await self.d.handled(str(response.event_id))
         event_id = await member.react(card.room_id, card.event_id, label)
         self.reactions[(key, card.event_id, label)] = event_id
+        self.d.transcript.pressed[event_id] = f"{key}'s [{label}]"
         await self.d.handled(event_id)
 
     async def _vote(self, key: str, member: Member, card: Card, answer: str) -> None:

@@ -112,6 +112,7 @@ class Transcript:
         self.thread_of: dict[str, str] = {}  # event id -> its thread's root
         self.authors: dict[str, str] = {}  # a member's event id -> his display name
         self.redacted: set[str] = set()
+        self.pressed: dict[str, str] = {}  # a member's reaction -> "sam's [Okay]"
         self.muted: set[str] = set()
         self._open: dict[str, tuple[int, str]] = {}  # card -> its newest line (index, text), buttons to come
 
@@ -189,7 +190,8 @@ class Transcript:
             self.note(f"{self.cards[target].prefix} (message deleted)")
         elif target in self.authors:
             self.note(f"{prefix} ({self.authors[target]}'s message deleted)")
-        # else: a member's reaction taken back so nobody sees who pressed what: his client shows it gone
+        elif target in self.pressed:  # so nobody sees who pressed what: everyone's client shows it gone
+            self.note(f"{prefix} ({self.pressed[target]} taken back)")
 
     def _message(self, sent: Sent, prefix: str, content: dict[str, Any], relates: dict[str, Any]) -> None:
         if relates.get("rel_type") == "m.replace":
