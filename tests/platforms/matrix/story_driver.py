@@ -61,6 +61,8 @@ class StoryDriver:
         bot_id = self.bot.user_id
         self.room = await self.host.create_room([bot_id], power={bot_id: 100}, initial_state=[KNOCK])
         await self.bot.join_room(self.host, self.room)
+        client = self.bot.platform.session.client
+        assert client is not None and client.rooms[self.room].encrypted  # every story runs end-to-end encrypted
         self.transcript = Transcript({self.bot.user_id: "@magbot", self.host.user_id: "@host"})
         self.transcript.rooms[self.room] = "[group]"
         self.moves = Moves(self)
