@@ -43,7 +43,8 @@ def _command(router: Router, ctx: Context, command: Command) -> Choice:
         if ctx.member is None:
             return _stranger(ctx)
         known = "/help shows what I can do, for example /members."
-        return None, Reply([ctx.reply(f"I don't know /{command.name[:30]}. {known}")])
+        shown = command.name if len(command.name) <= 30 else command.name[:30] + "…"
+        return None, Reply([ctx.reply(f"I don't know /{shown}. {known}")])
     wrong_place = (route.where == "group" and ctx.in_dm) or (route.where == "dm" and not ctx.in_dm)
     if ctx.member is None and (route.members_only or wrong_place):
         return _stranger(ctx)  # even where a command may be open to him, a wrong-place hint is not for strangers

@@ -134,3 +134,9 @@ async def test_every_members_text_is_cleaned_once_before_any_handler(app: App, l
     await story(app).say("dave: /setup", "sam [I'm a member]")
     posted = "\n".join(await story(app).say(line))
     assert posted and not any(ch in posted for ch in "\u202e\u200b\u2066\u2069\u200f\ufeff")
+
+
+async def test_an_unknown_long_command_gets_an_answer_not_silence(app: App) -> None:
+    await story(app).say("dave: /setup")
+    said = await story(app).say("dave: /" + "x" * 40)
+    assert said == [f"[group] I don't know /{'x' * 30}…. /help shows what I can do, for example /members."]
