@@ -42,7 +42,7 @@ from magbot.domain.decisions import (
     share_text,
 )
 from magbot.domain.members import Group, Member
-from magbot.domain.polls import parse_duration, when_text
+from magbot.domain.timewords import parse_duration, when_text
 from magbot.handlers.polls import group_chat
 from magbot.handlers.privacy import holds
 from magbot.storage.uow import UnitOfWork

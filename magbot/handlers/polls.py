@@ -40,8 +40,8 @@ from magbot.domain.polls import (
     default_close,
     parse_poll,
     result_text,
-    when_text,
 )
+from magbot.domain.timewords import when_text
 from magbot.handlers.flows import FLOW_LIFETIME, ask, finish
 from magbot.handlers.privacy import holds
 from magbot.storage.uow import UnitOfWork

@@ -9,7 +9,7 @@ from magbot.core.events import Outgoing, Reply
 from magbot.core.router import Router
 from magbot.domain.group_settings import SPEC_BY_NAME, SettingError, check_setting
 from magbot.domain.members import Member
-from magbot.domain.polls import parse_duration
+from magbot.domain.timewords import parse_duration
 from magbot.handlers.decisions import already_open, open_decision, vote_is_open_text
 
 LONGEST_MUTE_DAYS = 30
