@@ -11,6 +11,7 @@ from magbot.storage import (  # noqa: F401 (imported for their tables)
     models_activities,
     models_decisions,
     models_meetings,
+    models_polls,
     models_resources,
     models_support,
 )
