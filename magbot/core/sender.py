@@ -18,7 +18,7 @@ from magbot.core.delivery import Places, RetryLater, Sender, Undeliverable, Unre
 from magbot.core.events import ChatRef, Delete, Edit, Outgoing, Post
 from magbot.core.ratelimit import RateLimiter
 from magbot.core.records import CardPlace
-from magbot.storage.delivery import QueuedMessage
+from magbot.storage.delivery_repo import QueuedMessage
 from magbot.storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)

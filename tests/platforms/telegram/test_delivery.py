@@ -23,7 +23,7 @@ from magbot.core.events import (
     PollVote,
     Post,
 )
-from magbot.storage.delivery import hash_key
+from magbot.storage.delivery_repo import hash_key
 from magbot.storage.models import ProcessedEventRow
 from tests.platforms.telegram.conftest import DAVE, GROUP, SAM, STRANGER, TOM, World
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from magbot.domain.members import Group, Member, MemberStatus
 from magbot.domain.settings import parse_settings
 from magbot.storage.db import insert_ignoring_duplicates
-from magbot.storage.delivery import hash_key
+from magbot.storage.delivery_repo import hash_key
 from magbot.storage.models import FormerMemberRow, GroupRow, MemberRow
 
 log = logging.getLogger(__name__)
