@@ -25,15 +25,13 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from magbot.core.clock import Clock, ManualClock
 from magbot.core.events import Outgoing
-from magbot.core.jobs import Due, JobKind, NoPayload
+from magbot.core.jobs import Due, JobHandler, JobKind, NoPayload, Planner
 from magbot.storage.state import ScheduledJob
 from magbot.storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
 P = TypeVar("P")
-JobHandler = Callable[[UnitOfWork, Due[P], datetime], Awaitable[list[Outgoing]]]
-Planner = Callable[[UnitOfWork, datetime], Awaitable[None]]
 Settle = Callable[[], Awaitable[None]]
 EVENT_KEYS_KEPT = timedelta(days=7)  # platforms redeliver within hours (Telegram keeps updates 24 h)
 
@@ -46,7 +44,9 @@ class Jobs:
     planners: list[Planner] = field(default_factory=list)
 
     def on(self, kind: JobKind[P], handler: JobHandler[P]) -> None:
-        self.handlers[kind.name] = (kind, handler)  # registering a kind again replaces its handler
+        if kind.name in self.handlers:  # a silent replacement would stop the first feature's jobs running
+            raise ValueError(f"job kind {kind.name} registered twice")
+        self.handlers[kind.name] = (kind, handler)
 
     def plan_with(self, planner: Planner) -> None:
         self.planners.append(planner)
@@ -65,13 +65,6 @@ async def plan_housekeeping(uow: UnitOfWork, now: datetime) -> None:
     day = (now + timedelta(days=1)).date()
     due = datetime.combine(day, time(4, 0), tzinfo=UTC)
     await HOUSEKEEPING.plan(uow, f"housekeeping:{day.isoformat()}", due, NoPayload(), grace_seconds=86400)
-
-
-def core_jobs() -> Jobs:
-    jobs = Jobs()
-    jobs.on(HOUSEKEEPING, housekeeping)
-    jobs.plan_with(plan_housekeeping)
-    return jobs
 
 
 class Scheduler:

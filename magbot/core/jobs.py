@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import dataclasses
 import typing
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
+from magbot.core.events import Outgoing
 from magbot.core.wire import ID_LIMIT
 from magbot.storage.state import ScheduledJob
 from magbot.storage.uow import UnitOfWork
@@ -45,6 +47,10 @@ class Due(Generic[P]):
     group_id: int | None
     due_at: datetime
     payload: P
+
+
+JobHandler = Callable[[UnitOfWork, Due[P], datetime], Awaitable[list[Outgoing]]]
+Planner = Callable[[UnitOfWork, datetime], Awaitable[None]]  # adds the upcoming rows of a feature's kinds
 
 
 @dataclass(frozen=True)
