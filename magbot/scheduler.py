@@ -7,7 +7,8 @@ late. Planners (one per feature) add the next rows, e.g. next week's reminders; 
 prunes old event keys and expired guided flows.
 
 In production an APScheduler AsyncIOScheduler wakes `tick()` at the next due time and once a minute as a
-safety net (memory job store, nothing pickled). Tests and the console call `tick()` after moving a ManualClock.
+safety net (memory job store, nothing pickled). Tests and the console move a ManualClock with `run_until`.
+What the jobs are (kinds, payloads, handlers, planners) is declared in `magbot/core/jobs.py`; this is the runtime.
 """
 
 from __future__ import annotations
@@ -15,56 +16,20 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
-from typing import Any, TypeVar
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from magbot.core.clock import Clock, ManualClock
-from magbot.core.events import Outgoing
-from magbot.core.jobs import Due, JobHandler, JobKind, NoPayload, Planner
-from magbot.storage.state import ScheduledJob
-from magbot.storage.uow import UnitOfWork, UnitOfWorkFactory
+from magbot.core.jobs import Jobs
+from magbot.core.records import ScheduledJob
+from magbot.storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
-P = TypeVar("P")
 Settle = Callable[[], Awaitable[None]]
-EVENT_KEYS_KEPT = timedelta(days=7)  # platforms redeliver within hours (Telegram keeps updates 24 h)
-
-
-@dataclass
-class Jobs:
-    """What features register: a handler per job kind, and planners that add upcoming rows."""
-
-    handlers: dict[str, tuple[JobKind[Any], JobHandler[Any]]] = field(default_factory=dict)
-    planners: list[Planner] = field(default_factory=list)
-
-    def on(self, kind: JobKind[P], handler: JobHandler[P]) -> None:
-        if kind.name in self.handlers:  # a silent replacement would stop the first feature's jobs running
-            raise ValueError(f"job kind {kind.name} registered twice")
-        self.handlers[kind.name] = (kind, handler)
-
-    def plan_with(self, planner: Planner) -> None:
-        self.planners.append(planner)
-
-
-HOUSEKEEPING = JobKind("housekeeping", NoPayload)
-
-
-async def housekeeping(uow: UnitOfWork, job: Due[NoPayload], now: datetime) -> list[Outgoing]:
-    await uow.events.forget_older_than(now - EVENT_KEYS_KEPT)
-    await uow.pending.drop_expired(now)
-    return []
-
-
-async def plan_housekeeping(uow: UnitOfWork, now: datetime) -> None:
-    day = (now + timedelta(days=1)).date()
-    due = datetime.combine(day, time(4, 0), tzinfo=UTC)
-    await HOUSEKEEPING.plan(uow, f"housekeeping:{day.isoformat()}", due, NoPayload(), grace_seconds=86400)
 
 
 class Scheduler:

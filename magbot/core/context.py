@@ -8,9 +8,9 @@ from typing import Any, TypeVar
 
 from magbot.core.clock import Clock
 from magbot.core.events import Button, ChatRef, Incoming, Outgoing, Post, Reply
+from magbot.core.records import PendingInput
 from magbot.core.wire import Press
 from magbot.domain.members import Group, Member
-from magbot.storage.state import PendingInput
 from magbot.storage.uow import UnitOfWork
 
 # A button with this url opens the member's private chat with the bot; each platform renders it

@@ -20,13 +20,13 @@ from __future__ import annotations
 import dataclasses
 import typing
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from magbot.core.events import Outgoing
+from magbot.core.records import ScheduledJob
 from magbot.core.wire import ID_LIMIT
-from magbot.storage.state import ScheduledJob
 from magbot.storage.uow import UnitOfWork
 
 P = TypeVar("P")
@@ -47,10 +47,6 @@ class Due(Generic[P]):
     group_id: int | None
     due_at: datetime
     payload: P
-
-
-JobHandler = Callable[[UnitOfWork, Due[P], datetime], Awaitable[list[Outgoing]]]
-Planner = Callable[[UnitOfWork, datetime], Awaitable[None]]  # adds the upcoming rows of a feature's kinds
 
 
 @dataclass(frozen=True)
@@ -137,3 +133,24 @@ def _read(kind: type, value: object) -> object | None:
             return None
         return when if when.tzinfo is not None else None
     return None
+
+
+JobHandler = Callable[[UnitOfWork, Due[P], datetime], Awaitable[list[Outgoing]]]
+Planner = Callable[[UnitOfWork, datetime], Awaitable[None]]
+
+
+@dataclass
+class Jobs:
+    """What features register: a handler per job kind, and planners that add upcoming rows. The scheduler
+    (magbot/scheduler.py) only runs them."""
+
+    handlers: dict[str, tuple[JobKind[Any], JobHandler[Any]]] = field(default_factory=dict)
+    planners: list[Planner] = field(default_factory=list)
+
+    def on(self, kind: JobKind[P], handler: JobHandler[P]) -> None:
+        if kind.name in self.handlers:  # a silent replacement would stop the first feature's jobs running
+            raise ValueError(f"job kind {kind.name} registered twice")
+        self.handlers[kind.name] = (kind, handler)
+
+    def plan_with(self, planner: Planner) -> None:
+        self.planners.append(planner)

@@ -17,7 +17,8 @@ from magbot.core.context import open_dm_button
 from magbot.core.delivery import Places, RetryLater, Sender, Undeliverable, Unreachable
 from magbot.core.events import ChatRef, Delete, Edit, Outgoing, Post
 from magbot.core.ratelimit import RateLimiter
-from magbot.storage.delivery import CardPlace, QueuedMessage
+from magbot.core.records import CardPlace
+from magbot.storage.delivery import QueuedMessage
 from magbot.storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)

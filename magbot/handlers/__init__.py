@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from magbot.core.context import Context
 from magbot.core.events import Command, Reply
 from magbot.core.feature import CommandMenu, Feature, check_unique
+from magbot.core.housekeeping import HOUSEKEEPING, housekeeping, plan_housekeeping
+from magbot.core.jobs import Jobs
 from magbot.core.router import Handler, Router, as_reply
 from magbot.core.routing import choose_handler
 from magbot.handlers import (
@@ -29,7 +31,6 @@ from magbot.handlers import (
     resources,
     texts,
 )
-from magbot.scheduler import HOUSEKEEPING, Jobs, housekeeping, plan_housekeeping
 
 
 def run_as_command(router: Router) -> Handler:
@@ -38,9 +39,9 @@ def run_as_command(router: Router) -> Handler:
     async def command_button(ctx: Context) -> Reply:
         press, name = ctx.incoming, ctx.pressed(membership.RunCommand).name
         as_command = Command(press.key, press.chat, press.sender, press.at, name=name)
-        typed = dataclasses.replace(ctx, incoming=as_command, press=None)
-        handler, refusal = await choose_handler(router, typed)
-        return as_reply(await handler(typed)) if handler else refusal
+        # Routed as the command (its place and members-only checks), answered from the press (its thread).
+        handler, refusal = await choose_handler(router, dataclasses.replace(ctx, incoming=as_command, press=None))
+        return as_reply(await handler(ctx)) if handler else refusal
 
     return command_button
 

@@ -13,12 +13,12 @@ from magbot.core.context import Context
 from magbot.core.events import Button, ChatRef, File, Outgoing, Post, Reply, Text
 from magbot.core.feature import Feature
 from magbot.core.jobs import Due, JobKind, NoPayload
+from magbot.core.records import PendingInput
 from magbot.core.wire import Const, Id, Number, OneOf, Press
 from magbot.domain import checkins as rules
 from magbot.domain.members import Group, Member
 from magbot.domain.recurrence import next_weekly
 from magbot.handlers.charts import checkins_png
-from magbot.storage.state import PendingInput
 from magbot.storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)

@@ -17,10 +17,10 @@ from magbot.core.context import Context, dm_chat
 from magbot.core.events import Button, ChatRef, Delete, Edit, Outgoing, Post, Reply, Text
 from magbot.core.feature import Feature
 from magbot.core.jobs import Due, JobKind
+from magbot.core.records import PendingInput
 from magbot.core.wire import Const, Id, OneOf, Press
 from magbot.domain import offload as rules
 from magbot.domain.members import Group, Member
-from magbot.storage.state import PendingInput
 from magbot.storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)

@@ -24,6 +24,7 @@ from magbot.core.events import (
 )
 from magbot.core.feature import Feature
 from magbot.core.jobs import Due, JobKind
+from magbot.core.records import PendingInput
 from magbot.core.wire import Id, OneOf, Press, read_id
 from magbot.domain.members import Group, Member
 from magbot.domain.polls import (
@@ -41,7 +42,6 @@ from magbot.domain.polls import (
     when_text,
 )
 from magbot.handlers.flows import FLOW_LIFETIME, ask, finish
-from magbot.storage.state import PendingInput
 from magbot.storage.uow import UnitOfWork
 
 CLOSE_GRACE = int(timedelta(days=30).total_seconds())  # a late close is still a close

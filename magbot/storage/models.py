@@ -126,12 +126,3 @@ class PlatformStateRow(Base):
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
 
-
-# Feature tables live in their own modules; importing them here puts them in Base.metadata.
-from magbot.storage import (  # noqa: E402, F401
-    models_activities,
-    models_decisions,
-    models_meetings,
-    models_resources,
-    models_support,
-)

@@ -77,7 +77,7 @@ async def test_guided_flow_step_survives_in_the_database_and_a_command_ends_it(a
     seen: list[str] = []
 
     async def ask(ctx):  # type: ignore[no-untyped-def]
-        from magbot.storage.state import PendingInput
+        from magbot.core.records import PendingInput
 
         await ctx.uow.pending.put(
             ctx.member.id,

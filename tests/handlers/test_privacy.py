@@ -9,14 +9,14 @@ from sqlalchemy import inspect, text
 
 from magbot.app import App
 from magbot.core.routing import STRANGER_LINE
-from magbot.storage.models import Base
+from magbot.storage.schema import metadata
 from tests.story import story
 
 
 async def every_row(app: App) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     async with app.uow() as uow:
-        for table in Base.metadata.sorted_tables:
+        for table in metadata.sorted_tables:
             result = await uow.session.execute(text(f"SELECT * FROM {table.name}"))
             rows += [{"__table__": table.name, **dict(r._mapping)} for r in result]
     return rows

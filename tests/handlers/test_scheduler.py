@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 from magbot.app import App
 from magbot.core.clock import ManualClock
 from magbot.core.events import ChatRef, Post
-from magbot.core.jobs import Due, JobHandler, JobKind, decode, encode
+from magbot.core.jobs import Due, JobHandler, JobKind, Jobs, decode, encode
 from magbot.domain.recurrence import next_weekly
-from magbot.scheduler import Jobs, Scheduler
+from magbot.scheduler import Scheduler
 from magbot.storage.uow import UnitOfWork
 from tests.conftest import START, settings_for, sqlite_url
 
