@@ -135,11 +135,14 @@ class DuplicateDeclaration(ValueError):
 
 
 def check_unique(features: Sequence[Feature]) -> None:
-    """Raise, naming both features, when a feature name or anything a feature claims is declared twice."""
+    """Raise, naming both features, when anything a feature claims is declared twice."""
+    names = [feature.name for feature in features]
+    if twice := next((name for name in names if names.count(name) > 1), None):
+        raise DuplicateDeclaration(f"two features are named {twice}")
     owners: dict[tuple[str, str], str] = {}
     for feature in features:
-        for claim in [("feature", feature.name), *feature.claims()]:
-            if (first := owners.get(claim)) is not None:
+        for claim in feature.claims():
+            if (first := owners.get(claim)) is not None:  # names are unique: the same name is the same feature
                 by = f"twice by {first}" if first == feature.name else f"by both {first} and {feature.name}"
                 raise DuplicateDeclaration(f"{claim[0]} {claim[1]} is declared {by}")
             owners[claim] = feature.name
