@@ -1,4 +1,5 @@
-"""The kernel's own daily job: forget old event keys and drop guided conversations nobody finished.
+"""The kernel's own daily job: forget old event keys, drop guided conversations nobody finished, and forget
+former members' hashes once their group's founding window has closed.
 
 Event keys are kept long enough for any platform's redelivery (Telegram keeps updates 24 hours), then forgotten:
 they name private chats, so they are not kept longer than they are needed.
@@ -19,6 +20,7 @@ HOUSEKEEPING = JobKind("housekeeping", NoPayload)
 async def housekeeping(uow: UnitOfWork, job: Due[NoPayload], now: datetime) -> list[Outgoing]:
     await uow.events.forget_older_than(now - EVENT_KEYS_KEPT)
     await uow.pending.drop_expired(now)
+    await uow.members.forget_formers(now)
     return []
 
 

@@ -64,6 +64,8 @@ def setup_card(group: Group) -> str:
 async def setup(ctx: Context) -> Reply:
     group = ctx.group
     assert group is not None
+    if group.is_set_up and ctx.member is None:
+        return Reply()  # a stranger gets nothing in the group, whatever he sends
     if group.is_set_up:
         assert group.setup_at is not None
         day = group.setup_at.strftime("%d %B %Y")
@@ -108,6 +110,9 @@ async def join_as_founder(ctx: Context) -> Reply:
         return Reply(toast="You're already a member.")
     if not group.is_set_up or not group.founding_open(ctx.now):
         return Reply(toast="Joining now needs a group decision. Ask a member to /invite you.")
+    if await ctx.uow.members.was_member(group.id, press.sender.user_id):
+        # Founding membership is for people who were never members: coming back is the group's decision.
+        return Reply(toast="Coming back needs a group decision. Ask a member to /invite you.")
     sender = press.sender
     await ctx.uow.members.add(
         group.id, sender.user_id, clean_name(sender.display_name), founding=True, now=ctx.now

@@ -11,7 +11,7 @@ from magbot.core.context import Context
 from magbot.core.events import ChatRef, File, Remove, Reply
 from magbot.core.feature import Feature, PrivacyPart
 from magbot.core.wire import OneOf, Press
-from magbot.domain.members import Member
+from magbot.domain.members import FOUNDING_WINDOW, Member
 from magbot.storage.uow import UnitOfWork
 
 
@@ -39,6 +39,10 @@ async def _erase_membership(uow: UnitOfWork, member: Member) -> None:
     await uow.outbox.drop_for_chat(platform, member.user_id)
     await uow.cards.forget(platform, member.user_id)
     await uow.state.delete_matching(f":{member.user_id}")
+    if group is not None and group.setup_at is not None:
+        # While "I'm a member" still works, a hash of his id stops him coming straight back as a founder
+        # (housekeeping forgets it when the window has closed).
+        await uow.members.remember_former(group.id, member.user_id, group.setup_at + FOUNDING_WINDOW)
     await uow.members.delete(member.id)
 
 
