@@ -81,7 +81,7 @@ async def agenda_button(ctx: Context) -> Reply:
     press, member = ctx.pressed(AgendaPress), ctx.member
     assert member is not None and ctx.group is not None
     found = await ctx.uow.meetings.suggestion(press.suggestion)
-    if found is None:
+    if found is None or found.group_id != ctx.group.id:  # another group's topic is not his to touch
         return Reply(toast="That topic is no longer on the list.")
     act = {"plus": _plus_one, "withdraw": _withdraw, "covered": _covered}[press.action]
     return await act(ctx, found)
@@ -112,12 +112,16 @@ async def _withdraw(ctx: Context, found: Suggestion) -> Reply:
 
 async def _covered(ctx: Context, found: Suggestion) -> Reply:
     assert ctx.group is not None
+    press = ctx.incoming
+    card = await ctx.uow.cards.find_by_message(ctx.platform, ctx.group.chat_id, getattr(press, "message_id", ""))
+    if card is None or not card.startswith("covered:"):
+        # Only on the question the bot asks after the meeting: a press forged (or pressed) anywhere else would mark
+        # a topic covered before it was talked about, and empty the agenda.
+        return Reply(toast="Topics are marked covered after the meeting, on the question I ask then.")
     await ctx.uow.meetings.set_status(found.id, "covered")
     remaining = await ctx.uow.meetings.open_suggestions(ctx.group.id)
     text = COVERED_QUESTION if remaining else "All topics covered. Thanks, everyone."
-    press = ctx.incoming
-    card = await ctx.uow.cards.find_by_message(ctx.platform, ctx.group.chat_id, getattr(press, "message_id", ""))
-    out: list[Outgoing] = [Edit(ctx.group_chat(), card, text, buttons=covered_buttons(remaining))] if card else []
+    out: list[Outgoing] = [Edit(ctx.group_chat(), card, text, buttons=covered_buttons(remaining))]
     return Reply(out, toast=f"Marked as covered: {found.topic[:40]}")
 
 

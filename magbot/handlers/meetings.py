@@ -46,6 +46,15 @@ CHANGE_IS_A_DECISION = (
 )
 
 
+INFO_HEADING = "Next meeting:"
+REMINDER_HEADING = "Reminder: our meeting is"
+
+
+def info_card(meeting: NextMeeting) -> str:
+    """The card /meeting posts: its own name, so pressing its buttons does not turn it into a reminder."""
+    return f"meeting:{meeting.date}"
+
+
 async def meeting(ctx: Context) -> Reply:
     assert ctx.group is not None
     if ctx.args:
@@ -53,8 +62,8 @@ async def meeting(ctx: Context) -> Reply:
     upcoming = next_meeting(ctx.group, ctx.now)
     if await ctx.uow.meetings.is_cancelled(ctx.group.id, upcoming.date):
         return Reply([ctx.reply(f"The meeting {upcoming.when(ctx.now)} is cancelled.")])
-    text = await meeting_text(ctx.uow, ctx.group, upcoming, ctx.now, heading="Next meeting:", top=None)
-    return Reply([ctx.reply(text, buttons=rsvp_buttons(upcoming), card=rsvp_card(upcoming))])
+    text = await meeting_text(ctx.uow, ctx.group, upcoming, ctx.now, heading=INFO_HEADING, top=None)
+    return Reply([ctx.reply(text, buttons=rsvp_buttons(upcoming), card=info_card(upcoming))])
 
 
 async def remind(ctx: Context) -> Reply:
@@ -67,7 +76,7 @@ async def remind(ctx: Context) -> Reply:
 
 
 async def reminder_post(uow: UnitOfWork, group: Group, upcoming: NextMeeting, now: datetime, note: str = "") -> Post:
-    text = await meeting_text(uow, group, upcoming, now, heading="Reminder: our meeting is")
+    text = await meeting_text(uow, group, upcoming, now, heading=REMINDER_HEADING)
     chat = Context.chat_of(group)
     return Post(chat, text + note, buttons=rsvp_buttons(upcoming), card=rsvp_card(upcoming))
 
@@ -97,9 +106,17 @@ async def rsvp(ctx: Context) -> Reply:
     if date != upcoming.date:
         return Reply(toast="That meeting is over. /meeting shows the next one.")
     await ctx.uow.meetings.rsvp(group.id, date, member.id, answer == "yes")
-    text = await meeting_text(ctx.uow, group, upcoming, ctx.now, heading="Reminder: our meeting is")
-    edit = Edit(ctx.group_chat(), rsvp_card(upcoming), text, buttons=rsvp_buttons(upcoming))
-    return Reply([edit], toast="See you there." if answer == "yes" else "Thanks for letting us know.")
+    toast = "See you there." if answer == "yes" else "Thanks for letting us know."
+    # The card pressed is edited as what it is: a /meeting card stays one, a reminder stays a reminder.
+    chat = ctx.incoming.chat
+    pressed = await ctx.uow.cards.find_by_message(ctx.platform, chat.chat_id, getattr(ctx.incoming, "message_id", ""))
+    if pressed == info_card(upcoming):
+        text = await meeting_text(ctx.uow, group, upcoming, ctx.now, heading=INFO_HEADING, top=None)
+    elif pressed == rsvp_card(upcoming):
+        text = await meeting_text(ctx.uow, group, upcoming, ctx.now, heading=REMINDER_HEADING)
+    else:
+        return Reply(toast=toast)  # an older card: the answer counts, the newest cards show it
+    return Reply([Edit(chat, pressed, text, buttons=rsvp_buttons(upcoming))], toast=toast)
 
 
 # ---------------------------------------------------------------- scheduled sends

@@ -128,7 +128,7 @@ async def pressed(ctx: Context) -> Reply:
     press, member, group = ctx.press, ctx.member, ctx.group
     assert isinstance(press, SupportPress | ModePress | AuthorPress) and member is not None and group is not None
     found = await ctx.uow.offloads.get(press.offload)
-    if found is None:
+    if found is None or found.group_id != group.id:  # another group's offload is not his to touch
         return Reply(toast="That offload is gone.")
     if isinstance(press, SupportPress):
         return await _support(ctx, found, member, press.kind)

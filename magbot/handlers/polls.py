@@ -25,6 +25,7 @@ from magbot.core.events import (
 from magbot.core.feature import Feature
 from magbot.core.jobs import Due, JobKind
 from magbot.core.records import PendingInput
+from magbot.core.routing import MEMBERS_ONLY_TOAST
 from magbot.core.wire import Id, OneOf, Press, read_id
 from magbot.domain.members import Group, Member
 from magbot.domain.polls import (
@@ -160,7 +161,9 @@ async def vote(ctx: Context) -> Reply:
     found = await ctx.uow.polls.get(number) if number is not None else None
     member = await _voter(ctx, found)
     if found is None or member is None:
-        return Reply()
+        # A press on an answer button (`toggle`) gets the same pop-up as any members-only button; a native poll's
+        # answer has no pop-up to give (the platform shows the vote), and a stranger's simply does not count.
+        return Reply(toast=MEMBERS_ONLY_TOAST if incoming.toggle else None)
     if not found.is_open:
         return Reply(toast="This poll has closed.")
     in_range = tuple(i for i in incoming.option_ids if 0 <= i < len(found.options))
