@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from magbot.core.clock import Clock
 from magbot.core.events import Button, ChatRef, Incoming, Outgoing, Post, Reply
@@ -16,9 +16,6 @@ from magbot.storage.uow import UnitOfWork
 # A button with this url opens the member's private chat with the bot; each platform renders it
 # (Telegram: a t.me/<bot>?start= deep link; Matrix: a matrix.to link; console: the label only).
 DM_LINK = "magbot:dm"
-
-if TYPE_CHECKING:
-    from magbot.core.router import Router
 
 Buttons = tuple[tuple[Button, ...], ...]
 P = TypeVar("P", bound=Press)
@@ -42,7 +39,6 @@ class Context:
     group: Group | None = None
     member: Member | None = None
     pending: PendingInput | None = None
-    router: Router | None = None
     thread_card: str | None = None  # the card name of the thread the event came from, if the bot started it
     press: Press | None = None  # a button press's data, parsed by the router
 

@@ -78,9 +78,7 @@ class Dispatcher:
             now = self._clock.now()
             if not await uow.events.claim(incoming.key, now):
                 return DispatchResult(duplicate=True)
-            ctx = await identify(
-                uow, incoming, Context(incoming, uow, self._clock, self._policy, router=self._router)
-            )
+            ctx = await identify(uow, incoming, Context(incoming, uow, self._clock, self._policy))
             handler, refusal = await choose_handler(self._router, ctx)
             reply = as_reply(await handler(ctx)) if handler else refusal
             await uow.outbox.add(reply.out, now)

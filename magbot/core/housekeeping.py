@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 
 from magbot.core.events import Outgoing
-from magbot.core.jobs import Due, JobKind, Jobs, NoPayload
+from magbot.core.jobs import Due, JobKind, NoPayload
 from magbot.storage.uow import UnitOfWork
 
 EVENT_KEYS_KEPT = timedelta(days=7)  # platforms redeliver within hours (Telegram keeps updates 24 h)
@@ -29,10 +29,3 @@ async def plan_housekeeping(uow: UnitOfWork, now: datetime) -> None:
     due = datetime.combine(day, time(4, 0), tzinfo=UTC)
     await HOUSEKEEPING.plan(uow, f"housekeeping:{day.isoformat()}", due, NoPayload(), grace_seconds=86400)
 
-
-def core_jobs() -> Jobs:
-    """The registry every deployment starts from; features add their own kinds to it."""
-    jobs = Jobs()
-    jobs.on(HOUSEKEEPING, housekeeping)
-    jobs.plan_with(plan_housekeeping)
-    return jobs

@@ -148,7 +148,9 @@ class Jobs:
     planners: list[Planner] = field(default_factory=list)
 
     def on(self, kind: JobKind[P], handler: JobHandler[P]) -> None:
-        self.handlers[kind.name] = (kind, handler)  # registering a kind again replaces its handler
+        if kind.name in self.handlers:  # a silent replacement would stop the first feature's jobs running
+            raise ValueError(f"job kind {kind.name} registered twice")
+        self.handlers[kind.name] = (kind, handler)
 
     def plan_with(self, planner: Planner) -> None:
         self.planners.append(planner)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from magbot.core.context import Context
 from magbot.core.events import Button, Edit, Outgoing, Reply
-from magbot.core.router import Router
+from magbot.core.feature import Feature
 from magbot.domain.meetings import Suggestion, agenda_lines, clean_topic
 from magbot.domain.members import Member
 from magbot.handlers.flows import words_or_ask
@@ -16,7 +16,6 @@ from magbot.handlers.meeting_cards import (
     next_meeting,
     short_label,
 )
-from magbot.handlers.privacy import holds
 from magbot.storage.uow import UnitOfWork
 
 ASK_TOPIC = "What would you like to talk about at the next meeting? Write it in one message."
@@ -141,15 +140,15 @@ async def _erase(uow: UnitOfWork, member: Member) -> None:
     await uow.meetings.erase(member.id)
 
 
-holds("meetings_and_agenda", _collect, _erase)
-
-
 suggest, suggest_flow = words_or_ask("suggest", ASK_TOPIC, add_suggestion)
 
 
-def register(router: Router) -> None:
-    router.command("suggest", suggest, summary="suggest a topic for the next meeting (in private: anonymously)")
-    router.command("agenda", agenda, summary="the topics for the next meeting")
-    router.command("withdraw", withdraw, summary="take your own suggestion off the list")
-    router.flow("suggest", suggest_flow)
-    router.button(AgendaPress, agenda_button)
+def register() -> Feature:
+    feature = Feature("agenda")
+    feature.command("suggest", suggest, summary="suggest a topic for the next meeting (in private: anonymously)")
+    feature.command("agenda", agenda, summary="the topics for the next meeting")
+    feature.command("withdraw", withdraw, summary="take your own suggestion off the list")
+    feature.flow("suggest", suggest_flow)
+    feature.button(AgendaPress, agenda_button)
+    feature.holds("meetings_and_agenda", _collect, _erase)
+    return feature

@@ -26,8 +26,8 @@ from magbot.core.events import (
     Remove,
     Reply,
 )
-from magbot.core.jobs import Due, JobKind, Jobs
-from magbot.core.router import Router
+from magbot.core.feature import Feature
+from magbot.core.jobs import Due, JobKind
 from magbot.core.wire import Const, Id, OneOf, Press
 from magbot.domain.decisions import (
     CHOICES,
@@ -44,7 +44,6 @@ from magbot.domain.decisions import (
 from magbot.domain.members import Group, Member
 from magbot.domain.timewords import parse_duration, when_text
 from magbot.handlers.polls import group_chat
-from magbot.handlers.privacy import holds
 from magbot.storage.uow import UnitOfWork
 
 CLOSE_GRACE = int(timedelta(days=30).total_seconds())  # a late close is still a close
@@ -350,14 +349,14 @@ async def _erase(uow: UnitOfWork, member: Member) -> None:
     await uow.flags.forget_member(member.id)
 
 
-holds("decisions", _collect, _erase)
-
-
-def register(router: Router, jobs: Jobs) -> None:
-    router.command("decisions", list_decisions, summary="past group decisions")
-    router.button(VotePress, vote)
-    jobs.on(CLOSE, close_due)
-    jobs.on(SOON, closing_soon)
+def register() -> Feature:
+    feature = Feature("decisions")
+    feature.command("decisions", list_decisions, summary="past group decisions")
+    feature.button(VotePress, vote)
+    feature.job(CLOSE, close_due)
+    feature.job(SOON, closing_soon)
+    feature.holds("decisions", _collect, _erase)
+    return feature
 
 
 async def already_open(uow: UnitOfWork, group_id: int, kind: str, **match: Any) -> Decision | None:

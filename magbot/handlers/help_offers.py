@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 
 from magbot.core.context import Context
 from magbot.core.events import Button, ChatRef, Edit, Outgoing, Reply
-from magbot.core.jobs import Due, JobKind, Jobs
-from magbot.core.router import Router
+from magbot.core.feature import Feature
+from magbot.core.jobs import Due, JobKind
 from magbot.core.wire import Id, OneOf, Press
 from magbot.domain import resources as rules
 from magbot.domain.resources import HelpPost
@@ -145,10 +145,12 @@ offer, offer_flow = words_or_ask("offer", ASK["offer"], make_post("offer"))
 need, need_flow = words_or_ask("need", ASK["need"], make_post("need"))
 
 
-def register(router: Router, jobs: Jobs) -> None:
-    router.command("offer", offer, summary="offer the group a hand with something")
-    router.command("need", need, summary="ask the group for a hand with something")
-    router.flow("offer", offer_flow)
-    router.flow("need", need_flow)
-    router.button(OfferPress, pressed)
-    jobs.on(EXPIRY, expire)
+def register() -> Feature:
+    feature = Feature("help_offers")
+    feature.command("offer", offer, summary="offer the group a hand with something")
+    feature.command("need", need, summary="ask the group for a hand with something")
+    feature.flow("offer", offer_flow)
+    feature.flow("need", need_flow)
+    feature.button(OfferPress, pressed)
+    feature.job(EXPIRY, expire)
+    return feature

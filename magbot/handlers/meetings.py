@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 
 from magbot.core.context import Context
 from magbot.core.events import Edit, Outgoing, Post, Reply
-from magbot.core.jobs import Due, JobKind, Jobs
-from magbot.core.router import Router
+from magbot.core.feature import Feature
+from magbot.core.jobs import Due, JobKind
 from magbot.domain.meetings import MEETING_LENGTH, is_cancellation
 from magbot.domain.members import Group
 from magbot.handlers.flows import words_or_ask
@@ -186,13 +186,15 @@ notice, notice_flow = words_or_ask(
 )
 
 
-def register(router: Router, jobs: Jobs) -> None:
-    router.command("meeting", meeting, summary="the next meeting, its agenda, who's coming")
-    router.command("remind", remind, summary="post the meeting reminder now")
-    router.command("notice", notice, summary="a notice about the next meeting")
-    router.flow("notice", notice_flow)
-    router.button(Rsvp, rsvp)
-    jobs.on(REMINDER, send_reminder)
-    jobs.on(START, post_agenda)
-    jobs.on(AFTER, ask_covered)
-    jobs.plan_with(plan_meetings)
+def register() -> Feature:
+    feature = Feature("meetings")
+    feature.command("meeting", meeting, summary="the next meeting, its agenda, who's coming")
+    feature.command("remind", remind, summary="post the meeting reminder now")
+    feature.command("notice", notice, summary="a notice about the next meeting")
+    feature.flow("notice", notice_flow)
+    feature.button(Rsvp, rsvp)
+    feature.job(REMINDER, send_reminder)
+    feature.job(START, post_agenda)
+    feature.job(AFTER, ask_covered)
+    feature.plan_with(plan_meetings)
+    return feature

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from magbot.core.context import Context, open_dm_button
 from magbot.core.events import Button, ButtonPress, Edit, Post, Remove, Reply
-from magbot.core.router import Router
+from magbot.core.feature import CommandMenu, Feature, MenuEntry
 from magbot.core.wire import Const, Id, OneOf, Press, Word
 from magbot.domain.members import FOUNDING_WINDOW, Group, clean_name, member_list_text
 
@@ -46,13 +46,12 @@ async def start(ctx: Context) -> Reply:
 COMMON = ("checkin", "offload", "suggest", "meeting", "poll", "members", "mydata")
 
 
-async def help_(ctx: Context) -> Reply:
-    """A few lines and buttons; `/help all` lists every command. Only registered commands are named."""
-    commands = ctx.router.commands if ctx.router else {}
+async def help_(ctx: Context, menu: CommandMenu) -> Reply:
+    """A few lines and buttons; `/help all` lists every command. Only commands in the menu are named."""
     if ctx.args.lower() == "all":
-        lines = [f"/{name} - {route.summary}" for name, route in commands.items() if route.summary]
+        lines = [f"/{entry.name} - {entry.summary}" for entry in menu.entries if entry.summary]
         return Reply([ctx.reply("\n".join(lines))])
-    common = [f"/{name} - {commands[name].summary}" for name in COMMON if name in commands]
+    common = [f"/{name} - {summary}" for name in COMMON if (summary := menu.summary(name)) is not None]
     text = "\n".join([INTRO, *common, "/help all lists everything."])
     buttons = ((RunCommand("meeting").button("Next meeting"), RunCommand("members").button("Who's in the group?")),)
     return Reply([ctx.reply(text, buttons=buttons)])
@@ -158,12 +157,28 @@ async def bot_blocked(ctx: Context) -> Reply:
     return Reply()
 
 
-def register(router: Router) -> None:
-    router.command("start", start, summary="", where="dm")
-    router.command("help", help_, summary="what I can do")
-    router.command("setup", setup, where="group", members_only=False, summary="", example="")
-    router.command("members", members, summary="who is in the group")
-    router.command("leave", leave, summary="leave the group")
-    router.button(JoinAsFounder, join_as_founder, members_only=False)
-    router.button(LeaveAnswer, leave_answer)
-    router.on("BotBlocked", bot_blocked)
+def register() -> Feature:
+    feature = Feature("membership")
+    feature.command("start", start, summary="", where="dm")
+    feature.command("setup", setup, where="group", members_only=False, summary="", example="")
+    feature.command("members", members, summary="who is in the group")
+    feature.command("leave", leave, summary="leave the group")
+    feature.button(JoinAsFounder, join_as_founder, members_only=False)
+    feature.button(LeaveAnswer, leave_answer)
+    feature.on("BotBlocked", bot_blocked)
+    return feature
+
+
+HELP = MenuEntry("help", "what I can do", "any")
+
+
+def register_help(others: CommandMenu) -> Feature:
+    """/help, given the menu as data: its own line, then `others` (every other feature's commands, in order)."""
+    menu = CommandMenu((HELP,)) + others
+
+    async def help_command(ctx: Context) -> Reply:
+        return await help_(ctx, menu)
+
+    feature = Feature("help")
+    feature.command(HELP.name, help_command, where=HELP.where, summary=HELP.summary)
+    return feature

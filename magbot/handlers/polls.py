@@ -22,9 +22,9 @@ from magbot.core.events import (
     Post,
     Reply,
 )
-from magbot.core.jobs import Due, JobKind, Jobs
+from magbot.core.feature import Feature
+from magbot.core.jobs import Due, JobKind
 from magbot.core.records import PendingInput
-from magbot.core.router import Router
 from magbot.core.routing import MEMBERS_ONLY_TOAST
 from magbot.core.wire import Id, OneOf, Press, read_id
 from magbot.domain.members import Group, Member
@@ -43,7 +43,6 @@ from magbot.domain.polls import (
 )
 from magbot.domain.timewords import when_text
 from magbot.handlers.flows import FLOW_LIFETIME, ask, finish
-from magbot.handlers.privacy import holds
 from magbot.storage.uow import UnitOfWork
 
 CLOSE_GRACE = int(timedelta(days=30).total_seconds())  # a late close is still a close
@@ -262,14 +261,14 @@ async def _erase(uow: UnitOfWork, member: Member) -> None:
     await uow.polls.forget_member(member.id)
 
 
-holds("polls", _collect, _erase)
-
-
-def register(router: Router, jobs: Jobs) -> None:
-    router.command("poll", poll, summary="ask the group a question", example=POLL_EXAMPLE)
-    router.command("endpoll", end_poll, summary="end a poll you started")
-    router.command("polls", list_polls, summary="open polls")
-    router.flow("poll", poll_flow)
-    router.button(NamedAnswer, poll_named_answer)
-    router.on("PollVote", vote)
-    jobs.on(CLOSE, close_due)
+def register() -> Feature:
+    feature = Feature("polls")
+    feature.command("poll", poll, summary="ask the group a question", example=POLL_EXAMPLE)
+    feature.command("endpoll", end_poll, summary="end a poll you started")
+    feature.command("polls", list_polls, summary="open polls")
+    feature.flow("poll", poll_flow)
+    feature.button(NamedAnswer, poll_named_answer)
+    feature.on("PollVote", vote)
+    feature.job(CLOSE, close_due)
+    feature.holds("polls", _collect, _erase)
+    return feature
