@@ -25,9 +25,9 @@ from magbot.core.delivery import Places, RatePolicy
 from magbot.core.events import ChatRef, Outgoing, Post
 from magbot.core.jobs import JobKind, NoPayload
 from magbot.core.ratelimit import RateLimiter
+from magbot.core.records import CardPlace
 from magbot.core.sender import OutboxSender
 from magbot.domain.group_settings import default_settings
-from magbot.storage.delivery import CardPlace
 
 TELEGRAM = RatePolicy(per_chat_interval=1.0, per_group_per_minute=20, overall_per_second=30, parallel_chats=16)
 

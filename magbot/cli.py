@@ -13,20 +13,10 @@ from zoneinfo import ZoneInfo
 from magbot.app import App, make_platforms
 from magbot.config import ConfigError, Settings, load_settings
 from magbot.core.clock import ManualClock, SystemClock
+from magbot.logs import LOG_FORMAT, configure_logging
 from magbot.storage.migrate import SchemaOutOfDate, current_revision, head_revision, upgrade
 
 log = logging.getLogger("magbot")
-
-
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
-
-
-def configure_logging(level: str) -> None:
-    logging.basicConfig(
-        stream=sys.stderr, level=level, format=LOG_FORMAT)
-    # httpx logs request URLs at INFO, and Telegram's URLs carry the bot token.
-    for noisy in ("httpx", "httpcore", "telegram", "nio", "apscheduler", "aiosqlite"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def console_clock(settings: Settings, start: str | None) -> ManualClock:

@@ -7,10 +7,10 @@ late. Planners (one per feature) add the next rows, e.g. next week's reminders; 
 prunes old event keys and expired guided flows.
 
 In production an APScheduler AsyncIOScheduler wakes `tick()` at the next due time and once a minute as a
-safety net (memory job store, nothing pickled). Tests and the console call `tick()` after moving a ManualClock.
-
-A job planned with a group runs in that group's `GroupScope` (`Jobs.on`); one for the whole deployment (the
-housekeeping, the buddies' daily check) gets the unit of work and the time (`Jobs.on_global`).
+safety net (memory job store, nothing pickled). Tests and the console move a ManualClock with `run_until`.
+What the jobs are (kinds, payloads, handlers, planners) is declared in `magbot/core/jobs.py`; this is the runtime.
+A job planned with a group runs in that group's `GroupScope`; one for the whole deployment (the housekeeping,
+the buddies' daily check) gets the unit of work and the time.
 """
 
 from __future__ import annotations
@@ -18,9 +18,8 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
-from typing import Any, TypeVar
+from datetime import UTC, datetime
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
@@ -28,79 +27,25 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from magbot.core.clock import Clock, ManualClock
 from magbot.core.events import Outgoing
-from magbot.core.jobs import Due, JobKind, NoPayload
+from magbot.core.jobs import Due, JobRoute, Jobs
+from magbot.core.records import ScheduledJob
 from magbot.core.scope import GroupScope
-from magbot.storage.state import ScheduledJob
 from magbot.storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
-P = TypeVar("P")
-GroupJobHandler = Callable[[GroupScope, Due[P]], Awaitable[list[Outgoing]]]
-GlobalJobHandler = Callable[[UnitOfWork, Due[P], datetime], Awaitable[list[Outgoing]]]
-Planner = Callable[[UnitOfWork, datetime], Awaitable[None]]
 Settle = Callable[[], Awaitable[None]]
-EVENT_KEYS_KEPT = timedelta(days=7)  # platforms redeliver within hours (Telegram keeps updates 24 h)
 
 
-@dataclass
-class Jobs:
-    """What features register: a handler per job kind, and planners that add upcoming rows."""
-
-    handlers: dict[str, tuple[JobKind[Any], GroupJobHandler[Any] | None, GlobalJobHandler[Any] | None]] = field(
-        default_factory=dict
-    )
-    planners: list[Planner] = field(default_factory=list)
-
-    def on(self, kind: JobKind[P], handler: GroupJobHandler[P]) -> None:
-        """A kind whose rows are planned with a group: its handler runs in that group's scope."""
-        self.handlers[kind.name] = (kind, handler, None)  # registering a kind again replaces its handler
-
-    def on_global(self, kind: JobKind[P], handler: GlobalJobHandler[P]) -> None:
-        """A kind whose rows belong to no one group."""
-        self.handlers[kind.name] = (kind, None, handler)
-
-    def plan_with(self, planner: Planner) -> None:
-        self.planners.append(planner)
-
-
-HOUSEKEEPING = JobKind("housekeeping", NoPayload)
-
-
-async def housekeeping(uow: UnitOfWork, job: Due[NoPayload], now: datetime) -> list[Outgoing]:
-    await uow.events.forget_older_than(now - EVENT_KEYS_KEPT)
-    await uow.pending.drop_expired(now)
-    return []
-
-
-async def plan_housekeeping(uow: UnitOfWork, now: datetime) -> None:
-    day = (now + timedelta(days=1)).date()
-    due = datetime.combine(day, time(4, 0), tzinfo=UTC)
-    await HOUSEKEEPING.plan(uow, f"housekeeping:{day.isoformat()}", due, NoPayload(), grace_seconds=86400)
-
-
-def core_jobs() -> Jobs:
-    jobs = Jobs()
-    jobs.on_global(HOUSEKEEPING, housekeeping)
-    jobs.plan_with(plan_housekeeping)
-    return jobs
-
-
-async def _call(
-    route: tuple[JobKind[Any], GroupJobHandler[Any] | None, GlobalJobHandler[Any] | None],
-    uow: UnitOfWork,
-    due: Due[Any],
-    now: datetime,
-) -> list[Outgoing]:
-    _, in_group, global_ = route
-    if global_ is not None:
-        return await global_(uow, due, now)
+async def _call(route: JobRoute, uow: UnitOfWork, due: Due[Any], now: datetime) -> list[Outgoing]:
+    if route.global_ is not None:
+        return await route.global_(uow, due, now)
     group = await uow.groups.get(due.group_id) if due.group_id else None
-    if in_group is None or group is None:  # its group is gone: nobody to send to (done, as before)
+    if route.in_group is None or group is None:  # its group is gone: nobody to send to (done, as before)
         log.info("job without its group kind=%s id=%d", due.kind, due.id)
         return []
     # The clock stands still at the tick's time: every job of a tick sees the instant it was found due at.
-    return await in_group(GroupScope(uow, ManualClock(now), group), due)
+    return await route.in_group(GroupScope(uow, ManualClock(now), group), due)
 
 
 class Scheduler:
@@ -137,7 +82,7 @@ class Scheduler:
                         log.warning("job skipped kind=%s id=%d late_s=%d", job.kind, job.id, late)
                     return 0
                 route = self._jobs.handlers.get(job.kind)
-                due = route[0].read(job) if route else None
+                due = route.kind.read(job) if route else None
                 if route is not None and due is None:  # never retried: it would fail the same way every time
                     if await uow.schedule.finish(job.id, "skipped", now):
                         log.warning("job skipped kind=%s id=%d payload unreadable", job.kind, job.id)

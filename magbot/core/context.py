@@ -8,24 +8,21 @@ whose group and member are known and whose `scope` is the group's `GroupScope`; 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from magbot.core.clock import Clock
 from magbot.core.events import Button, ChatRef, Incoming, Outgoing, Post, Reply
+from magbot.core.records import PendingInput
 from magbot.core.scope import GroupScope, dm_chat
 from magbot.core.wire import Press
 from magbot.domain.members import Group, Member
-from magbot.storage.state import PendingInput
 from magbot.storage.uow import UnitOfWork
 
 # A button with this url opens the member's private chat with the bot; each platform renders it
 # (Telegram: a t.me/<bot>?start= deep link; Matrix: a matrix.to link; console: the label only).
 DM_LINK = "magbot:dm"
-
-if TYPE_CHECKING:
-    from magbot.core.router import Router
 
 Buttons = tuple[tuple[Button, ...], ...]
 P = TypeVar("P", bound=Press)
@@ -49,7 +46,6 @@ class Context:
     group: Group | None = None
     member: Member | None = None
     pending: PendingInput | None = None
-    router: Router | None = None
     thread_card: str | None = None  # the card name of the thread the event came from, if the bot started it
     press: Press | None = None  # a button press's data, parsed by the router
 
@@ -103,20 +99,16 @@ class Context:
         """This context for a members-only route; routing calls it only after the membership check passed."""
         if self.member is None or self.group is None:
             raise LookupError("a members-only route reached without a member")
-        return MemberContext(
-            self.incoming, self.uow, self.clock, self.policy, self.group, self.member, self.pending, self.router,
-            self.thread_card, self.press,
-        )  # fmt: skip
+        return MemberContext(**self._fields())
 
     def as_flow(self) -> FlowContext:
         """This context for a guided flow's step: a member's text while his step was waiting."""
-        member = self.as_member()
-        if self.pending is None:
-            raise LookupError("a guided flow reached without its step")
-        return FlowContext(
-            self.incoming, self.uow, self.clock, self.policy, member.group, member.member, self.pending,
-            self.router, self.thread_card, self.press,
-        )  # fmt: skip
+        if self.member is None or self.group is None or self.pending is None:
+            raise LookupError("a guided flow reached without a member or his step")
+        return FlowContext(**self._fields())
+
+    def _fields(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(Context)}
 
 
 @dataclass

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from magbot.core.events import Outgoing
-from magbot.storage.delivery import CardPlace
+from magbot.core.records import CardPlace
 
 
 class RetryLater(Exception):

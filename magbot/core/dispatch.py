@@ -10,14 +10,15 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from magbot.core.clock import Clock
 from magbot.core.context import BotPolicy, Context
-from magbot.core.events import Incoming, Reply
+from magbot.core.events import Command, Incoming, Reply, Text
 from magbot.core.identify import identify
 from magbot.core.router import Router, as_reply
 from magbot.core.routing import choose_handler
+from magbot.domain.text import clean_member_text
 from magbot.storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,16 @@ class DispatchResult:
     duplicate: bool = False
     toast: str | None = None
     messages: int = 0
+
+
+def cleaned(incoming: Incoming) -> Incoming:
+    """The event with its words and the sender's name cleaned once, for every handler (domain/text.py)."""
+    sender = replace(incoming.sender, display_name=clean_member_text(incoming.sender.display_name))
+    if isinstance(incoming, Command):
+        return replace(incoming, sender=sender, args=clean_member_text(incoming.args))
+    if isinstance(incoming, Text):
+        return replace(incoming, sender=sender, text=clean_member_text(incoming.text))
+    return replace(incoming, sender=sender)
 
 
 class Dispatcher:
@@ -62,13 +73,12 @@ class Dispatcher:
         return result
 
     async def _handle(self, incoming: Incoming) -> DispatchResult:
+        incoming = cleaned(incoming)
         async with self._uow() as uow:
             now = self._clock.now()
             if not await uow.events.claim(incoming.key, now):
                 return DispatchResult(duplicate=True)
-            ctx = await identify(
-                uow, incoming, Context(incoming, uow, self._clock, self._policy, router=self._router)
-            )
+            ctx = await identify(uow, incoming, Context(incoming, uow, self._clock, self._policy))
             handler, refusal = await choose_handler(self._router, ctx)
             reply = as_reply(await handler(ctx)) if handler else refusal
             await uow.outbox.add(reply.out, now)

@@ -19,12 +19,15 @@ from __future__ import annotations
 
 import dataclasses
 import typing
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
+from magbot.core.events import Outgoing
+from magbot.core.records import ScheduledJob
+from magbot.core.scope import GroupScope
 from magbot.core.wire import ID_LIMIT
-from magbot.storage.state import ScheduledJob
 from magbot.storage.uow import UnitOfWork
 
 P = TypeVar("P")
@@ -131,3 +134,42 @@ def _read(kind: type, value: object) -> object | None:
             return None
         return when if when.tzinfo is not None else None
     return None
+
+
+JobHandler = Callable[[UnitOfWork, Due[P], datetime], Awaitable[list[Outgoing]]]  # rows of no one group
+GroupJobHandler = Callable[[GroupScope, Due[P]], Awaitable[list[Outgoing]]]  # rows planned with a group
+Planner = Callable[[UnitOfWork, datetime], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class JobRoute:
+    """A kind and its handler: one run in the row's group's scope, or one for the whole deployment."""
+
+    kind: JobKind[Any]
+    in_group: GroupJobHandler[Any] | None = None
+    global_: JobHandler[Any] | None = None
+
+
+@dataclass
+class Jobs:
+    """What features register: a handler per job kind, and planners that add upcoming rows. The scheduler
+    (magbot/scheduler.py) only runs them."""
+
+    handlers: dict[str, JobRoute] = field(default_factory=dict)
+    planners: list[Planner] = field(default_factory=list)
+
+    def on(self, kind: JobKind[P], handler: JobHandler[P]) -> None:
+        """A kind whose rows belong to no one group: its handler gets the unit of work and the time."""
+        self._add(JobRoute(kind, global_=handler))
+
+    def in_group(self, kind: JobKind[P], handler: GroupJobHandler[P]) -> None:
+        """A kind whose rows are planned with a group: its handler runs in that group's `GroupScope`."""
+        self._add(JobRoute(kind, in_group=handler))
+
+    def _add(self, route: JobRoute) -> None:
+        if route.kind.name in self.handlers:  # a silent replacement would stop the first feature's jobs running
+            raise ValueError(f"job kind {route.kind.name} registered twice")
+        self.handlers[route.kind.name] = route
+
+    def plan_with(self, planner: Planner) -> None:
+        self.planners.append(planner)

@@ -3,16 +3,16 @@
 Features register their routes in `magbot/handlers/__init__.py`; the dispatcher only looks them up. A button
 press is parsed here, once, against the kinds registered under its prefix (`magbot/core/wire.py`).
 
-A members-only route's handler takes a `MemberContext` (group and member known), a guided flow's a
-`FlowContext`; the tables keep them wrapped so they are called with that context, made from the event's
-`Context` when the route runs, which routing allows only after the membership check.
+The tables hold `Handler`s, called with the event's `Context`. A members-only route's own handler takes a
+`MemberContext` (group and member known), a guided flow's a `FlowContext`: `for_members` and `for_flow` wrap them
+so that context is made when the route runs, which routing allows only after the membership check.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Literal, cast, overload
+from typing import Literal
 
 from magbot.core.context import Context, FlowContext, MemberContext
 from magbot.core.events import Outgoing, Reply
@@ -49,58 +49,35 @@ class Router:
     # Events that are not commands, texts or buttons (JoinRequest, MemberLeft, ...), by class name.
     events: dict[str, Handler] = field(default_factory=dict)
 
-    @overload
     def command(
-        self, name: str, handler: Handler, *, where: Where = "any", members_only: Literal[False],
-        summary: str = "", example: str = "",
-    ) -> None: ...
-
-    @overload
-    def command(
-        self, name: str, handler: MemberHandler, *, where: Where = "any", members_only: Literal[True] = True,
-        summary: str = "", example: str = "",
-    ) -> None: ...
-
-    def command(
-        self, name: str, handler: MemberHandler, *, where: Where = "any", members_only: bool = True,
-        summary: str = "", example: str = "",
-    ) -> None:  # fmt: skip
+        self,
+        name: str,
+        handler: Handler,
+        *,
+        where: Where = "any",
+        members_only: bool = True,
+        summary: str = "",
+        example: str = "",
+    ) -> None:
         if name in self.commands:
             raise ValueError(f"command /{name} registered twice")
-        self.commands[name] = CommandRoute(_runs(handler, members_only), where, members_only, summary, example)
+        self.commands[name] = CommandRoute(handler, where, members_only, summary, example)
 
-    @overload
-    def button(self, kind: type[Press], handler: Handler, *, members_only: Literal[False]) -> None: ...
-
-    @overload
-    def button(self, kind: type[Press], handler: MemberHandler, *, members_only: Literal[True] = True) -> None: ...
-
-    def button(self, kind: type[Press], handler: MemberHandler, *, members_only: bool = True) -> None:
+    def button(self, kind: type[Press], handler: Handler, *, members_only: bool = True) -> None:
         routes = self.buttons.setdefault(kind.prefix, [])
         if any(route.kind is kind for route in routes):
             raise ValueError(f"button kind {kind.__name__} registered twice")
-        routes.append(ButtonRoute(kind, _runs(handler, members_only), members_only))
+        routes.append(ButtonRoute(kind, handler, members_only))
 
-    def flow(self, name: str, handler: FlowHandler) -> None:
+    def flow(self, name: str, handler: Handler) -> None:
         if name in self.flows:  # two features answering one conversation would eat each other's answers
             raise ValueError(f"guided flow {name} registered twice")
+        self.flows[name] = handler
 
-        async def step(ctx: Context) -> HandlerResult:
-            return await handler(ctx.as_flow())
-
-        self.flows[name] = step
-
-    @overload
-    def on(self, event_kind: Literal["Text"], handler: MemberHandler) -> None: ...
-
-    @overload
-    def on(self, event_kind: str, handler: Handler) -> None: ...
-
-    def on(self, event_kind: str, handler: MemberHandler) -> None:
-        """An event that is not a command, text or button, by class name; "Text" is the members' text fallback."""
+    def on(self, event_kind: str, handler: Handler) -> None:
         if event_kind in self.events:
             raise ValueError(f"event {event_kind} registered twice")
-        self.events[event_kind] = _runs(handler, event_kind == "Text")
+        self.events[event_kind] = handler
 
     def button_route(self, data: str) -> tuple[ButtonRoute, Press] | None:
         """The route and the typed press for this data, or None when no registered kind could have made it."""
@@ -110,16 +87,22 @@ class Router:
         return None
 
 
-def _runs(handler: MemberHandler, members_only: bool) -> Handler:
-    """What the table keeps: an open route's handler as it is, a members-only one called with its member's
-    context (the overloads above let only a `Handler` through with members_only=False)."""
-    if not members_only:
-        return cast(Handler, handler)
+def for_members(handler: MemberHandler) -> Handler:
+    """A members-only route's handler, as the tables hold it: called with its member's context."""
 
     async def run(ctx: Context) -> HandlerResult:
         return await handler(ctx.as_member())
 
     return run
+
+
+def for_flow(handler: FlowHandler) -> Handler:
+    """A guided flow's step, as the tables hold it: called with the member's context and his waiting step."""
+
+    async def step(ctx: Context) -> HandlerResult:
+        return await handler(ctx.as_flow())
+
+    return step
 
 
 def as_reply(result: HandlerResult) -> Reply:

@@ -43,16 +43,18 @@ def _command(router: Router, ctx: Context, command: Command) -> Choice:
         if ctx.member is None:
             return _stranger(ctx)
         known = "/help shows what I can do, for example /members."
-        return None, Reply([ctx.reply(f"I don't know /{command.name[:30]}. {known}")])
-    if route.members_only and ctx.member is None:
-        return _stranger(ctx)
+        shown = command.name if len(command.name) <= 30 else command.name[:30] + "…"
+        return None, Reply([ctx.reply(f"I don't know /{shown}. {known}")])
+    wrong_place = (route.where == "group" and ctx.in_dm) or (route.where == "dm" and not ctx.in_dm)
+    if ctx.member is None and (route.members_only or wrong_place):
+        return _stranger(ctx)  # even where a command may be open to him, a wrong-place hint is not for strangers
     if len(command.args) > MAX_ARGS:
         return None, Reply(
             [ctx.reply(f"That's a bit long for me. Please keep it under {MAX_ARGS} characters.")]
         )
-    if route.where == "group" and ctx.in_dm:
+    if wrong_place and ctx.in_dm:
         return None, Reply([ctx.reply(f"/{command.name} works in the group chat. {route.example}".strip())])
-    if route.where == "dm" and not ctx.in_dm:
+    if wrong_place:
         text = f"Let's do /{command.name} in private. Open our private chat and type /{command.name} there."
         return None, Reply([ctx.reply(text, buttons=(open_dm_button(),))])
     return route.handler, Reply()

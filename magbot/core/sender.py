@@ -17,8 +17,9 @@ from magbot.core.context import open_dm_button
 from magbot.core.delivery import Places, RetryLater, Sender, Undeliverable, Unreachable
 from magbot.core.events import ChatRef, Delete, Edit, Outgoing, Post
 from magbot.core.ratelimit import RateLimiter
+from magbot.core.records import CardPlace
 from magbot.core.scope import group_chat
-from magbot.storage.delivery import CardPlace, QueuedMessage
+from magbot.storage.delivery_repo import QueuedMessage
 from magbot.storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)

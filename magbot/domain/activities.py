@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from magbot.domain.polls import PollError, parse_when
+from magbot.domain.timewords import read_when
 
 MAX_WHAT = 100
 MAX_PLACE = 100
@@ -53,10 +53,10 @@ def clean(text: str, limit: int, name: str) -> str:
 
 def parse_start(text: str, now: datetime, zone: ZoneInfo) -> datetime:
     """When an activity starts: `saturday 10:00`, `tomorrow 18:00` -> UTC; ActivityError otherwise."""
-    try:
-        return parse_when(text, now, zone)
-    except PollError:
-        raise ActivityError(f"I can't tell when that is. Write the day and time {WHEN_HELP}.") from None
+    when = read_when(text, now, zone)
+    if when is None:
+        raise ActivityError(f"I can't tell when that is. Write the day and time {WHEN_HELP}.")
+    return when
 
 
 def parse_places(text: str) -> int:

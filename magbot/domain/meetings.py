@@ -77,6 +77,7 @@ class Suggestion:
     anonymous: bool
     plus_ones: int
     created_at: datetime
+    group_id: int = 0  # whose agenda it is: a press from another group must not touch it
 
 
 def ranked(suggestions: list[Suggestion]) -> list[Suggestion]:

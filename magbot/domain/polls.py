@@ -5,13 +5,11 @@ Pure rules only: no storage, no platform. Times are read in the group's own time
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from magbot.domain.group_settings import WEEKDAYS
-from magbot.domain.recurrence import local_to_utc
+from magbot.domain.timewords import read_when
 
 MAX_OPTIONS = 10  # Telegram's limit for a native poll
 MAX_OPTION = 100
@@ -23,9 +21,6 @@ FLAG_WORDS = ("named", "multi")
 
 POLL_EXAMPLE = "/poll Football on Saturday? | Yes | No | Maybe closes friday 18:00"
 WHEN_EXAMPLE = "closes friday 18:00, closes 2d (two days) or closes 3h (three hours)"
-_RELATIVE = re.compile(r"^(\d{1,4})\s*(m|min|mins|minutes?|h|hrs?|hours?|d|days?|w|weeks?)$")
-_CLOCK = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?$")
-_UNIT = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
 class PollError(ValueError):
@@ -41,58 +36,10 @@ class PollSpec:
     closes_at: datetime | None = None
 
 
-def parse_duration(text: str) -> timedelta | None:
-    """`2d`, `3h`, `45m`, `1w`, `2 days` -> a timedelta; None if it is not one."""
-    match = _RELATIVE.match(text.strip().lower())
-    if not match:
-        return None
-    amount = int(match[1])
-    return timedelta(**{_UNIT[match[2][0]]: amount}) if amount > 0 else None
-
-
-def _clock_time(text: str) -> time | None:
-    match = _CLOCK.match(text.strip().lower())
-    if not match:
-        return None
-    hour, minute = int(match[1]), int(match[2] or 0)
-    if match[3]:
-        if not 1 <= hour <= 12:
-            return None
-        hour = hour % 12 + (12 if match[3] == "pm" else 0)
-    if hour > 23 or minute > 59 or (match[2] is None and match[3] is None):
-        return None  # a bare number like "18" is too easy to misread
-    return time(hour, minute)
-
-
-def _day(word: str, today: date) -> date | None:
-    word = word.lower()
-    if word == "today":
-        return today
-    if word == "tomorrow":
-        return today + timedelta(days=1)
-    for index, name in enumerate(WEEKDAYS):
-        if len(word) >= 3 and name.startswith(word):
-            return today + timedelta(days=(index - today.weekday()) % 7)
-    return None
-
-
 def parse_when(text: str, now: datetime, zone: ZoneInfo) -> datetime:
     """When a poll closes: `friday 18:00`, `tomorrow`, `18:00`, `2d`, `3h` -> UTC. PollError otherwise."""
-    words = text.strip().lower().split()
-    when: datetime | None = None
-    if (delta := parse_duration(" ".join(words))) is not None:
-        when = now + delta if delta <= LONGEST_OPEN else None
-    elif 1 <= len(words) <= 2:
-        today = now.astimezone(zone).date()
-        day = _day(words[0], today)
-        at = _clock_time(words[-1]) if len(words) == 2 or day is None else time(18, 0)
-        if day is None and len(words) == 1 and at is not None:  # just a time: its next occurrence
-            day = today if local_to_utc(today, at, zone) > now else today + timedelta(days=1)
-        if day is not None and at is not None:
-            when = local_to_utc(day, at, zone)
-            if when <= now and words[0] not in ("today", "tomorrow"):  # "friday" on a Friday evening
-                when = local_to_utc(day + timedelta(days=7), at, zone)
-    if when is None or not (now + SHORTEST_OPEN <= when <= now + LONGEST_OPEN):
+    when = read_when(text, now, zone, soonest=SHORTEST_OPEN, latest=LONGEST_OPEN)
+    if when is None:
         raise PollError(f"I can't tell when that is. Write it like {WHEN_EXAMPLE}.")
     return when
 
@@ -164,12 +111,6 @@ def result_text(result: PollResult) -> str:
         lines.append(line)
     lines.append(f"{people}." if result.voters else "Nobody voted.")
     return "\n".join(lines)
-
-
-def when_text(when: datetime, zone: ZoneInfo) -> str:
-    """A deadline as members read it: `Friday 27 Nov, 18:00` in the group's zone."""
-    local = when.astimezone(zone)
-    return f"{local:%A} {local.day} {local:%b}, {local:%H:%M}"
 
 
 def default_close(now: datetime) -> datetime:

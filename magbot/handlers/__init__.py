@@ -1,14 +1,20 @@
-"""Use cases, one module per feature. `build_features()` is the one list of every route and scheduled job."""
+"""Use cases, one module per feature. `features()` is the one list of what the bot does; `build_features()`
+builds the router and the scheduled jobs from it (nothing registers itself at import)."""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
+
 from magbot.core.context import Context
 from magbot.core.events import Command, Reply
-from magbot.core.router import Router, as_reply
+from magbot.core.feature import CommandMenu, Feature, check_unique
+from magbot.core.housekeeping import HOUSEKEEPING, housekeeping, plan_housekeeping
+from magbot.core.jobs import Jobs
+from magbot.core.router import Handler, Router, as_reply
 from magbot.core.routing import choose_handler
 from magbot.handlers import (
     activities,
-    activity,
     admission,
     agenda,
     buddies,
@@ -23,49 +29,78 @@ from magbot.handlers import (
     privacy,
     proposals,
     resources,
+    texts,
 )
-from magbot.scheduler import Jobs, core_jobs
 
 
-async def command_button(ctx: Context) -> Reply:
-    """Buttons like "What can you do?" (`cmd:help`) run the command as if it had been typed."""
-    press, name = ctx.incoming, ctx.pressed(membership.RunCommand).name
-    assert ctx.router is not None
-    as_command = Command(press.key, press.chat, press.sender, press.at, name=name)
-    handler, refusal = await choose_handler(ctx.router, _with_incoming(ctx, as_command))
-    if handler is None:
-        return refusal
-    return as_reply(await handler(ctx))
+def run_as_command(router: Router) -> Handler:
+    """Buttons like "What can you do?" (`cmd:help`) run the command as if it had been typed, through `router`."""
+
+    async def command_button(ctx: Context) -> Reply:
+        press, name = ctx.incoming, ctx.pressed(membership.RunCommand).name
+        as_command = Command(press.key, press.chat, press.sender, press.at, name=name)
+        # Routed as the command (its place and members-only checks), answered from the press (its thread).
+        handler, refusal = await choose_handler(router, dataclasses.replace(ctx, incoming=as_command, press=None))
+        return as_reply(await handler(ctx)) if handler else refusal
+
+    return command_button
 
 
-def _with_incoming(ctx: Context, incoming: Command) -> Context:
-    return Context(incoming, ctx.uow, ctx.clock, ctx.policy, ctx.group, ctx.member, router=ctx.router)
+def features(router: Router) -> list[Feature]:
+    """Every feature, in the order /help lists their commands and texts reach their observers."""
+    made = [
+        membership.register(),
+        meetings.register(),
+        agenda.register(),
+        polls.register(),
+        decisions.register(),
+        proposals.register(),
+        admission.register(),
+        moderation.register(),
+        checkins.register(),
+        buddies.register(),
+        offload.register(),
+        resources.register(),
+        help_offers.register(),
+        activities.register(),
+    ]
+    made.append(texts.register([observer for feature in made for observer in feature.text_observers]))
+    made.append(privacy.register([part for feature in made for part in feature.privacy]))
+    commands = Feature("command buttons")
+    commands.button(membership.RunCommand, run_as_command(router))
+    chores = Feature("housekeeping")
+    chores.global_job(HOUSEKEEPING, housekeeping)
+    chores.plan_with(plan_housekeeping)
+    return [membership.register_help(CommandMenu.of(made)), *made, commands, chores]
+
+
+def assemble(declared: Sequence[Feature], router: Router) -> Jobs:
+    """Put every feature's routes into `router` and return its jobs; any name declared twice raises first."""
+    check_unique(declared)
+    jobs = Jobs()
+    for feature in declared:
+        for c in feature.commands:
+            router.command(
+                c.name, c.handler, where=c.where, members_only=c.members_only, summary=c.summary, example=c.example
+            )
+        for button in feature.buttons:
+            router.button(button.kind, button.handler, members_only=button.members_only)
+        for name, handler in feature.flows:
+            router.flow(name, handler)
+        for kind, handler in feature.events:
+            router.on(kind, handler)
+        for job_kind, job_handler in feature.jobs:
+            jobs.in_group(job_kind, job_handler)
+        for global_kind, global_handler in feature.global_jobs:
+            jobs.on(global_kind, global_handler)
+        for planner in feature.planners:
+            jobs.plan_with(planner)
+    return jobs
 
 
 def build_features() -> tuple[Router, Jobs]:
-    """Every feature registers its commands, buttons, flows, events and scheduled jobs here."""
-    router, jobs = Router(), core_jobs()
-    membership.register(router)
-    meetings.register(router, jobs)
-    agenda.register(router)
-    polls.register(router, jobs)
-    decisions.register(router, jobs)
-    proposals.register(router)
-    admission.register(router)
-    moderation.register(router)
-    checkins.register(router)
-    checkins.register_jobs(jobs)
-    buddies.register(router)
-    buddies.register_jobs(jobs)
-    offload.register(router)
-    offload.register_jobs(jobs)
-    resources.register(router)
-    help_offers.register(router, jobs)
-    activities.register(router, jobs)
-    activity.register(router)
-    privacy.register(router)
-    router.button(membership.RunCommand, command_button)
-    return router, jobs
+    router = Router()
+    return router, assemble(features(router), router)
 
 
 def build_router() -> Router:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from magbot.core.context import MemberContext
 from magbot.core.events import Edit, Outgoing, Post, Reply
-from magbot.core.router import Router
+from magbot.core.feature import Feature
 from magbot.core.scope import GroupScope
 from magbot.core.wire import read_id
 from magbot.domain.activities import (
@@ -36,8 +36,6 @@ from magbot.handlers.activity_cards import (
 )
 from magbot.handlers.calendar import calendar
 from magbot.handlers.flows import ask
-from magbot.handlers.privacy import holds
-from magbot.scheduler import Jobs
 from magbot.storage.uow import UnitOfWork
 
 TOASTS = {
@@ -201,18 +199,18 @@ async def _erase(uow: UnitOfWork, member: Member) -> None:
     await uow.activities.erase(member.id)
 
 
-holds("activities", _collect, _erase)
-
-
-def register(router: Router, jobs: Jobs) -> None:
-    router.command("activity", activity, summary="plan football, a trip, a meal", example=ACTIVITY_EXAMPLE)
-    router.command("activities", list_activities, summary="activities coming up, and who is in")
-    router.command("calendar", calendar, summary="meetings and activities for your phone's calendar")
-    router.command("cancel", cancel, summary="call off an activity you organised")
-    router.flow(activity_flow.FLOW, activity_flow.flow_text)
-    router.button(ActivityPress, activity_button)
-    router.button(activity_flow.SkipPress, flow_button)
-    router.button(activity_flow.GuestsPress, flow_button)
-    jobs.on(REMIND, activity_jobs.remind)
-    jobs.on(activity_jobs.WEEKLY, activity_jobs.post_weekly)
-    jobs.plan_with(activity_jobs.plan_weekly)
+def register() -> Feature:
+    feature = Feature("activities")
+    feature.command("activity", activity, summary="plan football, a trip, a meal", example=ACTIVITY_EXAMPLE)
+    feature.command("activities", list_activities, summary="activities coming up, and who is in")
+    feature.command("calendar", calendar, summary="meetings and activities for your phone's calendar")
+    feature.command("cancel", cancel, summary="call off an activity you organised")
+    feature.flow(activity_flow.FLOW, activity_flow.flow_text)
+    feature.button(ActivityPress, activity_button)
+    feature.button(activity_flow.SkipPress, flow_button)
+    feature.button(activity_flow.GuestsPress, flow_button)
+    feature.job(REMIND, activity_jobs.remind)
+    feature.job(activity_jobs.WEEKLY, activity_jobs.post_weekly)
+    feature.plan_with(activity_jobs.plan_weekly)
+    feature.holds("activities", _collect, _erase)
+    return feature

@@ -9,6 +9,7 @@ from typing import Any
 
 from magbot.core.context import Buttons, FlowContext, MemberContext
 from magbot.core.events import Reply
+from magbot.core.records import PendingInput
 from magbot.core.wire import Const, Id, OneOf, Press
 from magbot.domain.activities import (
     MAX_PLACE,
@@ -22,7 +23,6 @@ from magbot.domain.activities import (
     parse_start,
 )
 from magbot.handlers.flows import FLOW_LIFETIME, finish
-from magbot.storage.state import PendingInput
 
 FLOW = "activity"
 ASK_WHAT = "What's the activity? For example: Football, or Trip to the coast."

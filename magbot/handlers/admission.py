@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from magbot.core.context import Context, MemberContext
 from magbot.core.events import Reply
-from magbot.core.router import Router
+from magbot.core.feature import Feature
 from magbot.domain.members import clean_name
 from magbot.handlers.decisions import admit_invited, already_open, open_decision, vote_is_open_text
 
@@ -51,6 +51,8 @@ async def join_request(ctx: Context) -> Reply:
     return Reply(await open_decision(scope, "admit", payload))
 
 
-def register(router: Router) -> None:
-    router.command("invite", invite, summary="propose someone to join", example="/invite @tom_b")
-    router.on("JoinRequest", join_request)
+def register() -> Feature:
+    feature = Feature("admission")
+    feature.command("invite", invite, summary="propose someone to join", example="/invite @tom_b")
+    feature.on("JoinRequest", join_request)
+    return feature

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from magbot.core.context import MemberContext
 from magbot.core.events import Button, Edit, Outgoing, Reply
-from magbot.core.router import Router
+from magbot.core.feature import Feature
 from magbot.domain.meetings import Suggestion, agenda_lines, clean_topic
 from magbot.domain.members import Member
 from magbot.handlers.flows import words_or_ask
@@ -16,7 +16,6 @@ from magbot.handlers.meeting_cards import (
     next_meeting,
     short_label,
 )
-from magbot.handlers.privacy import holds
 from magbot.storage.uow import UnitOfWork
 
 ASK_TOPIC = "What would you like to talk about at the next meeting? Write it in one message."
@@ -78,7 +77,7 @@ async def withdraw(ctx: MemberContext) -> Reply:
 async def agenda_button(ctx: MemberContext) -> Reply:
     press = ctx.pressed(AgendaPress)
     found = await ctx.uow.meetings.suggestion(press.suggestion)
-    if found is None:
+    if found is None or found.group_id != ctx.group.id:  # another group's topic is not his to touch
         return Reply(toast="That topic is no longer on the list.")
     act = {"plus": _plus_one, "withdraw": _withdraw, "covered": _covered}[press.action]
     return await act(ctx, found)
@@ -106,12 +105,16 @@ async def _withdraw(ctx: MemberContext, found: Suggestion) -> Reply:
 
 
 async def _covered(ctx: MemberContext, found: Suggestion) -> Reply:
+    press = ctx.incoming
+    card = await ctx.uow.cards.find_by_message(ctx.platform, ctx.group.chat_id, getattr(press, "message_id", ""))
+    if card is None or not card.startswith("covered:"):
+        # Only on the question the bot asks after the meeting: a press forged (or pressed) anywhere else would mark
+        # a topic covered before it was talked about, and empty the agenda.
+        return Reply(toast="Topics are marked covered after the meeting, on the question I ask then.")
     await ctx.uow.meetings.set_status(found.id, "covered")
     remaining = await ctx.uow.meetings.open_suggestions(ctx.group.id)
     text = COVERED_QUESTION if remaining else "All topics covered. Thanks, everyone."
-    press = ctx.incoming
-    card = await ctx.uow.cards.find_by_message(ctx.platform, ctx.group.chat_id, getattr(press, "message_id", ""))
-    out: list[Outgoing] = [Edit(ctx.group_chat, card, text, buttons=covered_buttons(remaining))] if card else []
+    out: list[Outgoing] = [Edit(ctx.group_chat, card, text, buttons=covered_buttons(remaining))]
     return Reply(out, toast=f"Marked as covered: {found.topic[:40]}")
 
 
@@ -130,15 +133,15 @@ async def _erase(uow: UnitOfWork, member: Member) -> None:
     await uow.meetings.erase(member.id)
 
 
-holds("meetings_and_agenda", _collect, _erase)
-
-
 suggest, suggest_flow = words_or_ask("suggest", ASK_TOPIC, add_suggestion)
 
 
-def register(router: Router) -> None:
-    router.command("suggest", suggest, summary="suggest a topic for the next meeting (in private: anonymously)")
-    router.command("agenda", agenda, summary="the topics for the next meeting")
-    router.command("withdraw", withdraw, summary="take your own suggestion off the list")
-    router.flow("suggest", suggest_flow)
-    router.button(AgendaPress, agenda_button)
+def register() -> Feature:
+    feature = Feature("agenda")
+    feature.command("suggest", suggest, summary="suggest a topic for the next meeting (in private: anonymously)")
+    feature.command("agenda", agenda, summary="the topics for the next meeting")
+    feature.command("withdraw", withdraw, summary="take your own suggestion off the list")
+    feature.flow("suggest", suggest_flow)
+    feature.button(AgendaPress, agenda_button)
+    feature.holds("meetings_and_agenda", _collect, _erase)
+    return feature

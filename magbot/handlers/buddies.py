@@ -13,14 +13,12 @@ from typing import Any
 
 from magbot.core.context import MemberContext
 from magbot.core.events import Outgoing, Post, Reply
+from magbot.core.feature import Feature
 from magbot.core.jobs import Due, JobKind, NoPayload
-from magbot.core.router import Router
 from magbot.core.scope import dm_chat
 from magbot.core.wire import Const, Id, OneOf, Press
 from magbot.domain import checkins as rules
 from magbot.domain.members import Member
-from magbot.handlers.privacy import holds
-from magbot.scheduler import Jobs
 from magbot.storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -174,15 +172,18 @@ async def _erase(uow: UnitOfWork, member: Member) -> None:
     await uow.buddies.erase_member(member.id)
 
 
-holds("buddies", _collect, _erase)
+async def seen(ctx: MemberContext) -> None:
+    """A member's message in the group: he was seen, so the buddy nudge leaves him be for a while."""
+    await ctx.uow.buddies.seen(ctx.member.id, ctx.now)
 
 
-def register(router: Router) -> None:
-    router.command("buddy", buddy, summary="pair up with a buddy (/buddy stop ends it)")
-    router.button(PickPress, pressed)
-    router.button(AnswerPress, pressed)
-
-
-def register_jobs(jobs: Jobs) -> None:
-    jobs.on_global(CHECK, run_check)  # one run for every group's pairs
-    jobs.plan_with(plan_check)
+def register() -> Feature:
+    feature = Feature("buddies")
+    feature.command("buddy", buddy, summary="pair up with a buddy (/buddy stop ends it)")
+    feature.button(PickPress, pressed)
+    feature.button(AnswerPress, pressed)
+    feature.global_job(CHECK, run_check)  # one run for every group's pairs
+    feature.plan_with(plan_check)
+    feature.observe_texts(seen)
+    feature.holds("buddies", _collect, _erase)
+    return feature

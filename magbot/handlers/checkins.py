@@ -11,17 +11,15 @@ from typing import Any
 
 from magbot.core.context import FlowContext, MemberContext
 from magbot.core.events import Button, File, Outgoing, Reply, Text
+from magbot.core.feature import Feature
 from magbot.core.jobs import Due, JobKind, NoPayload
-from magbot.core.router import Router
+from magbot.core.records import PendingInput
 from magbot.core.scope import GroupScope
 from magbot.core.wire import Const, Id, Number, OneOf, Press
 from magbot.domain import checkins as rules
 from magbot.domain.members import Group, Member
 from magbot.domain.recurrence import next_weekly
 from magbot.handlers.charts import checkins_png
-from magbot.handlers.privacy import holds
-from magbot.scheduler import Jobs
-from magbot.storage.state import PendingInput
 from magbot.storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -209,17 +207,14 @@ async def _erase(uow: UnitOfWork, member: Member) -> None:
     await uow.checkins.erase_member(member.id)
 
 
-holds("checkins", _collect, _erase)
-
-
-def register(router: Router) -> None:
-    router.command("checkin", checkin, summary="say how you're doing")
-    router.command("mycheckins", my_checkins, where="dm", summary="your check-ins, as a chart")
-    router.flow(FLOW, words_given)
-    router.button(MoodPress, mood_pressed)
-    router.button(StepPress, step_pressed)
-
-
-def register_jobs(jobs: Jobs) -> None:
-    jobs.on(ROUND, run_round)
-    jobs.plan_with(plan_rounds)
+def register() -> Feature:
+    feature = Feature("checkins")
+    feature.command("checkin", checkin, summary="say how you're doing")
+    feature.command("mycheckins", my_checkins, where="dm", summary="your check-ins, as a chart")
+    feature.flow(FLOW, words_given)
+    feature.button(MoodPress, mood_pressed)
+    feature.button(StepPress, step_pressed)
+    feature.job(ROUND, run_round)
+    feature.plan_with(plan_rounds)
+    feature.holds("checkins", _collect, _erase)
+    return feature

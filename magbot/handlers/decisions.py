@@ -25,8 +25,8 @@ from magbot.core.events import (
     Remove,
     Reply,
 )
+from magbot.core.feature import Feature
 from magbot.core.jobs import Due, JobKind
-from magbot.core.router import Router
 from magbot.core.scope import GroupScope
 from magbot.core.wire import Const, Id, OneOf, Press
 from magbot.domain.decisions import (
@@ -42,9 +42,7 @@ from magbot.domain.decisions import (
     share_text,
 )
 from magbot.domain.members import Group, Member
-from magbot.domain.polls import parse_duration, when_text
-from magbot.handlers.privacy import holds
-from magbot.scheduler import Jobs
+from magbot.domain.timewords import parse_duration, when_text
 from magbot.storage.uow import UnitOfWork
 
 CLOSE_GRACE = int(timedelta(days=30).total_seconds())  # a late close is still a close
@@ -361,14 +359,14 @@ async def _erase(uow: UnitOfWork, member: Member) -> None:
     await uow.flags.forget_member(member.id)
 
 
-holds("decisions", _collect, _erase)
-
-
-def register(router: Router, jobs: Jobs) -> None:
-    router.command("decisions", list_decisions, summary="past group decisions")
-    router.button(VotePress, vote)
-    jobs.on(CLOSE, close_due)
-    jobs.on(SOON, closing_soon)
+def register() -> Feature:
+    feature = Feature("decisions")
+    feature.command("decisions", list_decisions, summary="past group decisions")
+    feature.button(VotePress, vote)
+    feature.job(CLOSE, close_due)
+    feature.job(SOON, closing_soon)
+    feature.holds("decisions", _collect, _erase)
+    return feature
 
 
 async def already_open(uow: UnitOfWork, group_id: int, kind: str, **match: Any) -> Decision | None:

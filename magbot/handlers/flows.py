@@ -11,8 +11,8 @@ from typing import Any
 
 from magbot.core.context import FlowContext, MemberContext
 from magbot.core.events import Reply
+from magbot.core.records import PendingInput
 from magbot.core.router import FlowHandler, MemberHandler
-from magbot.storage.state import PendingInput
 
 FLOW_LIFETIME = timedelta(minutes=30)
 

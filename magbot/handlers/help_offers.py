@@ -8,14 +8,13 @@ from datetime import timedelta
 
 from magbot.core.context import MemberContext
 from magbot.core.events import Button, Edit, Outgoing, Reply
+from magbot.core.feature import Feature
 from magbot.core.jobs import Due, JobKind
-from magbot.core.router import Router
 from magbot.core.scope import GroupScope
 from magbot.core.wire import Id, OneOf, Press
 from magbot.domain import resources as rules
 from magbot.domain.resources import HelpPost
 from magbot.handlers.flows import Act, words_or_ask
-from magbot.scheduler import Jobs
 
 EXPIRY_GRACE = int(timedelta(days=7).total_seconds())  # a late close is still better than an open card forever
 ASK = {
@@ -143,10 +142,12 @@ offer, offer_flow = words_or_ask("offer", ASK["offer"], make_post("offer"))
 need, need_flow = words_or_ask("need", ASK["need"], make_post("need"))
 
 
-def register(router: Router, jobs: Jobs) -> None:
-    router.command("offer", offer, summary="offer the group a hand with something")
-    router.command("need", need, summary="ask the group for a hand with something")
-    router.flow("offer", offer_flow)
-    router.flow("need", need_flow)
-    router.button(OfferPress, pressed)
-    jobs.on(EXPIRY, expire)
+def register() -> Feature:
+    feature = Feature("help_offers")
+    feature.command("offer", offer, summary="offer the group a hand with something")
+    feature.command("need", need, summary="ask the group for a hand with something")
+    feature.flow("offer", offer_flow)
+    feature.flow("need", need_flow)
+    feature.button(OfferPress, pressed)
+    feature.job(EXPIRY, expire)
+    return feature

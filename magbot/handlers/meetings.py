@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 
 from magbot.core.context import MemberContext
 from magbot.core.events import Edit, Outgoing, Post, Reply
+from magbot.core.feature import Feature
 from magbot.core.jobs import Due, JobKind
-from magbot.core.router import Router
 from magbot.core.scope import GroupScope
 from magbot.domain.meetings import MEETING_LENGTH, is_cancellation
 from magbot.handlers.flows import words_or_ask
@@ -23,7 +23,6 @@ from magbot.handlers.meeting_cards import (
     rsvp_buttons,
     rsvp_card,
 )
-from magbot.scheduler import Jobs
 from magbot.storage.uow import UnitOfWork
 
 REMINDER_GRACE = timedelta(hours=1)
@@ -47,14 +46,23 @@ CHANGE_IS_A_DECISION = (
 )
 
 
+INFO_HEADING = "Next meeting:"
+REMINDER_HEADING = "Reminder: our meeting is"
+
+
+def info_card(meeting: NextMeeting) -> str:
+    """The card /meeting posts: its own name, so pressing its buttons does not turn it into a reminder."""
+    return f"meeting:{meeting.date}"
+
+
 async def meeting(ctx: MemberContext) -> Reply:
     if ctx.args:
         return Reply([ctx.reply(CHANGE_IS_A_DECISION)])
     upcoming = next_meeting(ctx.group, ctx.now)
     if await ctx.uow.meetings.is_cancelled(ctx.group.id, upcoming.date):
         return Reply([ctx.reply(f"The meeting {upcoming.when(ctx.now)} is cancelled.")])
-    text = await meeting_text(ctx.uow, ctx.group, upcoming, ctx.now, heading="Next meeting:", top=None)
-    return Reply([ctx.reply(text, buttons=rsvp_buttons(upcoming), card=rsvp_card(upcoming))])
+    text = await meeting_text(ctx.uow, ctx.group, upcoming, ctx.now, heading=INFO_HEADING, top=None)
+    return Reply([ctx.reply(text, buttons=rsvp_buttons(upcoming), card=info_card(upcoming))])
 
 
 async def remind(ctx: MemberContext) -> Reply:
@@ -66,7 +74,7 @@ async def remind(ctx: MemberContext) -> Reply:
 
 
 async def reminder_post(scope: GroupScope, upcoming: NextMeeting, note: str = "") -> Post:
-    text = await meeting_text(scope.uow, scope.group, upcoming, scope.now, heading="Reminder: our meeting is")
+    text = await meeting_text(scope.uow, scope.group, upcoming, scope.now, heading=REMINDER_HEADING)
     return scope.to_group(text + note, buttons=rsvp_buttons(upcoming), card=rsvp_card(upcoming))
 
 
@@ -93,9 +101,17 @@ async def rsvp(ctx: MemberContext) -> Reply:
     if date != upcoming.date:
         return Reply(toast="That meeting is over. /meeting shows the next one.")
     await ctx.uow.meetings.rsvp(group.id, date, member.id, answer == "yes")
-    text = await meeting_text(ctx.uow, group, upcoming, ctx.now, heading="Reminder: our meeting is")
-    edit = Edit(ctx.group_chat, rsvp_card(upcoming), text, buttons=rsvp_buttons(upcoming))
-    return Reply([edit], toast="See you there." if answer == "yes" else "Thanks for letting us know.")
+    toast = "See you there." if answer == "yes" else "Thanks for letting us know."
+    # The card pressed is edited as what it is: a /meeting card stays one, a reminder stays a reminder.
+    chat = ctx.incoming.chat
+    pressed = await ctx.uow.cards.find_by_message(ctx.platform, chat.chat_id, getattr(ctx.incoming, "message_id", ""))
+    if pressed == info_card(upcoming):
+        text = await meeting_text(ctx.uow, group, upcoming, ctx.now, heading=INFO_HEADING, top=None)
+    elif pressed == rsvp_card(upcoming):
+        text = await meeting_text(ctx.uow, group, upcoming, ctx.now, heading=REMINDER_HEADING)
+    else:
+        return Reply(toast=toast)  # an older card: the answer counts, the newest cards show it
+    return Reply([Edit(chat, pressed, text, buttons=rsvp_buttons(upcoming))], toast=toast)
 
 
 # ---------------------------------------------------------------- scheduled sends
@@ -163,13 +179,15 @@ notice, notice_flow = words_or_ask(
 )
 
 
-def register(router: Router, jobs: Jobs) -> None:
-    router.command("meeting", meeting, summary="the next meeting, its agenda, who's coming")
-    router.command("remind", remind, summary="post the meeting reminder now")
-    router.command("notice", notice, summary="a notice about the next meeting")
-    router.flow("notice", notice_flow)
-    router.button(Rsvp, rsvp)
-    jobs.on(REMINDER, send_reminder)
-    jobs.on(START, post_agenda)
-    jobs.on(AFTER, ask_covered)
-    jobs.plan_with(plan_meetings)
+def register() -> Feature:
+    feature = Feature("meetings")
+    feature.command("meeting", meeting, summary="the next meeting, its agenda, who's coming")
+    feature.command("remind", remind, summary="post the meeting reminder now")
+    feature.command("notice", notice, summary="a notice about the next meeting")
+    feature.flow("notice", notice_flow)
+    feature.button(Rsvp, rsvp)
+    feature.job(REMINDER, send_reminder)
+    feature.job(START, post_agenda)
+    feature.job(AFTER, ask_covered)
+    feature.plan_with(plan_meetings)
+    return feature

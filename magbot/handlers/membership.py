@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from magbot.core.context import Context, MemberContext, open_dm_button
 from magbot.core.events import Button, ButtonPress, Edit, Remove, Reply
-from magbot.core.router import Router
+from magbot.core.feature import CommandMenu, Feature, MenuEntry
 from magbot.core.wire import Const, Id, OneOf, Press, Word
 from magbot.domain.members import FOUNDING_WINDOW, Group, clean_name, member_list_text
 
@@ -45,13 +45,12 @@ async def start(ctx: MemberContext) -> Reply:
 COMMON = ("checkin", "offload", "suggest", "meeting", "poll", "members", "mydata")
 
 
-async def help_(ctx: Context) -> Reply:
-    """A few lines and buttons; `/help all` lists every command. Only registered commands are named."""
-    commands = ctx.router.commands if ctx.router else {}
+async def help_(ctx: Context, menu: CommandMenu) -> Reply:
+    """A few lines and buttons; `/help all` lists every command. Only commands in the menu are named."""
     if ctx.args.lower() == "all":
-        lines = [f"/{name} - {route.summary}" for name, route in commands.items() if route.summary]
+        lines = [f"/{entry.name} - {entry.summary}" for entry in menu.entries if entry.summary]
         return Reply([ctx.reply("\n".join(lines))])
-    common = [f"/{name} - {commands[name].summary}" for name in COMMON if name in commands]
+    common = [f"/{name} - {summary}" for name in COMMON if (summary := menu.summary(name)) is not None]
     text = "\n".join([INTRO, *common, "/help all lists everything."])
     buttons = ((RunCommand("meeting").button("Next meeting"), RunCommand("members").button("Who's in the group?")),)
     return Reply([ctx.reply(text, buttons=buttons)])
@@ -64,6 +63,8 @@ def setup_card(group: Group) -> str:
 async def setup(ctx: Context) -> Reply:
     group = ctx.group
     assert group is not None
+    if group.is_set_up and ctx.member is None:
+        return Reply()  # a stranger gets nothing in the group, whatever he sends
     if group.is_set_up:
         assert group.setup_at is not None
         day = group.setup_at.strftime("%d %B %Y")
@@ -108,6 +109,9 @@ async def join_as_founder(ctx: Context) -> Reply:
         return Reply(toast="You're already a member.")
     if not group.is_set_up or not group.founding_open(ctx.now):
         return Reply(toast="Joining now needs a group decision. Ask a member to /invite you.")
+    if await ctx.uow.members.was_member(group.id, press.sender.user_id):
+        # Founding membership is for people who were never members: coming back is the group's decision.
+        return Reply(toast="Coming back needs a group decision. Ask a member to /invite you.")
     sender = press.sender
     await ctx.uow.members.add(
         group.id, sender.user_id, clean_name(sender.display_name), founding=True, now=ctx.now
@@ -150,12 +154,28 @@ async def bot_blocked(ctx: Context) -> Reply:
     return Reply()
 
 
-def register(router: Router) -> None:
-    router.command("start", start, summary="", where="dm")
-    router.command("help", help_, summary="what I can do")
-    router.command("setup", setup, where="group", members_only=False, summary="", example="")
-    router.command("members", members, summary="who is in the group")
-    router.command("leave", leave, summary="leave the group")
-    router.button(JoinAsFounder, join_as_founder, members_only=False)
-    router.button(LeaveAnswer, leave_answer)
-    router.on("BotBlocked", bot_blocked)
+def register() -> Feature:
+    feature = Feature("membership")
+    feature.command("start", start, summary="", where="dm")
+    feature.command("setup", setup, where="group", members_only=False, summary="", example="")
+    feature.command("members", members, summary="who is in the group")
+    feature.command("leave", leave, summary="leave the group")
+    feature.button(JoinAsFounder, join_as_founder, members_only=False)
+    feature.button(LeaveAnswer, leave_answer)
+    feature.on("BotBlocked", bot_blocked)
+    return feature
+
+
+HELP = MenuEntry("help", "what I can do", "any")
+
+
+def register_help(others: CommandMenu) -> Feature:
+    """/help, given the menu as data: its own line, then `others` (every other feature's commands, in order)."""
+    menu = CommandMenu((HELP,)) + others
+
+    async def help_command(ctx: Context) -> Reply:
+        return await help_(ctx, menu)
+
+    feature = Feature("help")
+    feature.command(HELP.name, help_command, where=HELP.where, summary=HELP.summary)
+    return feature

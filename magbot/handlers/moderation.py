@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from magbot.core.context import MemberContext
 from magbot.core.events import Command, Delete, Outgoing, Reply
-from magbot.core.router import Router
+from magbot.core.feature import Feature
 from magbot.handlers.decisions import open_decision
 
 FLAG_HOW = "Reply to the message you want to flag, then write /flag. Nobody is told who flagged it."
@@ -31,5 +31,7 @@ async def flag(ctx: MemberContext) -> Reply:
     return Reply(out)
 
 
-def register(router: Router) -> None:
-    router.command("flag", flag, where="group", summary="flag a message (reply to it)", example=FLAG_HOW)
+def register() -> Feature:
+    feature = Feature("moderation")
+    feature.command("flag", flag, where="group", summary="flag a message (reply to it)", example=FLAG_HOW)
+    return feature

@@ -15,15 +15,13 @@ from typing import Any
 
 from magbot.core.context import FlowContext, MemberContext
 from magbot.core.events import Button, Delete, Edit, Outgoing, Post, Reply, Text
+from magbot.core.feature import Feature
 from magbot.core.jobs import Due, JobKind
-from magbot.core.router import Router
+from magbot.core.records import PendingInput
 from magbot.core.scope import GroupScope
 from magbot.core.wire import Const, Id, OneOf, Press
 from magbot.domain import offload as rules
 from magbot.domain.members import Group, Member
-from magbot.handlers.privacy import holds
-from magbot.scheduler import Jobs
-from magbot.storage.state import PendingInput
 from magbot.storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -125,7 +123,7 @@ async def pressed(ctx: MemberContext) -> Reply:
     press, member = ctx.press, ctx.member
     assert isinstance(press, SupportPress | ModePress | AuthorPress)
     found = await ctx.uow.offloads.get(press.offload)
-    if found is None:
+    if found is None or found.group_id != ctx.group.id:  # another group's offload is not his to touch
         return Reply(toast="That offload is gone.")
     if isinstance(press, SupportPress):
         return await _support(ctx, found, member, press.kind)
@@ -282,17 +280,21 @@ async def _erase(uow: UnitOfWork, member: Member) -> None:
     await uow.offloads.erase_member(member.id)
 
 
-holds("offloads", _collect, _erase)
+async def reply_in_thread(ctx: MemberContext) -> Reply | None:
+    """A text inside a thread may be a reply to an anonymous offload."""
+    text = ctx.incoming
+    return await relay(ctx, text.thread) if isinstance(text, Text) and text.thread else None
 
 
-def register(router: Router) -> None:
-    router.command("offload", offload, summary="get something off your chest (in private: anonymously)")
-    router.command("forget", forget, summary="remove your offload")
-    router.flow(FLOW, text_given)
-    router.button(SupportPress, pressed)
-    router.button(ModePress, pressed)
-    router.button(AuthorPress, pressed)
-
-
-def register_jobs(jobs: Jobs) -> None:
-    jobs.on(EXPIRY, expire)
+def register() -> Feature:
+    feature = Feature("offload")
+    feature.command("offload", offload, summary="get something off your chest (in private: anonymously)")
+    feature.command("forget", forget, summary="remove your offload")
+    feature.flow(FLOW, text_given)
+    feature.button(SupportPress, pressed)
+    feature.button(ModePress, pressed)
+    feature.button(AuthorPress, pressed)
+    feature.job(EXPIRY, expire)
+    feature.observe_texts(reply_in_thread)
+    feature.holds("offloads", _collect, _erase)
+    return feature

@@ -21,8 +21,10 @@ from magbot.core.events import (
     Post,
     Reply,
 )
+from magbot.core.feature import Feature
 from magbot.core.jobs import Due, JobKind
-from magbot.core.router import Router
+from magbot.core.records import PendingInput
+from magbot.core.routing import MEMBERS_ONLY_TOAST
 from magbot.core.scope import GroupScope
 from magbot.core.wire import Id, OneOf, Press, read_id
 from magbot.domain.members import Member
@@ -38,12 +40,9 @@ from magbot.domain.polls import (
     default_close,
     parse_poll,
     result_text,
-    when_text,
 )
+from magbot.domain.timewords import when_text
 from magbot.handlers.flows import FLOW_LIFETIME, ask, finish
-from magbot.handlers.privacy import holds
-from magbot.scheduler import Jobs
-from magbot.storage.state import PendingInput
 from magbot.storage.uow import UnitOfWork
 
 CLOSE_GRACE = int(timedelta(days=30).total_seconds())  # a late close is still a close
@@ -154,7 +153,9 @@ async def vote(ctx: Context) -> Reply:
     found = await ctx.uow.polls.get(number) if number is not None else None
     member = await _voter(ctx, found)
     if found is None or member is None:
-        return Reply()
+        # A press on an answer button (`toggle`) gets the same pop-up as any members-only button; a native poll's
+        # answer has no pop-up to give (the platform shows the vote), and a stranger's simply does not count.
+        return Reply(toast=MEMBERS_ONLY_TOAST if incoming.toggle else None)
     if not found.is_open:
         return Reply(toast="This poll has closed.")
     in_range = tuple(i for i in incoming.option_ids if 0 <= i < len(found.options))
@@ -258,14 +259,14 @@ async def _erase(uow: UnitOfWork, member: Member) -> None:
     await uow.polls.forget_member(member.id)
 
 
-holds("polls", _collect, _erase)
-
-
-def register(router: Router, jobs: Jobs) -> None:
-    router.command("poll", poll, summary="ask the group a question", example=POLL_EXAMPLE)
-    router.command("endpoll", end_poll, summary="end a poll you started")
-    router.command("polls", list_polls, summary="open polls")
-    router.flow("poll", poll_flow)
-    router.button(NamedAnswer, poll_named_answer)
-    router.on("PollVote", vote)
-    jobs.on(CLOSE, close_due)
+def register() -> Feature:
+    feature = Feature("polls")
+    feature.command("poll", poll, summary="ask the group a question", example=POLL_EXAMPLE)
+    feature.command("endpoll", end_poll, summary="end a poll you started")
+    feature.command("polls", list_polls, summary="open polls")
+    feature.flow("poll", poll_flow)
+    feature.button(NamedAnswer, poll_named_answer)
+    feature.on("PollVote", vote)
+    feature.job(CLOSE, close_due)
+    feature.holds("polls", _collect, _erase)
+    return feature

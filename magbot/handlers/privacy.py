@@ -1,31 +1,19 @@
-"""/mydata and /forgetme, driven by a registry to which each feature adds what it holds about a member."""
+"""/mydata and /forgetme, over the privacy parts every feature declares (`Feature.holds`) for what it stores."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from magbot.core.context import MemberContext
 from magbot.core.events import File, Remove, Reply
-from magbot.core.router import Router
+from magbot.core.feature import Feature, PrivacyPart
 from magbot.core.scope import group_chat
 from magbot.core.wire import OneOf, Press
-from magbot.domain.members import Member
+from magbot.domain.members import FOUNDING_WINDOW, Member
 from magbot.storage.uow import UnitOfWork
-
-Collect = Callable[[UnitOfWork, Member], Awaitable[Any]]
-Erase = Callable[[UnitOfWork, Member], Awaitable[None]]
-
-
-@dataclass(frozen=True)
-class PrivacyPart:
-    """One feature's share: what it shows in /mydata and how it erases for /forgetme."""
-
-    name: str
-    collect: Collect
-    erase: Erase
 
 
 @dataclass(frozen=True)
@@ -33,16 +21,6 @@ class ForgetMeAnswer(Press, prefix="forgetme", shape=(OneOf("yes", "no"),)):
     """`forgetme:<yes|no>`: the answer to /forgetme."""
 
     answer: str
-
-
-PARTS: list[PrivacyPart] = []
-
-
-def holds(name: str, collect: Collect, erase: Erase) -> None:
-    """Each feature calls this once, at import, for every kind of thing it stores about a member."""
-    if any(part.name == name for part in PARTS):
-        return
-    PARTS.append(PrivacyPart(name, collect, erase))
 
 
 async def _collect_membership(uow: UnitOfWork, member: Member) -> dict[str, Any]:
@@ -62,18 +40,38 @@ async def _erase_membership(uow: UnitOfWork, member: Member) -> None:
     await uow.outbox.drop_for_chat(platform, member.user_id)
     await uow.cards.forget(platform, member.user_id)
     await uow.state.delete_matching(f":{member.user_id}")
+    if group is not None and group.setup_at is not None:
+        # While "I'm a member" still works, a hash of his id stops him coming straight back as a founder
+        # (housekeeping forgets it when the window has closed).
+        await uow.members.remember_former(group.id, member.user_id, group.setup_at + FOUNDING_WINDOW)
     await uow.members.delete(member.id)
 
 
-holds("membership", _collect_membership, _erase_membership)  # erased last: other parts may need the row
+MEMBERSHIP = PrivacyPart("membership", _collect_membership, _erase_membership)
 
 
-async def my_data(ctx: MemberContext) -> Reply:
+@dataclass(frozen=True)
+class Parts:
+    """Every privacy part in the order /mydata shows them: the membership row first, then the features'."""
+
+    features: tuple[PrivacyPart, ...]
+
+    @property
+    def shown(self) -> tuple[PrivacyPart, ...]:
+        return (MEMBERSHIP, *self.features)
+
+    @property
+    def erased(self) -> tuple[PrivacyPart, ...]:
+        # Features first, the member row itself last: a feature's erase may still need to read it.
+        return (*reversed(self.features), MEMBERSHIP)
+
+
+async def my_data(ctx: MemberContext, parts: Parts) -> Reply:
     memberships = await ctx.uow.members.active_for_user(ctx.platform, ctx.member.user_id)
     export: dict[str, Any] = {"about": "Everything magbot holds about you.", "groups": []}
     for member in memberships:
-        parts = {part.name: await part.collect(ctx.uow, member) for part in PARTS}
-        export["groups"].append(parts)
+        held = {part.name: await part.collect(ctx.uow, member) for part in parts.shown}
+        export["groups"].append(held)
     data = json.dumps(export, indent=2, ensure_ascii=False).encode()
     note = "Here is everything I hold about you. /forgetme erases it."
     return Reply([File(ctx.incoming.chat, "my-data.json", data, "application/json", caption=note)])
@@ -88,7 +86,7 @@ async def forget_me(ctx: MemberContext) -> Reply:
     return Reply([ctx.reply(text, buttons=buttons)])
 
 
-async def forget_me_answer(ctx: MemberContext) -> Reply:
+async def forget_me_answer(ctx: MemberContext, parts: Parts) -> Reply:
     if ctx.pressed(ForgetMeAnswer).answer != "yes":
         return Reply([ctx.reply("Okay, nothing erased.")])
     if not ctx.in_dm:
@@ -96,7 +94,7 @@ async def forget_me_answer(ctx: MemberContext) -> Reply:
     out: list[Any] = []
     for member in await ctx.uow.members.active_for_user(ctx.platform, ctx.member.user_id):
         group = await ctx.uow.groups.get(member.group_id)
-        for part in reversed(PARTS):  # features first, the member row itself last
+        for part in parts.erased:
             await part.erase(ctx.uow, member)
         if group:  # off the member list means out of the closed chat too
             out.append(Remove(group_chat(group), member.user_id))
@@ -104,7 +102,19 @@ async def forget_me_answer(ctx: MemberContext) -> Reply:
     return Reply(out)
 
 
-def register(router: Router) -> None:
-    router.command("mydata", my_data, where="dm", summary="see everything I hold about you")
-    router.command("forgetme", forget_me, where="dm", summary="erase everything I hold about you")
-    router.button(ForgetMeAnswer, forget_me_answer)
+def register(features: Sequence[PrivacyPart]) -> Feature:
+    """/mydata and /forgetme over `features`, every other feature's parts in the order they were declared."""
+    parts = Parts(tuple(features))
+
+    async def mydata(ctx: MemberContext) -> Reply:
+        return await my_data(ctx, parts)
+
+    async def answer(ctx: MemberContext) -> Reply:
+        return await forget_me_answer(ctx, parts)
+
+    feature = Feature("privacy")
+    feature.command("mydata", mydata, where="dm", summary="see everything I hold about you")
+    feature.command("forgetme", forget_me, where="dm", summary="erase everything I hold about you")
+    feature.button(ForgetMeAnswer, answer)
+    feature.privacy.append(MEMBERSHIP)
+    return feature

@@ -6,10 +6,10 @@ from typing import Any
 
 from magbot.core.context import MemberContext
 from magbot.core.events import Outgoing, Reply
-from magbot.core.router import Router
+from magbot.core.feature import Feature
 from magbot.domain.group_settings import SPEC_BY_NAME, SettingError, check_setting
 from magbot.domain.members import Member
-from magbot.domain.polls import parse_duration
+from magbot.domain.timewords import parse_duration
 from magbot.handlers.decisions import already_open, open_decision, vote_is_open_text
 
 LONGEST_MUTE_DAYS = 30
@@ -111,7 +111,9 @@ async def rules(ctx: MemberContext) -> Reply:
     return Reply([ctx.reply("\n".join(lines))])
 
 
-def register(router: Router) -> None:
-    router.command("settings", settings, summary="how the group runs")
-    router.command("propose", propose, summary="put something to a group vote", example="/propose quorum 1/4")
-    router.command("rules", rules, summary="the group's rules")
+def register() -> Feature:
+    feature = Feature("proposals")
+    feature.command("settings", settings, summary="how the group runs")
+    feature.command("propose", propose, summary="put something to a group vote", example="/propose quorum 1/4")
+    feature.command("rules", rules, summary="the group's rules")
+    return feature

@@ -8,13 +8,12 @@ from typing import Any
 
 from magbot.core.context import MemberContext
 from magbot.core.events import Button, Edit, Outgoing, Reply
-from magbot.core.router import Router
+from magbot.core.feature import Feature
 from magbot.core.wire import Const, Id, Press
 from magbot.domain import resources as rules
 from magbot.domain.members import Member
 from magbot.domain.resources import Resource
 from magbot.handlers.flows import words_or_ask
-from magbot.handlers.privacy import holds
 from magbot.storage.uow import UnitOfWork
 
 ASK_SHARE = (
@@ -114,14 +113,14 @@ async def _erase(uow: UnitOfWork, member: Member) -> None:
     await uow.resources.erase(member.id)
 
 
-holds("resources", _collect, _erase)
-
-
 share, share_flow = words_or_ask("share", ASK_SHARE, add_resource)
 
 
-def register(router: Router) -> None:
-    router.command("share", share, summary="add a link or a tip to the group's library, with #tags")
-    router.command("resources", browse, summary="look through the library: /resources #tag or a word")
-    router.flow("share", share_flow)
-    router.button(OutOfDate, pressed)
+def register() -> Feature:
+    feature = Feature("resources")
+    feature.command("share", share, summary="add a link or a tip to the group's library, with #tags")
+    feature.command("resources", browse, summary="look through the library: /resources #tag or a word")
+    feature.flow("share", share_flow)
+    feature.button(OutOfDate, pressed)
+    feature.holds("resources", _collect, _erase)
+    return feature

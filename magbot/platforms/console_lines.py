@@ -102,5 +102,5 @@ def parse_local(text: str, now: datetime, problem: str) -> datetime:
 
 def parse_command(text: str) -> tuple[str, str] | None:
     """`/name@bot args` -> (name, args); None when the text is not a command."""
-    match = re.match(r"^[/!]([A-Za-z][A-Za-z0-9_]{0,31})(?:@\S+)?(?:\s+(.*))?$", text.strip(), re.DOTALL)
+    match = re.match(r"^[/!]([A-Za-z][A-Za-z0-9_]*)(?:@\S+)?(?:\s+(.*))?$", text.strip(), re.DOTALL)
     return (match[1].lower(), (match[2] or "").strip()) if match else None

@@ -22,8 +22,8 @@ from magbot.core.events import (
     Post,
     Remove,
 )
+from magbot.core.records import CardPlace
 from magbot.core.wire import poll_option_data
-from magbot.storage.delivery import CardPlace
 
 
 @dataclass

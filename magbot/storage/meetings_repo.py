@@ -88,7 +88,7 @@ class Meetings:
             .where(SuggestionRow.group_id == group_id, SuggestionRow.status == "open")
         )
         return [
-            Suggestion(row.id, row.topic, row.member_id, row.anonymous, int(count), row.created_at)
+            Suggestion(row.id, row.topic, row.member_id, row.anonymous, int(count), row.created_at, row.group_id)
             for row, count in rows
         ]
 
@@ -97,7 +97,8 @@ class Meetings:
         if row is None or row.status != "open":
             return None
         count = await self._session.scalar(select(func.count()).where(SuggestionVoteRow.suggestion_id == suggestion_id))
-        return Suggestion(row.id, row.topic, row.member_id, row.anonymous, int(count or 0), row.created_at)
+        votes = int(count or 0)
+        return Suggestion(row.id, row.topic, row.member_id, row.anonymous, votes, row.created_at, row.group_id)
 
     async def toggle_plus_one(self, suggestion_id: int, member_id: int) -> bool:
         """True when the +1 is now given, False when it was taken back."""

@@ -50,6 +50,17 @@ class MemberRow(Base):
     unreachable_told: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class FormerMemberRow(Base):
+    """Someone who was a member, by a hash of his id, kept only until the group's founding window closes: founding
+    membership is for people who were never members (coming back is an admission vote). No name, nothing else."""
+
+    __tablename__ = "former_members"
+
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True)
+    user_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    until: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class ProcessedEventRow(Base):
     """Keys of events already handled. Stored hashed: a DM's key would otherwise name the person."""
 
@@ -126,12 +137,3 @@ class PlatformStateRow(Base):
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
 
-
-# Feature tables live in their own modules; importing them here puts them in Base.metadata.
-from magbot.storage import (  # noqa: E402, F401
-    models_activities,
-    models_decisions,
-    models_meetings,
-    models_resources,
-    models_support,
-)

@@ -1,7 +1,8 @@
-"""Tables for polls and group decisions (migration 0003_polls_and_group_decisions).
+"""Tables for group decisions, rules and flags (migration 0003_polls_and_group_decisions; polls' own tables, made
+by the same migration, are in models_polls.py).
 
-What names a member: poll_votes and decision_ballots (while open), polls.creator_id, decisions.proposer_id and
-about_member_id, flags. `/forgetme` erases or blanks each of them (magbot/handlers/decisions.py, polls.py).
+What names a member: decision_ballots (while open), decisions.proposer_id and about_member_id, flags.
+`/forgetme` erases or blanks each of them (magbot/handlers/decisions.py).
 """
 
 from __future__ import annotations
@@ -13,35 +14,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from magbot.storage.models import Base
 from magbot.storage.types import UTCDateTime
-
-
-class PollRow(Base):
-    __tablename__ = "polls"
-    __table_args__ = ({"sqlite_autoincrement": True},)  # ids are in buttons and keys: never reuse one
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
-    creator_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
-    question: Mapped[str] = mapped_column(Text)
-    options: Mapped[str] = mapped_column(Text)  # JSON list of option texts
-    multi: Mapped[bool] = mapped_column(Boolean, default=False)
-    named: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[str] = mapped_column(String(16), default="open")
-    opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    closes_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    counts: Mapped[str] = mapped_column(Text, default="[]")  # JSON counts per option, kept after close
-    voters: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class PollVoteRow(Base):
-    """One member's choice in an open poll (several rows for a multi-answer poll); deleted at close."""
-
-    __tablename__ = "poll_votes"
-
-    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"), primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
-    option: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
 class DecisionRow(Base):

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from magbot.domain.polls import Poll, PollSpec
 from magbot.storage.db import rows_affected
-from magbot.storage.models_decisions import PollRow, PollVoteRow
+from magbot.storage.models_polls import PollRow, PollVoteRow
 
 
 def _poll(row: PollRow) -> Poll:

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from magbot.domain.polls import PollError, PollResult, parse_duration, parse_poll, parse_when, result_text
+from magbot.domain.polls import PollError, PollResult, parse_poll, parse_when, result_text
+from magbot.domain.timewords import parse_duration
 
 LONDON = ZoneInfo("Europe/London")
 MONDAY = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # a Monday, London is on GMT

@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from magbot.app import App
 from magbot.core.clock import ManualClock
-from magbot.storage.models import Base
+from magbot.storage.schema import metadata
 from tests.conftest import START, settings_for
 from tests.story import STORIES, console_app, play_story, story
 
@@ -59,7 +59,7 @@ async def test_support_story_matches_its_transcript_and_its_logs_hold_no_words_o
 async def rows_holding(app: App, words: str) -> list[str]:
     found: list[str] = []
     async with app.uow() as uow:
-        for table in Base.metadata.sorted_tables:
+        for table in metadata.sorted_tables:
             for row in await uow.session.execute(text(f"SELECT * FROM {table.name}")):
                 if any(isinstance(value, str) and words in value for value in row):
                     found.append(table.name)

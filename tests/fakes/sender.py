@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from magbot.core.delivery import Places, RatePolicy, RetryLater, Undeliverable, Unreachable
 from magbot.core.events import Outgoing, Post
-from magbot.storage.delivery import CardPlace
+from magbot.core.records import CardPlace
 
 
 @dataclass

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from magbot.app import App
-from magbot.core.events import Button, ButtonPress, ChatRef, PollVote, UserRef
+from magbot.core.events import Button, ButtonPress, ChatRef, Command, PollVote, UserRef
 from magbot.core.routing import NOT_IN_USE
 from magbot.core.wire import Const, IsoDate, Number, OneOf, PollOption, Press, Segment, Word, parse_poll_option
 from magbot.handlers import build_router
@@ -181,3 +181,29 @@ async def test_an_out_of_range_poll_option_does_not_take_back_a_vote(app: App) -
         assert (await app.dispatcher.dispatch(vote)).toast == NOT_IN_USE
     votes = [r for r in await every_row(app) if r["__table__"] == "poll_votes"]
     assert votes == [r for r in before if r["__table__"] == "poll_votes"] and len(votes) == 1
+
+
+async def test_a_press_from_another_group_on_the_same_deployment_touches_nothing(app: App) -> None:
+    """Issue 12: a member of group 2 pressing group 1's agenda and offload buttons got "+1 given." and rows."""
+    await founded(app)
+    await story(app).say("sam: /suggest Jobs", "dave: /offload rough week")
+    other, zed = ChatRef("console", "group2"), UserRef("console", "zed", "Zed")
+    await app.dispatcher.dispatch(Command("g2:setup", other, zed, app.clock.now(), name="setup"))
+    before = [row for row in await every_row(app) if row["__table__"] not in ("processed_events", "outbox")]
+    for n, data in enumerate(("agenda:plus:1", "agenda:covered:1", "offload:hear:0:1", "offload:been:0:1")):
+        press = ButtonPress(f"g2:{n}", other, zed, app.clock.now(), data=data, message_id="1")
+        result = await app.dispatcher.dispatch(press)
+        assert result.toast in ("That topic is no longer on the list.", "That offload is gone."), data
+    after = [row for row in await every_row(app) if row["__table__"] not in ("processed_events", "outbox")]
+    assert after == before
+
+
+async def test_covered_only_on_the_question_asked_after_the_meeting(app: App) -> None:
+    """Issue 12: a forged `agenda:covered:<id>` before the meeting marked the topic covered, emptying the agenda."""
+    await founded(app)
+    await story(app).say("sam: /suggest Jobs")
+    sam = UserRef("console", "sam", "Sam")
+    press = ButtonPress("early", GROUP, sam, app.clock.now(), data="agenda:covered:1", message_id="2")
+    result = await app.dispatcher.dispatch(press)
+    assert result.toast == "Topics are marked covered after the meeting, on the question I ask then."
+    assert "Jobs" in "\n".join(await story(app).say("sam: /agenda"))

@@ -77,7 +77,7 @@ async def test_guided_flow_step_survives_in_the_database_and_a_command_ends_it(a
     seen: list[str] = []
 
     async def ask(ctx):  # type: ignore[no-untyped-def]
-        from magbot.storage.state import PendingInput
+        from magbot.core.records import PendingInput
 
         await ctx.uow.pending.put(
             ctx.member.id,
@@ -119,3 +119,24 @@ async def test_a_member_who_blocks_the_bot_is_marked_unreachable(app: App) -> No
     async with app.uow() as uow:
         [dave] = await uow.members.active_for_user("console", "dave")
         assert not dave.dm_open
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "sam: /share Food\u202e bank\u200b on Tuesdays #food",
+        "sam: /offer Fixing\u2066 bikes\u2069",
+        "sam: /notice Small\u200f room\ufeff tonight",
+    ],
+)
+async def test_every_members_text_is_cleaned_once_before_any_handler(app: App, line: str) -> None:
+    """Invisible tricks (right-to-left overrides, zero-width spaces) never reach a post, whatever the command."""
+    await story(app).say("dave: /setup", "sam [I'm a member]")
+    posted = "\n".join(await story(app).say(line))
+    assert posted and not any(ch in posted for ch in "\u202e\u200b\u2066\u2069\u200f\ufeff")
+
+
+async def test_an_unknown_long_command_gets_an_answer_not_silence(app: App) -> None:
+    await story(app).say("dave: /setup")
+    said = await story(app).say("dave: /" + "x" * 40)
+    assert said == [f"[group] I don't know /{'x' * 30}…. /help shows what I can do, for example /members."]

@@ -109,3 +109,11 @@ async def test_mydata_and_forgetme_cover_the_agenda(app: App) -> None:
     assert data["groups"][0]["meetings_and_agenda"]["suggestions"] == ["Bus passes"]
     await story(app).say("sam> /forgetme", "sam [Yes]")
     assert "Bus passes" not in (await story(app).say("dave: /agenda"))[0]
+
+
+async def test_pressing_on_the_meeting_card_keeps_it_a_meeting_card(app: App) -> None:
+    await story(app).say("dave: /setup", "sam [I'm a member]")
+    await story(app).say("sam: /meeting")
+    [edited] = [line for line in await story(app).say("sam [I'll be there]") if "(edited)" in line]
+    assert edited.startswith("[group] (edited) Next meeting: Thursday 26 November at 18:30")
+    assert "Reminder" not in edited and "Sam" in edited

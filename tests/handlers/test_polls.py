@@ -30,7 +30,8 @@ async def test_only_members_votes_count_and_a_new_vote_replaces_the_old(app: App
     lines = await story(app).say("dave: /poll Tea or coffee? | Tea | Coffee")
     assert lines[0] == "[group] Tea or coffee? [Tea] [Coffee]"
     assert lines[1].startswith("[group] Poll from Dave. Votes are anonymous. Closes")
-    assert await story(app).say("eve [Coffee]") == []  # a stranger's vote: ignored, silently
+    # A stranger's press: not counted, and the pop-up every members-only button gives (issue 12).
+    assert await story(app).say("eve [Coffee]") == ["[toast eve] These buttons are for group members."]
     await story(app).say("sam [Tea]", "sam [Coffee]", "tom [Coffee]")
     assert await rows(app, "SELECT member_id, option FROM poll_votes ORDER BY member_id") == [(2, 1), (3, 1)]
     lines = await story(app).say("dave: /endpoll")

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import inspect, text
 
 from magbot.app import App
 from magbot.core.routing import STRANGER_LINE
-from magbot.storage.models import Base
+from magbot.storage.schema import metadata
 from tests.story import story
 
 
 async def every_row(app: App) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     async with app.uow() as uow:
-        for table in Base.metadata.sorted_tables:
+        for table in metadata.sorted_tables:
             result = await uow.session.execute(text(f"SELECT * FROM {table.name}"))
             rows += [{"__table__": table.name, **dict(r._mapping)} for r in result]
     return rows
@@ -85,4 +86,26 @@ async def test_every_table_is_known_to_the_privacy_test(app: App) -> None:
         "resource_flags",
         "help_posts",
         "help_introductions",
+        "former_members",  # a hash of the id only, until the founding window closes (no name, no member id)
     }
+
+
+async def test_someone_who_was_a_member_cannot_make_himself_a_founder_again(app: App) -> None:
+    """Within /setup's seven days: a member who left, or erased himself, pressing "I'm a member" again gets a
+    pop-up, not a seat; coming back is an admission vote. A stranger's /setup gets nothing."""
+    await story(app).say("dave: /setup", "sam [I'm a member]", "tom [I'm a member]")
+    await story(app).say("sam: /leave", "sam [Yes]")
+    assert await story(app).say("sam [I'm a member]") == [
+        "[toast sam] Coming back needs a group decision. Ask a member to /invite you."
+    ]
+    await story(app).say("tom> /forgetme", "tom [Yes]")
+    assert await story(app).say("tom [I'm a member]") == [
+        "[toast tom] Coming back needs a group decision. Ask a member to /invite you."
+    ]
+    assert "Tom" not in (await story(app).say("dave: /members"))[0]
+    assert await story(app).say("eve: /setup") == []  # a stranger gets nothing in the group
+    assert await story(app).say("eve> /setup") == [f"[dm eve] {STRANGER_LINE}"]
+    async with app.uow() as uow:
+        assert await uow.members.was_member(1, "tom")
+        await uow.members.forget_formers(app.clock.now() + timedelta(days=8))  # the window closed
+        assert not await uow.members.was_member(1, "tom")

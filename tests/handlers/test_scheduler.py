@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 from magbot.app import App
 from magbot.core.clock import ManualClock
 from magbot.core.events import ChatRef, Post
-from magbot.core.jobs import Due, JobKind, decode, encode
+from magbot.core.jobs import Due, JobHandler, JobKind, Jobs, decode, encode
 from magbot.domain.recurrence import next_weekly
-from magbot.scheduler import Jobs, Scheduler
+from magbot.scheduler import Scheduler
 from magbot.storage.uow import UnitOfWork
 from tests.conftest import START, settings_for, sqlite_url
 
@@ -46,9 +46,9 @@ async def plan_weekly(uow: UnitOfWork, now: datetime) -> None:
         await NOTE.plan(uow, f"note:{week}", when, Week(week), grace_seconds=3600)
 
 
-def jobs() -> Jobs:
+def jobs(handler: JobHandler[Week] = weekly_note) -> Jobs:
     made = Jobs()
-    made.on_global(NOTE, weekly_note)
+    made.on(NOTE, handler)
     made.plan_with(plan_weekly)
     return made
 
@@ -141,8 +141,7 @@ async def test_run_until_runs_each_due_job_at_its_own_moment_in_order(tmp_path: 
         seen.append(now)
         return await weekly_note(uow, job, now)
 
-    made = jobs()
-    made.on_global(NOTE, note_at_its_time)
+    made = jobs(note_at_its_time)
     scheduler = Scheduler(app.uow, clock, made)
     settles: list[datetime] = []
 
@@ -170,8 +169,7 @@ async def test_run_until_passes_over_a_failing_job_instead_of_looping(tmp_path: 
     async def broken(uow: UnitOfWork, job: Due[Week], now: datetime) -> list:
         raise RuntimeError("a bug in a feature")
 
-    made = jobs()
-    made.on(NOTE, broken)
+    made = jobs(broken)
     scheduler = Scheduler(app.uow, clock, made)
 
     async def settle() -> None:

@@ -9,10 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from magbot.core.events import ChatRef, Post
+from magbot.core.records import CardPlace, PendingInput
 from magbot.storage.db import make_engine, session_factory
-from magbot.storage.delivery import CardPlace
 from magbot.storage.migrate import SchemaOutOfDate, current_revision, ensure_schema, head_revision
-from magbot.storage.state import PendingInput
 from magbot.storage.uow import UnitOfWorkFactory
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)

@@ -28,7 +28,6 @@ from typing import Any
 from nio import AsyncClient, LocalProtocolError, RoomCreateResponse, RoomGetStateEventResponse, RoomPreset
 from nio.crypto.attachments import encrypt_attachment
 
-from magbot.core.codec import encode
 from magbot.core.context import open_dm_button
 from magbot.core.delivery import Places, RatePolicy, RetryLater, Undeliverable
 from magbot.core.events import (
@@ -44,10 +43,11 @@ from magbot.core.events import (
     Post,
     Remove,
 )
+from magbot.core.records import CardPlace
 from magbot.platforms.matrix import render
 from magbot.platforms.matrix.session import MatrixSession, raise_for
 from magbot.platforms.matrix.state import MatrixState
-from magbot.storage.delivery import CardPlace
+from magbot.storage.codec import encode
 
 log = logging.getLogger(__name__)
 

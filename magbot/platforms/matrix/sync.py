@@ -33,7 +33,7 @@ from nio import (
     SyncResponse,
 )
 
-from magbot.core.events import ChatRef
+from magbot.core.events import ButtonPress, ChatRef
 from magbot.core.platform import Dispatch
 from magbot.platforms.matrix import render
 from magbot.platforms.matrix.sender import MatrixSender
@@ -214,7 +214,13 @@ class SyncLoop:
                 continue
             result = await dispatch(incoming)
             count += 1
-            if result.toast and not result.duplicate:
+            if result.duplicate:
+                continue
+            if isinstance(incoming, ButtonPress) and not incoming.chat.is_dm:
+                # A reaction in a room is seen by all: every press there is taken back, toast or not (a mood
+                # in a check-in, a choice later kept "just for me"), as a button press is seen by nobody.
+                await self._take_back(client, room_id, event)
+            if result.toast:
                 await self._toast(client, room_id, event, result.toast)
         return count
 
@@ -224,15 +230,13 @@ class SyncLoop:
             await client.request_room_key(event)
 
     async def _toast(self, client: AsyncClient, room_id: str, event: Event, text: str) -> None:
-        """Matrix has no pop-ups, and a reaction in a room is seen by all: a press in a group room has its
-        reaction taken away (so a mood or a vote stays private) and its short answer goes to the presser's
-        private room; in a private room the answer is a notice replying to the card."""
+        """Matrix has no pop-ups: the short answer to a press in a group room goes to the presser's private
+        room (his reaction is already taken back); in a private room it is a notice replying to the card."""
         person = person_of(event)
         chat = await self.chat_for(room_id, person)
         target: str | None = (event.source.get("content", {}).get("m.relates_to") or {}).get("event_id")
         to_room = room_id
         if not chat.is_dm:
-            await self._take_back(client, room_id, event)
             to_room, target = await self._state.dm_room(person) or "", None
             if not to_room or to_room not in client.rooms:
                 return  # no private room yet: the card itself shows what changed

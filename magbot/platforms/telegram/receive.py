@@ -10,11 +10,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from telegram import Bot, Update
-from telegram.error import TelegramError
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 
 from magbot.core.clock import Clock
 from magbot.core.dispatch import DispatchResult
@@ -30,11 +30,16 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+# Telegram keeps a press answerable for a little while only: three more tries within about 4 seconds.
+ANSWER_RETRIES = (0.5, 1.0, 2.0)
+MAX_ANSWER_WAIT = 3.0
+
 class Receiver:
     """Handles one update, whether it came from getUpdates or from the webhook."""
 
     def __init__(self, bot: Bot, sender: TelegramSender, state: TelegramState, clock: Clock) -> None:
         self._bot, self._sender, self._state, self._clock = bot, sender, state, clock
+        self.pause: Callable[[float], Awaitable[None]] = asyncio.sleep  # between answer tries; tests pass a no-op
 
     async def handle(self, update: Update, dispatch: Dispatch) -> DispatchResult | None:
         """Dispatch the update (exceptions propagate: the update is then not confirmed), answer a press."""
@@ -62,10 +67,27 @@ class Receiver:
         return incoming
 
     async def _answer(self, callback_id: str, toast: str | None) -> None:
-        try:
-            await self._bot.answer_callback_query(callback_id, text=truncate(toast, MAX_TOAST) if toast else None)
-        except TelegramError as exc:  # too old (after a long outage) or already answered: nothing to do
-            log.debug("telegram callback answer failed error=%s", type(exc).__name__)
+        """Answer a press, trying again after a network error or a 5xx while the query is still young enough;
+        an unanswered press keeps spinning on the member's phone, and its pop-up would be lost."""
+        text = truncate(toast, MAX_TOAST) if toast else None
+        for wait in (*ANSWER_RETRIES, None):
+            try:
+                await self._bot.answer_callback_query(callback_id, text=text)
+                return
+            except RetryAfter as exc:
+                seconds = float(exc.retry_after if isinstance(exc.retry_after, int | float) else 1)
+                wait = seconds if wait is not None and seconds <= MAX_ANSWER_WAIT else None
+                failure = type(exc).__name__
+            except NetworkError as exc:  # a dropped connection, a timeout, a proxy's 502: worth another try
+                if isinstance(exc, BadRequest):
+                    wait = None
+                failure = type(exc).__name__
+            except TelegramError as exc:  # too old (after a long outage) or already answered: nothing to do
+                wait, failure = None, type(exc).__name__
+            if wait is None:
+                log.debug("telegram callback answer failed error=%s", failure)
+                return
+            await self.pause(wait)
 
 
 class Poller:

@@ -29,11 +29,11 @@ from magbot.core.events import (
     Post,
     Remove,
 )
+from magbot.core.records import CardPlace
 from magbot.core.wire import poll_option_data
 from magbot.platforms.telegram import render
 from magbot.platforms.telegram.errors import delivery_error, is_not_modified, reason
 from magbot.platforms.telegram.state import PollOrigin, Progress, TelegramState
-from magbot.storage.delivery import CardPlace
 from magbot.storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)

@@ -285,20 +285,26 @@ def homeserver() -> tuple[str, str]:
     return ENV
 
 
+async def new_member(homeserver: tuple[str, str], name: str, folder: Path) -> Member:
+    """A newly registered person (unique localpart: the Synapse is shared) with his own encryption store."""
+    hs, secret = homeserver
+    user = await register_user(hs, secret, unique_localpart(name), "pw", displayname=name)
+    store = folder / f"member-{user.user_id}"
+    store.mkdir()
+    config = AsyncClientConfig(encryption_enabled=True, store_sync_tokens=False, max_limit_exceeded=0)
+    client = AsyncClient(hs, user.user_id, device_id=user.device_id, store_path=str(store), config=config)
+    client.restore_login(user_id=user.user_id, device_id=user.device_id, access_token=user.access_token)
+    member = Member(client, name)
+    await member.sync()
+    return member
+
+
 @pytest.fixture
 async def make_member(homeserver: tuple[str, str], tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
     made: list[Member] = []
 
     async def make(name: str) -> Member:
-        hs, secret = homeserver
-        user = await register_user(hs, secret, unique_localpart(name), "pw", displayname=name)
-        store = tmp_path / f"member-{user.user_id}"
-        store.mkdir()
-        config = AsyncClientConfig(encryption_enabled=True, store_sync_tokens=False, max_limit_exceeded=0)
-        client = AsyncClient(hs, user.user_id, device_id=user.device_id, store_path=str(store), config=config)
-        client.restore_login(user_id=user.user_id, device_id=user.device_id, access_token=user.access_token)
-        member = Member(client, name)
-        await member.sync()
+        member = await new_member(homeserver, name, tmp_path)
         made.append(member)
         return member
 
@@ -307,7 +313,12 @@ async def make_member(homeserver: tuple[str, str], tmp_path: Path) -> AsyncItera
         await member.c.close()
 
 
-async def make_bot(homeserver: tuple[str, str], tmp_path: Path, timeline_limit: int | None = 50) -> Bot:
+async def make_bot(
+    homeserver: tuple[str, str],
+    tmp_path: Path,
+    timeline_limit: int | None = 50,
+    defaults: dict[str, str] | None = None,
+) -> Bot:
     hs, secret = homeserver
     localpart = unique_localpart("magbot")
     user = await register_user(hs, secret, localpart, "bot-password", displayname="magbot")
@@ -316,6 +327,7 @@ async def make_bot(homeserver: tuple[str, str], tmp_path: Path, timeline_limit: 
         data_dir=str(tmp_path / "data"),
         database_url=sqlite_url(tmp_path),
         matrix=MatrixSettings(homeserver=hs, user_id=user.user_id, password="bot-password", store_key="test-store-key"),
+        defaults=dict(defaults or {}),
     )
     clock = ManualClock(START)  # a fixed instant: no test reads the machine's date
     app = App(settings, clock)

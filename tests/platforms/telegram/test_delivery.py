@@ -23,7 +23,7 @@ from magbot.core.events import (
     PollVote,
     Post,
 )
-from magbot.storage.delivery import hash_key
+from magbot.storage.delivery_repo import hash_key
 from magbot.storage.models import ProcessedEventRow
 from tests.platforms.telegram.conftest import DAVE, GROUP, SAM, STRANGER, TOM, World
 
@@ -361,3 +361,34 @@ async def test_membership_changes_and_a_blocked_bot_reach_the_dispatcher(world: 
     kinds = [type(i).__name__ for i in world.seen[-3:]]
     assert kinds == ["MemberJoined", "MemberLeft", "BotBlocked"]
     assert world.seen[-1].chat == ChatRef("telegram", str(SAM), "dm")
+
+
+@pytest.mark.parametrize("status", [500, 502])
+async def test_a_press_whose_answer_fails_is_answered_again_while_it_is_young(world: World, status: int) -> None:
+    """Issue 12: after a 500 the press was never answered: the button kept spinning and its pop-up was lost."""
+    waits: list[float] = []
+
+    async def no_wait(seconds: float) -> None:
+        waits.append(seconds)
+
+    world.platform.receiver.pause = no_wait
+    world.say(DAVE, "/setup")
+    await world.step()
+    setup_post = world.last_message(GROUP)
+    world.fake.fail_next("answerCallbackQuery", status, times=2)
+    world.fake.inject_callback_query(SAM, "setup:join", GROUP, setup_post["message_id"], first_name="Sam")
+    await world.step()
+    answers = [a for a in world.fake.answered if a.call.method == "answerCallbackQuery"]
+    assert [a.error is None for a in answers] == [False, False, True]
+    assert answers[-1].call.params.get("text") == "Welcome, you're in."
+    assert waits == [0.5, 1.0]
+
+
+async def test_a_press_too_old_to_answer_is_not_tried_again(world: World) -> None:
+    world.platform.receiver.pause = lambda seconds: pytest.fail("no second try for a 400")  # type: ignore[assignment,return-value]
+    world.say(DAVE, "/setup")
+    await world.step()
+    world.fake.fail_next("answerCallbackQuery", 400, description="Bad Request: query is too old")
+    world.fake.inject_callback_query(SAM, "setup:join", GROUP, world.last_message(GROUP)["message_id"])
+    await world.step()
+    assert len([a for a in world.fake.answered if a.call.method == "answerCallbackQuery"]) == 1

@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from magbot.core.records import PendingInput, ScheduledJob
 from magbot.storage.db import insert_ignoring_duplicates, rows_affected
 from magbot.storage.models import PendingInputRow, PlatformStateRow, ScheduledRow
-
-
-@dataclass(frozen=True)
-class PendingInput:
-    flow: str
-    step: str
-    data: dict[str, Any]
 
 
 class PendingInputs:
@@ -57,17 +50,6 @@ class PendingInputs:
 
     async def drop_expired(self, now: datetime) -> None:
         await self._session.execute(delete(PendingInputRow).where(PendingInputRow.expires_at <= now))
-
-
-@dataclass(frozen=True)
-class ScheduledJob:
-    id: int
-    key: str
-    kind: str
-    group_id: int | None
-    due_at: datetime
-    grace_seconds: int
-    payload: dict[str, Any]
 
 
 class Schedule:

@@ -9,8 +9,9 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from magbot.core.codec import decode, encode
 from magbot.core.events import Outgoing
+from magbot.core.records import CardPlace
+from magbot.storage.codec import decode, encode
 from magbot.storage.db import insert_ignoring_duplicates, rows_affected
 from magbot.storage.models import CardRow, OutboxRow, ProcessedEventRow
 
@@ -130,12 +131,6 @@ class Outbox:
         await self._session.execute(
             delete(OutboxRow).where(OutboxRow.platform == platform, OutboxRow.chat_id == chat_id)
         )
-
-
-@dataclass(frozen=True)
-class CardPlace:
-    message_id: str
-    thread_id: str | None
 
 
 class Cards:

@@ -6,12 +6,14 @@ import json
 import logging
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from magbot.domain.members import Group, Member, MemberStatus
 from magbot.domain.settings import parse_settings
-from magbot.storage.models import GroupRow, MemberRow
+from magbot.storage.db import insert_ignoring_duplicates
+from magbot.storage.delivery_repo import hash_key
+from magbot.storage.models import FormerMemberRow, GroupRow, MemberRow
 
 log = logging.getLogger(__name__)
 
@@ -149,3 +151,23 @@ class Members:
         row = await self._session.get(MemberRow, member_id)
         if row:
             await self._session.delete(row)
+
+    async def remember_former(self, group_id: int, user_id: str, until: datetime) -> None:
+        """He was a member: keep a hash of his id until `until` (the founding window's end), nothing more."""
+        await insert_ignoring_duplicates(
+            self._session, FormerMemberRow, {"group_id": group_id, "user_hash": hash_key(user_id), "until": until},
+            ["group_id", "user_hash"],
+        )
+
+    async def was_member(self, group_id: int, user_id: str) -> bool:
+        """A row in the group (left or removed) or a remembered hash: he has been a member here before."""
+        row = await self._session.scalar(
+            select(MemberRow.id).where(MemberRow.group_id == group_id, MemberRow.user_id == user_id)
+        )
+        if row is not None:
+            return True
+        found = await self._session.get(FormerMemberRow, (group_id, hash_key(user_id)))
+        return found is not None
+
+    async def forget_formers(self, now: datetime) -> None:
+        await self._session.execute(delete(FormerMemberRow).where(FormerMemberRow.until <= now))
