@@ -7,16 +7,15 @@ Offers ("I can help with") and needs ("I need") stay open for 30 days or until t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-TEXT_LIMIT = 500  # letters in a shared resource or an offer/need
+TEXT_LIMIT = 500  # letters in a shared resource (offers and needs have the same limit)
 TAG_LIMIT = 30  # letters in one tag
 MAX_TAGS = 8
 SHOWN = 8  # results on one phone screen
 NEWEST = 3  # resources shown under the tag list
 LINE_LIMIT = 120  # letters of a resource in a list
 STALE_FLAGS = 2  # different members saying "out of date" remove a resource
-HELP_LIFETIME = timedelta(days=30)
 SHARE_EXAMPLE = "For example: /share Free bus passes at the council, ask for Jo #travel #money"
 _TRAILING = ".,;:!?)\"'"
 
@@ -30,23 +29,6 @@ class Resource:
     text: str
     tags: tuple[str, ...]
     created_at: datetime
-
-
-@dataclass(frozen=True)
-class HelpPost:
-    """An offer ("I can help with") or a need ("I need")."""
-
-    id: int
-    group_id: int
-    member_id: int
-    kind: str  # "offer" or "need"
-    text: str
-    status: str  # "open", "done", "expired"
-    created_at: datetime
-
-    @property
-    def is_open(self) -> bool:
-        return self.status == "open"
 
 
 @dataclass(frozen=True)
@@ -149,24 +131,6 @@ def resource_line(resource: Resource) -> str:
     return f"- {with_tags(short(resource.text), resource.tags)} ({resource.author})"
 
 
-_LEADS = {"offer": ("i can help with ",), "need": ("i need ",)}
-
-
-def clean_request(raw: str, kind: str = "offer") -> str | None:
-    """An offer's or a need's words, tidied (a leading "I can help with" / "I need" dropped: the card says it);
-    None when empty or too long."""
-    text = " ".join(raw.split())
-    for lead in _LEADS.get(kind, ()):
-        if text.lower().startswith(lead) and len(text) > len(lead):
-            text = text[len(lead) :]
-            break
-    return text if text and len(text) <= TEXT_LIMIT else None
-
-
 def is_removed(flaggers: int, by_author: bool) -> bool:
     """A resource goes when its author says it is out of date, or two different members do."""
     return by_author or flaggers >= STALE_FLAGS
-
-
-def expires_at(created_at: datetime) -> datetime:
-    return created_at + HELP_LIFETIME

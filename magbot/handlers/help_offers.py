@@ -12,9 +12,11 @@ from magbot.core.feature import Feature
 from magbot.core.jobs import Due, JobKind
 from magbot.core.scope import GroupScope
 from magbot.core.wire import Id, OneOf, Press
-from magbot.domain import resources as rules
-from magbot.domain.resources import HelpPost
+from magbot.domain import help_offers as rules
+from magbot.domain.help_offers import HelpPost
+from magbot.domain.members import Member
 from magbot.handlers.flows import Act, words_or_ask
+from magbot.storage.uow import UnitOfWork
 
 EXPIRY_GRACE = int(timedelta(days=7).total_seconds())  # a late close is still better than an open card forever
 ASK = {
@@ -73,8 +75,8 @@ def make_post(kind: str) -> Act:
             return Reply(
                 [ctx.reply(f"Please say it in a few words (under {rules.TEXT_LIMIT} letters). {EXAMPLE[kind]}")]
             )
-        post_id = await ctx.uow.resources.add_help(ctx.group.id, ctx.member.id, kind, text, ctx.now)
-        found = await ctx.uow.resources.help_post(post_id)
+        post_id = await ctx.uow.help_offers.add(ctx.group.id, ctx.member.id, kind, text, ctx.now)
+        found = await ctx.uow.help_offers.get(post_id)
         assert found is not None
         await EXPIRY.plan(
             ctx.uow, expiry_key(post_id), rules.expires_at(ctx.now), OfferToClose(post_id), group_id=ctx.group.id,
@@ -90,7 +92,7 @@ def make_post(kind: str) -> Act:
 async def pressed(ctx: MemberContext) -> Reply:
     press, member = ctx.pressed(OfferPress), ctx.member
     action = press.action
-    found = await ctx.uow.resources.help_post(press.post)
+    found = await ctx.uow.help_offers.get(press.post)
     if found is None or found.group_id != ctx.group.id or not found.is_open:
         return Reply(toast="That one is closed now.")
     own = found.member_id == member.id
@@ -98,9 +100,9 @@ async def pressed(ctx: MemberContext) -> Reply:
     if action == "done":
         if not own:
             return Reply(toast="Only the person who posted it can mark it done.")
-        await ctx.uow.resources.set_help_status(found.id, "done")
+        await ctx.uow.help_offers.set_status(found.id, "done")
         await ctx.uow.schedule.cancel(expiry_key(found.id))
-        closed = await ctx.uow.resources.help_post(found.id)
+        closed = await ctx.uow.help_offers.get(found.id)
         assert closed is not None
         return Reply(
             [Edit(ctx.group_chat, help_card(found.id), card_text(closed, member.name))], toast="Marked done."
@@ -110,7 +112,7 @@ async def pressed(ctx: MemberContext) -> Reply:
     poster = await ctx.uow.members.get(found.member_id)
     if poster is None or not poster.active:
         return Reply(toast="The person who posted it is no longer in the group.")
-    if not await ctx.uow.resources.introduce(found.id, member.id):
+    if not await ctx.uow.help_offers.introduce(found.id, member.id):
         return Reply(toast="I've put you two in touch already. Check your private chat with me.")
     if found.kind == "need":
         to_poster = f"{member.name} can help with: {found.text}. Drop him a message."
@@ -126,14 +128,14 @@ async def pressed(ctx: MemberContext) -> Reply:
 
 async def expire(scope: GroupScope, job: Due[OfferToClose]) -> list[Outgoing]:
     uow = scope.uow
-    found = await uow.resources.help_post(job.payload.post)
+    found = await uow.help_offers.get(job.payload.post)
     if found is None or not found.is_open:
         return []
     poster = await uow.members.get(found.member_id)
     if poster is None:
         return []
-    await uow.resources.set_help_status(found.id, "expired")
-    closed = await uow.resources.help_post(found.id)
+    await uow.help_offers.set_status(found.id, "expired")
+    closed = await uow.help_offers.get(found.id)
     assert closed is not None
     return [Edit(scope.group_chat, help_card(found.id), card_text(closed, poster.name))]  # the post's own group
 
@@ -150,4 +152,15 @@ def register() -> Feature:
     feature.flow("need", need_flow)
     feature.button(OfferPress, pressed)
     feature.job(EXPIRY, expire)
+    feature.holds("help_offers", _collect, _erase)
     return feature
+
+
+async def _collect(uow: UnitOfWork, member: Member) -> dict[str, object]:
+    return await uow.help_offers.held_about(member.id)
+
+
+async def _erase(uow: UnitOfWork, member: Member) -> None:
+    for post_id in await uow.help_offers.ids_of(member.id):
+        await uow.schedule.cancel(f"offer:{post_id}:")
+    await uow.help_offers.erase(member.id)

@@ -108,8 +108,6 @@ async def _collect(uow: UnitOfWork, member: Member) -> dict[str, Any]:
 
 
 async def _erase(uow: UnitOfWork, member: Member) -> None:
-    for post_id in await uow.resources.help_ids_of(member.id):
-        await uow.schedule.cancel(f"offer:{post_id}:")
     await uow.resources.erase(member.id)
 
 

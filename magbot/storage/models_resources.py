@@ -1,11 +1,11 @@
-"""Tables for the resources feature (see magbot/storage/migrations/versions/): the group's library, the
-"out of date" flags on it, offers and needs, and which members were introduced about which offer or need."""
+"""Tables for the resource library (migration 0006): the group's library and the "out of date" flags on it.
+Offers and needs, made by the same migration, are in models_help_offers.py."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Integer, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from magbot.storage.models import Base
@@ -28,28 +28,4 @@ class ResourceFlagRow(Base):
     __tablename__ = "resource_flags"
 
     resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"), primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
-
-
-class HelpPostRow(Base):
-    """An offer or a need."""
-
-    __tablename__ = "help_posts"
-    __table_args__ = ({"sqlite_autoincrement": True},)  # ids are in buttons and scheduled keys: never reuse
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(8))
-    text: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="open")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-
-class HelpIntroductionRow(Base):
-    """Who was introduced to the poster about an offer or need (once per pair)."""
-
-    __tablename__ = "help_introductions"
-
-    post_id: Mapped[int] = mapped_column(ForeignKey("help_posts.id", ondelete="CASCADE"), primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)

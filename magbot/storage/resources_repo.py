@@ -1,26 +1,21 @@
-"""Repository for the library, its "out of date" flags, offers and needs; returns domain dataclasses and
-never commits."""
+"""Repository for the library and its "out of date" flags; returns domain dataclasses and never commits."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from magbot.domain.resources import HelpPost, Resource
+from magbot.domain.resources import Resource
 from magbot.storage.models import MemberRow
-from magbot.storage.models_resources import HelpIntroductionRow, HelpPostRow, ResourceFlagRow, ResourceRow
+from magbot.storage.models_resources import ResourceFlagRow, ResourceRow
 
 
 def _resource(row: ResourceRow, author: str) -> Resource:
     tags = tuple(row.tags.split()) if row.tags else ()
     return Resource(row.id, row.group_id, row.member_id, author, row.text, tags, row.created_at)
-
-
-def _help(row: HelpPostRow) -> HelpPost:
-    return HelpPost(row.id, row.group_id, row.member_id, row.kind, row.text, row.status, row.created_at)
 
 
 class Resources:
@@ -70,63 +65,24 @@ class Resources:
         await self._session.execute(delete(ResourceFlagRow).where(ResourceFlagRow.resource_id == resource_id))
         await self._session.execute(delete(ResourceRow).where(ResourceRow.id == resource_id))
 
-    # ---- offers and needs
-
-    async def add_help(self, group_id: int, member_id: int, kind: str, text: str, now: datetime) -> int:
-        row = HelpPostRow(group_id=group_id, member_id=member_id, kind=kind, text=text, status="open", created_at=now)
-        self._session.add(row)
-        await self._session.flush()
-        return row.id
-
-    async def help_post(self, post_id: int) -> HelpPost | None:
-        row = await self._session.get(HelpPostRow, post_id)
-        return _help(row) if row else None
-
-    async def set_help_status(self, post_id: int, status: str) -> None:
-        await self._session.execute(update(HelpPostRow).where(HelpPostRow.id == post_id).values(status=status))
-
-    async def introduce(self, post_id: int, member_id: int) -> bool:
-        """True the first time this member answers this post (one introduction per pair)."""
-        if await self._session.get(HelpIntroductionRow, (post_id, member_id)):
-            return False
-        self._session.add(HelpIntroductionRow(post_id=post_id, member_id=member_id))
-        await self._session.flush()
-        return True
-
     # ---- privacy
 
     async def held_about(self, member_id: int) -> dict[str, Any]:
         shared = await self._session.scalars(select(ResourceRow).where(ResourceRow.member_id == member_id))
-        posts = await self._session.scalars(select(HelpPostRow).where(HelpPostRow.member_id == member_id))
         flags = await self._session.scalar(select(func.count()).where(ResourceFlagRow.member_id == member_id))
-        answered = await self._session.scalar(select(func.count()).where(HelpIntroductionRow.member_id == member_id))
         return {
             "shared_in_the_library": [
                 {"text": r.text, "tags": r.tags.split(), "shared": r.created_at.isoformat()} for r in shared
             ],
-            "offers_and_needs": [
-                {"kind": p.kind, "text": p.text, "status": p.status, "posted": p.created_at.isoformat()} for p in posts
-            ],
             "out_of_date_flags_given": int(flags or 0),
-            "offers_and_needs_answered": int(answered or 0),
         }
 
-    async def help_ids_of(self, member_id: int) -> list[int]:
-        return list(await self._session.scalars(select(HelpPostRow.id).where(HelpPostRow.member_id == member_id)))
-
     async def erase(self, member_id: int) -> None:
-        """His library entries, offers, needs, flags and answers go; others' rows about his posts with them."""
+        """His library entries and flags go; others' flags on his entries with them."""
         own_resources = select(ResourceRow.id).where(ResourceRow.member_id == member_id)
-        own_posts = select(HelpPostRow.id).where(HelpPostRow.member_id == member_id)
         await self._session.execute(
             delete(ResourceFlagRow).where(
                 (ResourceFlagRow.member_id == member_id) | ResourceFlagRow.resource_id.in_(own_resources)
             )
         )
-        await self._session.execute(
-            delete(HelpIntroductionRow).where(
-                (HelpIntroductionRow.member_id == member_id) | HelpIntroductionRow.post_id.in_(own_posts)
-            )
-        )
         await self._session.execute(delete(ResourceRow).where(ResourceRow.member_id == member_id))
-        await self._session.execute(delete(HelpPostRow).where(HelpPostRow.member_id == member_id))

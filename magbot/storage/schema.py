@@ -10,6 +10,7 @@ from __future__ import annotations
 from magbot.storage import (  # noqa: F401 (imported for their tables)
     models_activities,
     models_decisions,
+    models_help_offers,
     models_meetings,
     models_polls,
     models_resources,

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from magbot.storage.activities_repo import Activities
 from magbot.storage.decisions_repo import Decisions, Flags, GroupRules
 from magbot.storage.delivery_repo import Cards, Outbox, ProcessedEvents
+from magbot.storage.help_offers_repo import HelpOffers
 from magbot.storage.meetings_repo import Meetings
 from magbot.storage.membership_repo import Groups, Members
 from magbot.storage.polls_repo import Polls
@@ -39,6 +40,7 @@ class UnitOfWork:
     meetings: Meetings
     activities: Activities
     resources: Resources
+    help_offers: HelpOffers
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -64,6 +66,7 @@ class UnitOfWork:
         self.meetings = Meetings(self.session)
         self.activities = Activities(self.session)
         self.resources = Resources(self.session)
+        self.help_offers = HelpOffers(self.session)
         return self
 
     async def __aexit__(

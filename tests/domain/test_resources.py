@@ -15,7 +15,6 @@ from magbot.domain.resources import (
     Resource,
     Share,
     as_tag,
-    clean_request,
     is_removed,
     parse_query,
     parse_share,
@@ -88,6 +87,8 @@ def test_removed_by_its_author_or_two_members() -> None:
 
 
 def test_offers_and_needs_are_tidied() -> None:
+    from magbot.domain.help_offers import TEXT_LIMIT, clean_request
+
     assert clean_request("  I need  a lift  to Perth ", "need") == "a lift to Perth"
     assert clean_request("I can help with forms", "offer") == "forms"
     assert clean_request("I can fix bikes", "offer") == "I can fix bikes"

@@ -111,7 +111,7 @@ def test_building_twice_gives_two_bots_nothing_left_behind() -> None:
 
 
 PARTS = {"membership", "meetings_and_agenda", "polls", "decisions", "checkins", "buddies", "offloads", "resources",
-         "activities"}
+         "help_offers", "activities"}
 
 
 async def test_every_declared_privacy_part_is_in_mydata(app: App) -> None:
