@@ -67,7 +67,8 @@ def test_a_poll_option_round_trips(index: int, poll: int) -> None:
 
 def test_today_s_data_is_unchanged() -> None:
     """Buttons already posted in chats keep working after an upgrade: the encodings are byte-identical."""
-    from magbot.handlers import activity_flow, checkins, decisions, membership, offload
+    from magbot.handlers import checkins, decisions, membership, offload
+    from magbot.handlers.activities import flow as activity_flow
 
     assert decisions.VotePress(7, "abstain").data == "decision:vote:7:abstain"
     assert checkins.MoodPress(3).data == "checkin:mood:3"

@@ -1,6 +1,7 @@
-"""Activities: /activity, /activities, /calendar, /cancel and the sign-up buttons (the waiting list moved up in
-order). The scheduled sends are in activity_jobs.py, the post in activity_cards.py, the guided flow in
-activity_flow.py."""
+"""Activities, one folder for the feature: /activity, /activities, /cancel and the sign-up buttons (the waiting
+list moved up in order) here; the post in `cards.py`, the guided /activity in `flow.py`, the scheduled sends (the
+24-hour reminder, the weekly posts) in `jobs.py`. Its rules are in domain/activities.py, its storage in
+storage/activities_repo.py and models_activities.py."""
 
 from __future__ import annotations
 
@@ -23,8 +24,9 @@ from magbot.domain.activities import (
     waiting_position,
 )
 from magbot.domain.members import Member
-from magbot.handlers import activity_flow, activity_jobs
-from magbot.handlers.activity_cards import (
+from magbot.handlers.activities import flow as activity_flow
+from magbot.handlers.activities import jobs as activity_jobs
+from magbot.handlers.activities.cards import (
     CALLING_OFF,
     REMIND,
     ActivityPress,

@@ -12,7 +12,7 @@ from magbot.core.scope import GroupScope
 from magbot.domain.activities import POST_AHEAD, ActivitySpec
 from magbot.domain.meetings import when_text
 from magbot.domain.recurrence import next_weekly
-from magbot.handlers.activity_cards import ActivityToRemind, dm_all, put_up
+from magbot.handlers.activities.cards import ActivityToRemind, dm_all, put_up
 from magbot.storage.uow import UnitOfWork
 
 WEEKLY_GRACE_SECONDS = 2 * 86400
