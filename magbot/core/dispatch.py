@@ -16,8 +16,7 @@ from magbot.core.clock import Clock
 from magbot.core.context import BotPolicy, Context
 from magbot.core.events import Command, Incoming, Reply, Text
 from magbot.core.identify import identify
-from magbot.core.router import Router, as_reply
-from magbot.core.routing import choose_handler
+from magbot.core.router import Router, as_reply, choose_handler
 from magbot.domain.text import clean_member_text
 from magbot.storage.uow import UnitOfWorkFactory
 

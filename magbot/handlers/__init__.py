@@ -11,8 +11,7 @@ from magbot.core.events import Command, Reply
 from magbot.core.feature import CommandMenu, Feature, check_unique
 from magbot.core.housekeeping import HOUSEKEEPING, housekeeping, plan_housekeeping
 from magbot.core.jobs import Jobs
-from magbot.core.router import Handler, Router, as_reply
-from magbot.core.routing import choose_handler
+from magbot.core.router import Handler, Router, as_reply, choose_handler
 from magbot.handlers import (
     activities,
     admission,

@@ -24,7 +24,7 @@ from magbot.core.events import (
 from magbot.core.feature import Feature
 from magbot.core.jobs import Due, JobKind
 from magbot.core.records import PendingInput
-from magbot.core.routing import MEMBERS_ONLY_TOAST
+from magbot.core.router import MEMBERS_ONLY_TOAST
 from magbot.core.scope import GroupScope
 from magbot.core.wire import Id, OneOf, Press, read_id
 from magbot.domain.members import Member

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from magbot.app import App
 from magbot.core.events import Button, ButtonPress, ChatRef, Command, PollVote, UserRef
-from magbot.core.routing import NOT_IN_USE
+from magbot.core.router import NOT_IN_USE
 from magbot.core.wire import Const, IsoDate, Number, OneOf, PollOption, Press, Segment, Word, parse_poll_option
 from magbot.handlers import build_router
 from tests.handlers.test_privacy import every_row

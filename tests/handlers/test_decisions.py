@@ -11,7 +11,7 @@ from sqlalchemy import text
 import magbot.handlers
 from magbot.app import App
 from magbot.core.events import ChatRef, Command, JoinRequest, MessageRef, UserRef
-from magbot.core.routing import STRANGER_LINE
+from magbot.core.router import STRANGER_LINE
 from magbot.handlers.admission import INVITE_HOW
 from tests.story import story
 

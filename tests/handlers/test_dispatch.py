@@ -9,7 +9,7 @@ import pytest
 
 from magbot.app import App
 from magbot.core.events import ButtonPress, ChatRef, Command, Text, UserRef
-from magbot.core.routing import STRANGER_LINE
+from magbot.core.router import STRANGER_LINE
 from tests.story import story
 
 GROUP = ChatRef("console", "group")

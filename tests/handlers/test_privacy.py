@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import inspect, text
 
 from magbot.app import App
-from magbot.core.routing import STRANGER_LINE
+from magbot.core.router import STRANGER_LINE
 from magbot.storage.schema import metadata
 from tests.story import story
 

@@ -3,7 +3,7 @@ for good or for now, forged and unknown buttons. (test_txt_stories.py plays ever
 
 from __future__ import annotations
 
-from magbot.core.routing import MEMBERS_ONLY_TOAST
+from magbot.core.router import MEMBERS_ONLY_TOAST
 from tests.platforms.telegram.conftest import DAVE, GROUP, SAM, STRANGER, World
 
 
