@@ -13,13 +13,13 @@ from magbot.core.context import FlowContext, MemberContext
 from magbot.core.events import Button, File, Outgoing, Reply, Text
 from magbot.core.feature import Feature
 from magbot.core.jobs import Due, JobKind, NoPayload
-from magbot.core.records import PendingInput
 from magbot.core.scope import GroupScope
 from magbot.core.wire import Const, Id, Number, OneOf, Press
 from magbot.domain import checkins as rules
 from magbot.domain.members import Group, Member
 from magbot.domain.recurrence import next_weekly
 from magbot.handlers.charts import checkins_png
+from magbot.handlers.flows import ask
 from magbot.storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -82,11 +82,9 @@ async def mood_pressed(ctx: MemberContext) -> Reply:
     log.info("checkin recorded id=%d", done.id)
     if mood == rules.ROUGH:
         return _rough(ctx, group, member, done.id)
-    pending = PendingInput(FLOW, "words", {"checkin": done.id})
-    await ctx.uow.pending.put(member.id, ctx.incoming.chat.chat_id, pending, ctx.now + WORDS_WAIT)
     skip = _buttons(("Skip", StepPress("skip", member.id, done.id)))
     text = f"Thanks, {member.name}. Add a few words? Just type them, or press Skip."
-    return Reply([ctx.reply(text, buttons=skip)])
+    return await ask(ctx, FLOW, text, "words", {"checkin": done.id}, buttons=skip, lifetime=WORDS_WAIT)
 
 
 def _rough(ctx: MemberContext, group: Group, member: Member, checkin_id: int) -> Reply:
@@ -112,15 +110,12 @@ async def words_given(ctx: FlowContext) -> Reply:
 
 async def _ask_share(ctx: MemberContext, checkin_id: int, words: str) -> Reply:
     data: dict[str, Any] = {"checkin": checkin_id, "words": words}
-    await ctx.uow.pending.put(
-        ctx.member.id, ctx.incoming.chat.chat_id, PendingInput(FLOW, "share", data), ctx.now + WORDS_WAIT
-    )
     mid = ctx.member.id
     choose = _buttons(
         ("Share with the group", StepPress("share", mid, checkin_id)),
         ("Just for me", StepPress("keep", mid, checkin_id)),
     )
-    return Reply([ctx.reply(SHARE_QUESTION, buttons=choose)])
+    return await ask(ctx, FLOW, SHARE_QUESTION, "share", data, buttons=choose, lifetime=WORDS_WAIT)
 
 
 async def step_pressed(ctx: MemberContext) -> Reply:

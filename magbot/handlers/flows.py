@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-from magbot.core.context import FlowContext, MemberContext
+from magbot.core.context import Buttons, FlowContext, MemberContext
 from magbot.core.events import Reply
 from magbot.core.records import PendingInput
 from magbot.core.router import FlowHandler, MemberHandler
@@ -18,12 +18,19 @@ FLOW_LIFETIME = timedelta(minutes=30)
 
 
 async def ask(
-    ctx: MemberContext, flow: str, prompt: str, step: str = "text", data: dict[str, Any] | None = None
+    ctx: MemberContext,
+    flow: str,
+    prompt: str,
+    step: str = "text",
+    data: dict[str, Any] | None = None,
+    buttons: Buttons = (),
+    lifetime: timedelta = FLOW_LIFETIME,
 ) -> Reply:
-    """Remember that this member's next message in this chat answers `flow`, and ask him."""
+    """Remember that this member's next message in this chat answers `flow` at `step`, and ask him (with buttons
+    for the common answers). Every guided conversation asks through here."""
     pending = PendingInput(flow, step, data or {})
-    await ctx.uow.pending.put(ctx.member.id, ctx.incoming.chat.chat_id, pending, ctx.now + FLOW_LIFETIME)
-    return Reply([ctx.reply(prompt)])
+    await ctx.uow.pending.put(ctx.member.id, ctx.incoming.chat.chat_id, pending, ctx.now + lifetime)
+    return Reply([ctx.reply(prompt, buttons=buttons)])
 
 
 async def finish(ctx: MemberContext) -> None:

@@ -17,11 +17,11 @@ from magbot.core.context import FlowContext, MemberContext
 from magbot.core.events import Button, Delete, Edit, Outgoing, Post, Reply, Text
 from magbot.core.feature import Feature
 from magbot.core.jobs import Due, JobKind
-from magbot.core.records import PendingInput
 from magbot.core.scope import GroupScope
 from magbot.core.wire import Const, Id, OneOf, Press
 from magbot.domain import offload as rules
 from magbot.domain.members import Group, Member
+from magbot.handlers.flows import ask
 from magbot.storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -76,14 +76,11 @@ async def offload(ctx: MemberContext) -> Reply:
     member, group = ctx.member, ctx.group
     heavy, words = rules.parse_args(ctx.args)
     if ctx.in_dm and not words:
-        await ctx.uow.pending.put(
-            member.id, ctx.incoming.chat.chat_id, PendingInput(FLOW, "text", {"heavy": heavy}), ctx.now + FLOW_WAIT
-        )
         text = (
             "What's on your mind? Type it here. The group sees it without your name, "
             "and I pass their replies to you privately."
         )
-        return Reply([ctx.reply(text)])
+        return await ask(ctx, FLOW, text, "text", {"heavy": heavy}, lifetime=FLOW_WAIT)
     return await _draft(ctx, member, group, anonymous=ctx.in_dm, heavy=heavy, body=words)
 
 
@@ -140,11 +137,8 @@ async def pressed(ctx: MemberContext) -> Reply:
             [*await forget_offload(ctx.scope, found), ctx.reply("Gone. I've removed it, and what I kept.")]
         )
     if action == "reply":
-        data: dict[str, Any] = {"offload": found.id}
-        await ctx.uow.pending.put(
-            member.id, ctx.incoming.chat.chat_id, PendingInput(FLOW, "answer", data), ctx.now + FLOW_WAIT
-        )
-        return Reply([ctx.reply("Type your answer. I'll post it in the thread as 'Someone (the author)'.")])
+        text = "Type your answer. I'll post it in the thread as 'Someone (the author)'."
+        return await ask(ctx, FLOW, text, "answer", {"offload": found.id}, lifetime=FLOW_WAIT)
     return _done_already()
 
 

@@ -23,7 +23,6 @@ from magbot.core.events import (
 )
 from magbot.core.feature import Feature
 from magbot.core.jobs import Due, JobKind
-from magbot.core.records import PendingInput
 from magbot.core.router import MEMBERS_ONLY_TOAST
 from magbot.core.scope import GroupScope
 from magbot.core.wire import Id, OneOf, Press, read_id
@@ -42,7 +41,7 @@ from magbot.domain.polls import (
     result_text,
 )
 from magbot.domain.timewords import when_text
-from magbot.handlers.flows import FLOW_LIFETIME, ask, finish
+from magbot.handlers.flows import ask, finish
 from magbot.storage.uow import UnitOfWork
 
 CLOSE_GRACE = int(timedelta(days=30).total_seconds())  # a late close is still a close
@@ -125,12 +124,9 @@ async def poll_flow(ctx: FlowContext) -> Reply:
             return await ask(ctx, "poll", "Got it. Next one, or done.", "options", data)
     if len(options) < 2:
         return await ask(ctx, "poll", "A poll needs at least two answers. What's the next one?", "options", data)
-    await ctx.uow.pending.put(
-        ctx.member.id, ctx.incoming.chat.chat_id, PendingInput("poll", "named", data), ctx.now + FLOW_LIFETIME
-    )
     mine = ctx.member.id
     buttons = ((NamedAnswer("anon", mine).button("Anonymous"), NamedAnswer("named", mine).button("Named")),)
-    return Reply([ctx.reply("Should the result show who voted what?", buttons=buttons)])
+    return await ask(ctx, "poll", "Should the result show who voted what?", "named", data, buttons=buttons)
 
 
 async def poll_named_answer(ctx: MemberContext) -> Reply:

@@ -9,7 +9,6 @@ from typing import Any
 
 from magbot.core.context import Buttons, FlowContext, MemberContext
 from magbot.core.events import Reply
-from magbot.core.records import PendingInput
 from magbot.core.wire import Const, Id, OneOf, Press
 from magbot.domain.activities import (
     MAX_PLACE,
@@ -22,7 +21,7 @@ from magbot.domain.activities import (
     parse_places,
     parse_start,
 )
-from magbot.handlers.flows import FLOW_LIFETIME, finish
+from magbot.handlers.flows import ask, finish
 
 FLOW = "activity"
 ASK_WHAT = "What's the activity? For example: Football, or Trip to the coast."
@@ -52,15 +51,14 @@ class GuestsPress(Press, prefix="activity", shape=(Const("guests"), Id(), OneOf(
 
 
 async def _ask(ctx: MemberContext, step: str, prompt: str, data: dict[str, Any], buttons: bool = False) -> Reply:
-    pending = PendingInput(FLOW, step, data)
-    await ctx.uow.pending.put(ctx.member.id, ctx.incoming.chat.chat_id, pending, ctx.now + FLOW_LIFETIME)
+    """The next question, through the one `flows.ask`; Skip on optional steps, Yes/No on the last."""
     mine = ctx.member.id
     rows: Buttons
     if step == "guests":
         rows = ((GuestsPress(mine, "yes").button("Yes"), GuestsPress(mine, "no").button("No")),)
     else:
         rows = ((SkipPress(mine).button("Skip"),),) if buttons else ()
-    return Reply([ctx.reply(prompt, buttons=rows)])
+    return await ask(ctx, FLOW, prompt, step, data, buttons=rows)
 
 
 async def _step(ctx: MemberContext, step: str, text: str, data: dict[str, Any]) -> Reply:
