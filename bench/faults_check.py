@@ -1,0 +1,200 @@
+"""The verdicts of a fault run, from the fake's stamped record, the database and the bots' logs.
+
+* lost: an expected reply never sent, a press never answered, a suggestion with no row, a +1 set that is not
+  the set of members who pressed an odd number of times (a press lost or applied twice);
+* doubled: a reply sent more than once, other than one `resent` (the copy before was accepted by Telegram but
+  its process was killed, or its connection dropped, before it could delete the outbox row: the copy is the
+  last thing that process got into that chat, or its answer was dropped), or two rows for one suggestion;
+* order: a chat's replies not in the order the members asked (a resend right after its first copy is fine);
+* limits: within one process, two messages to a chat less than a second apart, 21 to a group within a minute,
+  31 overall within a second, or a message to a chat sooner than a 429's retry_after said (a small tolerance
+  allows for the trip from the bot to the fake);
+* leaks: a log line with the bot token, the webhook secret, a member's name, or what members wrote.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import text
+
+from bench.faults_fake import LIMITED_METHODS, FaultyTelegram, Stamp
+from bench.faults_world import DM_WORD, MEMBERS, TOPIC_WORD, Expected
+from magbot.storage.db import make_engine
+from tests.fakes.telegram_api import Answered
+
+TOLERANCE_S = 0.25  # the bot takes its slot when it starts a send; the fake stamps when it answers
+
+
+@dataclass
+class Verdict:
+    lost: int = 0
+    doubled: int = 0
+    resent: int = 0
+    order: int = 0
+    limits: int = 0
+    leaks: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, other: Verdict) -> None:
+        for name in ("lost", "doubled", "resent", "order", "limits", "leaks"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.notes += other.notes
+
+
+Sent = tuple[Answered, Stamp]
+
+
+def successful(fake: FaultyTelegram) -> list[Sent]:
+    return [(a, s) for a, s in fake.stamped() if a.error is None and a.call.method.lower() in LIMITED_METHODS]
+
+
+def chat_of(entry: Sent) -> str:
+    return str(entry[0].call.params.get("chat_id"))
+
+
+def check_replies(fake: FaultyTelegram, expected: Expected) -> Verdict:
+    verdict = Verdict()
+    by_chat: dict[str, list[Sent]] = defaultdict(list)
+    for entry in successful(fake):
+        by_chat[chat_of(entry)].append(entry)
+    for chat, tokens in expected.order.items():
+        chat_sends = by_chat[str(chat)]
+        seen, copies = [], defaultdict(list)
+        for entry in chat_sends:
+            body = str(entry[0].call.params.get("text", "")) if entry[0].call.method == "sendMessage" else ""
+            for token in (t for t in tokens if t in body):
+                seen.append(token)
+                copies[token].append(entry)
+        for token in tokens:
+            _judge_copies(verdict, token, copies[token], chat_sends)
+        verdict.order += _order_violations(seen, tokens)
+    return verdict
+
+
+def _judge_copies(verdict: Verdict, token: str, copies: list[Sent], chat_sends: list[Sent]) -> None:
+    if not copies:
+        verdict.lost += 1
+        verdict.notes.append(f"lost: reply {token!r}")
+        return
+    for before, again in zip(copies, copies[1:], strict=False):
+        if before[1].dropped or _last_of_its_process(before, chat_sends):
+            verdict.resent += 1
+        else:
+            verdict.doubled += 1
+            verdict.notes.append(f"doubled: reply {token!r} (process {before[1].epoch} then {again[1].epoch})")
+
+
+def _last_of_its_process(entry: Sent, chat_sends: list[Sent]) -> bool:
+    """Nothing else reached this chat from the same process after it: it was killed before deleting the row."""
+    index = next(i for i, e in enumerate(chat_sends) if e is entry)
+    return all(later[1].epoch != entry[1].epoch for later in chat_sends[index + 1 :])
+
+
+def _order_violations(seen: list[str], asked: list[str]) -> int:
+    firsts: list[str] = []
+    for token in seen:
+        if not firsts or firsts[-1] != token:
+            firsts.append(token)
+    rank = {token: i for i, token in enumerate(asked)}
+    positions = [rank[t] for t in firsts]
+    return sum(1 for a, b in zip(positions, positions[1:], strict=False) if b <= a)
+
+
+def check_presses(fake: FaultyTelegram, expected: Expected) -> Verdict:
+    verdict = Verdict()
+    answered: dict[str, int] = defaultdict(int)
+    for answer, _ in fake.stamped():
+        if answer.call.method == "answerCallbackQuery" and answer.error is None:
+            answered[str(answer.call.params.get("callback_query_id"))] += 1
+    for query in [*expected.presses, *expected.setup_presses]:
+        if answered[query] == 0:
+            verdict.lost += 1
+            verdict.notes.append(f"lost: press {query} never answered")
+    return verdict
+
+
+def check_limits(fake: FaultyTelegram) -> Verdict:
+    verdict = Verdict()
+    per_chat: dict[tuple[int, str], list[float]] = defaultdict(list)
+    overall: dict[int, list[float]] = defaultdict(list)
+    for entry in successful(fake):
+        per_chat[(entry[1].epoch, chat_of(entry))].append(entry[1].at)
+        overall[entry[1].epoch].append(entry[1].at)
+    for (epoch, chat), times in per_chat.items():
+        verdict.limits += _too_close(times, 1, 1.0, f"chat {chat} process {epoch}", verdict.notes)
+        if chat.startswith("-"):
+            verdict.limits += _too_close(times, 20, 60.0, f"group {chat} process {epoch}", verdict.notes)
+    for epoch, times in overall.items():
+        verdict.limits += _too_close(sorted(times), 30, 1.0, f"overall process {epoch}", verdict.notes)
+    for epoch, at, chat, retry in fake.told_to_wait:
+        early = [t for t in per_chat[(epoch, chat)] if at < t < at + retry - TOLERANCE_S]
+        if early:
+            verdict.limits += 1
+            verdict.notes.append(f"limits: chat {chat} sent to {early[0] - at:.2f}s after a 429 of {retry:g}s")
+    return verdict
+
+
+def _too_close(times: list[float], allowed: int, window: float, where: str, notes: list[str]) -> int:
+    """How many times more than `allowed` sends fell within `window` seconds."""
+    bad = 0
+    for i in range(allowed, len(times)):
+        if times[i] - times[i - allowed] < window - TOLERANCE_S:
+            bad += 1
+            notes.append(f"limits: {where}: {allowed + 1} within {times[i] - times[i - allowed]:.2f}s")
+    return bad
+
+
+async def check_database(url: str, expected: Expected) -> Verdict:
+    """The effects happened once: one row per suggestion, +1s = odd presses, nothing left in the outbox."""
+    verdict, engine = Verdict(), make_engine(url)
+    try:
+        async with engine.connect() as db:
+            topics = list((await db.execute(text("SELECT topic FROM agenda_suggestions"))).scalars())
+            plus = (await db.execute(text(
+                "SELECT s.topic, m.user_id FROM agenda_plus_ones p JOIN agenda_suggestions s ON s.id = p.suggestion_id"
+                " JOIN members m ON m.id = p.member_id"
+            ))).all()
+            left = (await db.execute(text("SELECT count(*) FROM outbox"))).scalar_one()
+    finally:
+        await engine.dispose()
+    for token in expected.suggestions:
+        rows = sum(1 for topic in topics if token in topic.split())
+        if rows != 1:
+            verdict.lost += rows == 0
+            verdict.doubled += rows > 1
+            verdict.notes.append(f"database: {rows} rows for suggestion {token!r}")
+    presses: dict[tuple[str, int], int] = defaultdict(int)
+    for token, presser in expected.presses.values():
+        presses[(token, presser)] += 1
+    want = {(t, str(u)) for (t, u), n in presses.items() if n % 2}
+    have = {(str(topic), str(user)) for topic, user in plus}
+    for wrong in sorted(want ^ have):
+        verdict.lost += 1
+        verdict.notes.append(f"database: +1 of {wrong[1]} on {wrong[0]!r} is {'missing' if wrong in want else 'extra'}")
+    if left:
+        verdict.lost += left
+        verdict.notes.append(f"database: {left} outbox rows never sent")
+    return verdict
+
+
+def check_logs(texts: Iterable[str], secrets: Iterable[str]) -> Verdict:
+    """Every log line, at DEBUG, against the token, the secrets, the members' names and words."""
+    verdict = Verdict()
+    words = [re.escape(s) for s in secrets if s] + [re.escape(n) for n in MEMBERS.values()]
+    words += [rf"{TOPIC_WORD}\d", rf"/{DM_WORD}\d"]
+    pattern = re.compile("|".join(words), re.IGNORECASE)
+    for text_ in texts:
+        for line in text_.splitlines():
+            if pattern.search(line):
+                verdict.leaks += 1
+                verdict.notes.append(f"leak: {pattern.search(line).group(0)!r} in a log line")  # type: ignore[union-attr]
+    return verdict
+
+
+def crashes_in(log_text: str) -> list[str]:
+    """Tracebacks and ERROR lines a bot process wrote (a SIGKILL leaves none of its own)."""
+    return [line for line in log_text.splitlines() if line.startswith("Traceback") or " ERROR " in line]
