@@ -32,7 +32,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make `bench`, `magbot` and `tests` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.faults_session import Options, Report, Session  # noqa: E402
+from bench.faults_session import Options, Report, Session
 
 PG_ENV = "MAGBOT_TEST_PG_URL"
 
@@ -101,8 +101,12 @@ def parse(argv: list[str] | None) -> Options:
     parser.add_argument("--fault-rate", type=float, default=0.05, help="share of sends that fail (default 0.05)")
     args = parser.parse_args(argv)
     return Options(
-        runs=args.runs, seed=args.seed, db=args.db, mode=args.mode,
-        per_session=args.per_session, fault_rate=args.fault_rate,
+        runs=args.runs,
+        seed=args.seed,
+        db=args.db,
+        mode=args.mode,
+        per_session=args.per_session,
+        fault_rate=args.fault_rate,
     )
 
 

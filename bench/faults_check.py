@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -80,7 +81,7 @@ def _judge_copies(verdict: Verdict, token: str, copies: list[Sent], chat_sends: 
         verdict.lost += 1
         verdict.notes.append(f"lost: reply {token!r}")
         return
-    for before, again in zip(copies, copies[1:], strict=False):
+    for before, again in itertools.pairwise(copies):
         if before[1].dropped or _last_of_its_process(before, chat_sends):
             verdict.resent += 1
         else:
@@ -101,7 +102,7 @@ def _order_violations(seen: list[str], asked: list[str]) -> int:
             firsts.append(token)
     rank = {token: i for i, token in enumerate(asked)}
     positions = [rank[t] for t in firsts]
-    return sum(1 for a, b in zip(positions, positions[1:], strict=False) if b <= a)
+    return sum(1 for a, b in itertools.pairwise(positions) if b <= a)
 
 
 def check_presses(fake: FaultyTelegram, expected: Expected) -> Verdict:
@@ -148,16 +149,19 @@ def _too_close(times: list[float], allowed: int, window: float, where: str, note
     return bad
 
 
+PLUS_ONES = (
+    "SELECT s.topic, m.user_id FROM agenda_plus_ones p"
+    " JOIN agenda_suggestions s ON s.id = p.suggestion_id JOIN members m ON m.id = p.member_id"
+)
+
+
 async def check_database(url: str, expected: Expected) -> Verdict:
     """The effects happened once: one row per suggestion, +1s = odd presses, nothing left in the outbox."""
     verdict, engine = Verdict(), make_engine(url)
     try:
         async with engine.connect() as db:
             topics = list((await db.execute(text("SELECT topic FROM agenda_suggestions"))).scalars())
-            plus = (await db.execute(text(
-                "SELECT s.topic, m.user_id FROM agenda_plus_ones p JOIN agenda_suggestions s ON s.id = p.suggestion_id"
-                " JOIN members m ON m.id = p.member_id"
-            ))).all()
+            plus = (await db.execute(text(PLUS_ONES))).all()
             left = (await db.execute(text("SELECT count(*) FROM outbox"))).scalar_one()
     finally:
         await engine.dispose()
@@ -195,6 +199,15 @@ def check_logs(texts: Iterable[str], secrets: Iterable[str]) -> Verdict:
     return verdict
 
 
+# On SIGTERM in webhook mode the Telegram task ends together with the stop event, and App.serve logs it as if it
+# had died ("telegram stopped error=none"): a false alarm of a clean stop, not a crash (reported, not fixed here).
+CLEAN_STOP = re.compile(r" ERROR magbot\.app \w+ stopped error=none$")
+
+
 def crashes_in(log_text: str) -> list[str]:
     """Tracebacks and ERROR lines a bot process wrote (a SIGKILL leaves none of its own)."""
-    return [line for line in log_text.splitlines() if line.startswith("Traceback") or " ERROR " in line]
+    return [
+        line
+        for line in log_text.splitlines()
+        if line.startswith("Traceback") or (" ERROR " in line and not CLEAN_STOP.search(line))
+    ]

@@ -28,9 +28,21 @@ from tests.fakes.telegram_objects import ApiError
 SEND_METHODS = frozenset(
     name.lower()
     for name in (
-        "sendMessage", "editMessageText", "editMessageReplyMarkup", "deleteMessage", "answerCallbackQuery",
-        "sendPoll", "stopPoll", "sendDocument", "sendPhoto", "createForumTopic", "approveChatJoinRequest",
-        "declineChatJoinRequest", "restrictChatMember", "banChatMember", "unbanChatMember",
+        "sendMessage",
+        "editMessageText",
+        "editMessageReplyMarkup",
+        "deleteMessage",
+        "answerCallbackQuery",
+        "sendPoll",
+        "stopPoll",
+        "sendDocument",
+        "sendPhoto",
+        "createForumTopic",
+        "approveChatJoinRequest",
+        "declineChatJoinRequest",
+        "restrictChatMember",
+        "banChatMember",
+        "unbanChatMember",
     )
 )
 # Counted against Telegram's rate limits (a press answer is not a message).
