@@ -80,7 +80,7 @@ def figures(report: Report, options: Options) -> list[str]:
     faults = ", ".join(f"{k} {n}" for k, n in report.faults.items())
     return [
         f"order violations {v.order}, rate-limit violations {v.limits}, log leaks {v.leaks}, "
-        f"pop-ups missing after a kill {report.popups_missing}",
+        f"refusals {v.refusals} (missed {v.refusals_missed}), pop-ups missing after a kill {report.popups_missing}",
         f"{options.db}, {options.mode}: {report.processes} bot processes, {report.seconds:.0f}s; "
         f"actions: {actions}; send faults: {faults}",
     ]
@@ -88,7 +88,7 @@ def figures(report: Report, options: Options) -> list[str]:
 
 def passed(report: Report) -> bool:
     v = report.verdict
-    return not (v.lost or v.doubled or report.crashes or v.order or v.limits or v.leaks)
+    return not (v.lost or v.doubled or report.crashes or v.order or v.limits or v.leaks or v.refusals_missed)
 
 
 def parse(argv: list[str] | None) -> Options:

@@ -22,11 +22,12 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import text
 
-from bench.faults_fake import LIMITED_METHODS, FaultyTelegram, Stamp
-from bench.faults_world import DM_WORD, MEMBERS, TOPIC_WORD, Expected
+from bench.faults_fake import LIMITED_METHODS, OUTBOX_METHODS, FaultyTelegram, Stamp
+from bench.faults_world import DM_WORD, NAMES, OUTSIDERS, TOPIC_WORD, Expected
 from magbot.storage.db import make_engine
 from tests.fakes.telegram_api import Answered
 
+MEMBER_TOASTS = frozenset({"+1 given.", "+1 taken back."})
 TOLERANCE_S = 0.25  # the bot takes its slot when it starts a send; the fake stamps when it answers
 
 
@@ -38,10 +39,12 @@ class Verdict:
     order: int = 0
     limits: int = 0
     leaks: int = 0
+    refusals: int = 0
+    refusals_missed: int = 0
     notes: list[str] = field(default_factory=list)
 
     def add(self, other: Verdict) -> None:
-        for name in ("lost", "doubled", "resent", "order", "limits", "leaks"):
+        for name in ("lost", "doubled", "resent", "order", "limits", "leaks", "refusals", "refusals_missed"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.notes += other.notes
 
@@ -49,8 +52,8 @@ class Verdict:
 Sent = tuple[Answered, Stamp]
 
 
-def successful(fake: FaultyTelegram) -> list[Sent]:
-    return [(a, s) for a, s in fake.stamped() if a.error is None and a.call.method.lower() in LIMITED_METHODS]
+def successful(fake: FaultyTelegram, methods: frozenset[str] = LIMITED_METHODS) -> list[Sent]:
+    return [(a, s) for a, s in fake.stamped() if a.error is None and a.call.method.lower() in methods]
 
 
 def chat_of(entry: Sent) -> str:
@@ -60,13 +63,13 @@ def chat_of(entry: Sent) -> str:
 def check_replies(fake: FaultyTelegram, expected: Expected) -> Verdict:
     verdict = Verdict()
     by_chat: dict[str, list[Sent]] = defaultdict(list)
-    for entry in successful(fake):
+    for entry in successful(fake, OUTBOX_METHODS):
         by_chat[chat_of(entry)].append(entry)
     for chat, tokens in expected.order.items():
         chat_sends = by_chat[str(chat)]
         seen, copies = [], defaultdict(list)
         for entry in chat_sends:
-            body = str(entry[0].call.params.get("text", "")) if entry[0].call.method == "sendMessage" else ""
+            body = _body(entry)
             for token in (t for t in tokens if t in body):
                 seen.append(token)
                 copies[token].append(entry)
@@ -74,6 +77,14 @@ def check_replies(fake: FaultyTelegram, expected: Expected) -> Verdict:
             _judge_copies(verdict, token, copies[token], chat_sends)
         verdict.order += _order_violations(seen, tokens)
     return verdict
+
+
+def _body(entry: Sent) -> str:
+    """A new message's words: a text, or a native poll's question (edits are not new messages)."""
+    call = entry[0].call
+    if call.method == "sendMessage":
+        return str(call.params.get("text", ""))
+    return str(call.params.get("question", "")) if call.method == "sendPoll" else ""
 
 
 def _judge_copies(verdict: Verdict, token: str, copies: list[Sent], chat_sends: list[Sent]) -> None:
@@ -111,22 +122,48 @@ def check_presses(fake: FaultyTelegram, expected: Expected) -> Verdict:
     for answer, _ in fake.stamped():
         if answer.call.method == "answerCallbackQuery" and answer.error is None:
             answered[str(answer.call.params.get("callback_query_id"))] += 1
-    for query in [*expected.presses, *expected.setup_presses]:
+    for query in [*expected.presses, *expected.setup_presses, *expected.forbidden]:
         if answered[query] == 0:
             verdict.lost += 1
             verdict.notes.append(f"lost: press {query} never answered")
     return verdict
 
 
+def answers(fake: FaultyTelegram) -> dict[str, list[str]]:
+    """callback id -> the pop-up texts of its accepted answers ("" for an answer without one)."""
+    found: dict[str, list[str]] = defaultdict(list)
+    for answer, _ in fake.stamped():
+        if answer.call.method == "answerCallbackQuery" and answer.error is None:
+            found[str(answer.call.params.get("callback_query_id"))].append(str(answer.call.params.get("text") or ""))
+    return found
+
+
+def check_refusals(fake: FaultyTelegram, expected: Expected) -> Verdict:
+    """Outsiders' presses: answered, never with what a member's press gets (the database is checked apart)."""
+    verdict, answered = Verdict(), answers(fake)
+    for query, (token, outsider) in expected.forbidden.items():
+        verdict.refusals += 1
+        if any(text in MEMBER_TOASTS for text in answered.get(query, [])):
+            verdict.refusals_missed += 1
+            verdict.notes.append(f"refusal missed: {outsider} pressed +1 on {token!r} and was answered as a member")
+    return verdict
+
+
 def check_limits(fake: FaultyTelegram) -> Verdict:
     verdict = Verdict()
     per_chat: dict[tuple[int, str], list[float]] = defaultdict(list)
+    methods: dict[tuple[int, str], list[str]] = defaultdict(list)
     overall: dict[int, list[float]] = defaultdict(list)
     for entry in successful(fake):
         per_chat[(entry[1].epoch, chat_of(entry))].append(entry[1].at)
+        methods[(entry[1].epoch, chat_of(entry))].append(entry[0].call.method)
         overall[entry[1].epoch].append(entry[1].at)
     for (epoch, chat), times in per_chat.items():
-        verdict.limits += _too_close(times, 1, 1.0, f"chat {chat} process {epoch}", verdict.notes)
+        where = f"chat {chat} process {epoch}"
+        before = len(verdict.notes)
+        verdict.limits += _too_close(times, 1, 1.0, where, verdict.notes)
+        for i, note in enumerate(verdict.notes[before:], before):  # which calls, to tell what to fix
+            verdict.notes[i] = f"{note} ({'/'.join(methods[(epoch, chat)])[-200:]})"
         if chat.startswith("-"):
             verdict.limits += _too_close(times, 20, 60.0, f"group {chat} process {epoch}", verdict.notes)
     for epoch, times in overall.items():
@@ -153,6 +190,10 @@ PLUS_ONES = (
     "SELECT s.topic, m.user_id FROM agenda_plus_ones p"
     " JOIN agenda_suggestions s ON s.id = p.suggestion_id JOIN members m ON m.id = p.member_id"
 )
+POLL_VOTES = (
+    "SELECT q.question, m.user_id, v.option FROM poll_votes v"
+    " JOIN polls q ON q.id = v.poll_id JOIN members m ON m.id = v.member_id"
+)
 
 
 async def check_database(url: str, expected: Expected) -> Verdict:
@@ -162,6 +203,7 @@ async def check_database(url: str, expected: Expected) -> Verdict:
         async with engine.connect() as db:
             topics = list((await db.execute(text("SELECT topic FROM agenda_suggestions"))).scalars())
             plus = (await db.execute(text(PLUS_ONES))).all()
+            votes = (await db.execute(text(POLL_VOTES))).all()
             left = (await db.execute(text("SELECT count(*) FROM outbox"))).scalar_one()
     finally:
         await engine.dispose()
@@ -177,18 +219,30 @@ async def check_database(url: str, expected: Expected) -> Verdict:
     want = {(t, str(u)) for (t, u), n in presses.items() if n % 2}
     have = {(str(topic), str(user)) for topic, user in plus}
     for wrong in sorted(want ^ have):
-        verdict.lost += 1
+        if int(wrong[1]) in OUTSIDERS:
+            verdict.refusals_missed += 1
+        else:
+            verdict.lost += 1
         verdict.notes.append(f"database: +1 of {wrong[1]} on {wrong[0]!r} is {'missing' if wrong in want else 'extra'}")
+    chosen = {(token, str(user), option) for (token, user), answer in expected.votes.items() for option in answer}
+    stored = {(_token_in(str(q)), str(user), int(option)) for q, user, option in votes}
+    for wrong in sorted(chosen ^ stored):
+        verdict.lost += 1
+        verdict.notes.append(f"database: vote {wrong} is {'missing' if wrong in chosen else 'extra'}")
     if left:
         verdict.lost += left
         verdict.notes.append(f"database: {left} outbox rows never sent")
     return verdict
 
 
+def _token_in(question: str) -> str:
+    return next((w.rstrip("?") for w in question.split() if w.startswith(TOPIC_WORD)), question)
+
+
 def check_logs(texts: Iterable[str], secrets: Iterable[str]) -> Verdict:
     """Every log line, at DEBUG, against the token, the secrets, the members' names and words."""
     verdict = Verdict()
-    words = [re.escape(s) for s in secrets if s] + [re.escape(n) for n in MEMBERS.values()]
+    words = [re.escape(s) for s in secrets if s] + [re.escape(n) for n in NAMES.values()]
     words += [rf"{TOPIC_WORD}\d", rf"/{DM_WORD}\d"]
     pattern = re.compile("|".join(words), re.IGNORECASE)
     for text_ in texts:

@@ -45,8 +45,22 @@ SEND_METHODS = frozenset(
         "unbanChatMember",
     )
 )
-# Counted against Telegram's rate limits (a press answer is not a message).
-LIMITED_METHODS = SEND_METHODS - {"answercallbackquery"}
+# What the outbox sends into a chat (a press answer is not from the outbox).
+OUTBOX_METHODS = SEND_METHODS - {"answercallbackquery"}
+# Counted against Telegram's message limits: messages and their edits, not admin actions (ban, approve...).
+LIMITED_METHODS = frozenset(
+    name.lower()
+    for name in (
+        "sendMessage",
+        "editMessageText",
+        "editMessageReplyMarkup",
+        "deleteMessage",
+        "sendPoll",
+        "stopPoll",
+        "sendDocument",
+        "sendPhoto",
+    )
+)
 FAULTS = ("429", "500", "502", "drop-before", "drop-after")
 _stamp: contextvars.ContextVar[Stamp | None] = contextvars.ContextVar("stamp", default=None)
 

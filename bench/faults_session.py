@@ -26,6 +26,7 @@ from bench.faults_check import (
     check_limits,
     check_logs,
     check_presses,
+    check_refusals,
     check_replies,
     crashes_in,
 )
@@ -131,6 +132,9 @@ class Session:
         if not await until(self.world.press_setup_buttons, SETUP_LIMIT_S):
             raise RuntimeError("the setup posts did not arrive")
         await until(lambda: not self._unanswered(self.world.expected.setup_presses), SETUP_LIMIT_S)
+        if not await until(self.world.confirm_leaving, SETUP_LIMIT_S):
+            raise RuntimeError("the /leave question did not arrive")
+        await until(lambda: not self._unanswered(self.world.expected.setup_presses), SETUP_LIMIT_S)
         await bot.kill()  # the first kill is not counted: it only ends the set-up
 
     async def _crash_run(self) -> None:
@@ -163,10 +167,14 @@ class Session:
 
     def _all_arrived(self) -> bool:
         expected, fake = self.world.expected, self.fake
-        texts = [str(a.call.params.get("text", "")) for a, _ in fake.stamped() if a.error is None]
+        texts = [
+            str(a.call.params.get("text", a.call.params.get("question", "")))
+            for a, _ in fake.stamped()
+            if a.error is None
+        ]
         joined = "\n".join(texts)
         replies = all(token in joined for token in expected.replies)
-        presses = not self._unanswered(set(expected.presses))
+        presses = not self._unanswered({*expected.presses, *expected.forbidden, *expected.setup_presses})
         return replies and presses and not fake.queue.deliverable(1)
 
     def _unanswered(self, queries: set[str]) -> set[str]:
@@ -187,6 +195,7 @@ class Session:
         for check in (check_replies(self.fake, self.world.expected), check_presses(self.fake, self.world.expected)):
             verdict.add(check)
         verdict.add(check_limits(self.fake))
+        verdict.add(check_refusals(self.fake, self.world.expected))
         verdict.add(await check_database(self.config.database_url, self.world.expected))
         logs = [process.log_text() for process in self.processes]
         verdict.add(check_logs(logs, [self.fake.token, self.fake.token.split(":", 1)[1], WEBHOOK_SECRET]))
@@ -209,4 +218,4 @@ class Session:
             for a, _ in self.fake.stamped()
             if a.call.method == "answerCallbackQuery" and a.error is None and a.call.params.get("text")
         }
-        return len(set(self.world.expected.presses) - with_text)
+        return len({*self.world.expected.presses, *self.world.expected.forbidden} - with_text)

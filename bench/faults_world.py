@@ -8,8 +8,14 @@ stream of:
 * `press`: +1 on a delivered suggestion card by another member; the press answered exactly once, and at the
   end the +1s in the database are those who pressed an odd number of times (a press applied twice, or lost,
   shows);
+* `poll`: `/poll Which pigeonloft<n>x? | tea | coffee | named` in a group: exactly one native poll;
+* `vote`: a member's answer on a delivered poll (sometimes taken back); at the end the database holds each
+  member's last answer;
 * `replay`: an update delivered again (same message or press, a new update_id, as after an update_id jump or
-  a redelivery): it must change nothing and send nothing.
+  a redelivery): it must change nothing and send nothing (poll answers are not replayed: their event key is
+  the update_id, and Telegram never sends an old answer under a new one);
+* `outsider`: a +1 press on a card by someone who may not press it: a stranger, a member of another group, a
+  member who left; it must be refused (a pop-up saying so) and change nothing.
 """
 
 from __future__ import annotations
@@ -23,9 +29,13 @@ from bench.faults_fake import FaultyTelegram
 
 MEMBERS = {7101: "Zebedee", 7102: "Quillon", 7103: "Marmaduke"}
 GROUPS = (-1009000000001, -1009000000002, -1009000000003, -1009000000004)
+STRANGER, OTHER_GROUP_MEMBER, LEFT = 7201, 7202, 7203  # a stranger; set up his own group; joined, then left
+OUTSIDERS = {STRANGER: "Ottoline", OTHER_GROUP_MEMBER: "Peregrine", LEFT: "Barnabas"}
+OTHER_GROUP = -1009000000099
+NAMES = {**MEMBERS, **OUTSIDERS}
 TOPIC_WORD = "pigeonloft"  # member text: must reach the group, never the log
 DM_WORD = "zq"
-WEIGHTS = {"dm": 4, "suggest": 2, "press": 3, "replay": 1}
+WEIGHTS = {"dm": 4, "suggest": 2, "press": 3, "poll": 1, "vote": 2, "replay": 1, "outsider": 1}
 
 
 @dataclass
@@ -37,6 +47,8 @@ class Expected:
     suggestions: dict[str, tuple[int, int]] = field(default_factory=dict)  # token -> (group, author)
     presses: dict[str, tuple[str, int]] = field(default_factory=dict)  # callback id -> (token, presser)
     setup_presses: set[str] = field(default_factory=set)
+    votes: dict[tuple[str, int], list[int]] = field(default_factory=dict)  # (poll token, voter) -> last answer
+    forbidden: dict[str, tuple[str, int]] = field(default_factory=dict)  # callback id -> (token, outsider)
 
     def expect_reply(self, token: str, chat: int) -> None:
         self.replies[token] = chat
@@ -59,8 +71,10 @@ class World:
         for group in GROUPS:
             self.fake.add_chat(group, title="Thistle")
             self.fake.inject_message(group, founder, "/setup", first_name=MEMBERS[founder])
-        for user, name in MEMBERS.items():
+        for user, name in NAMES.items():
             self.fake.inject_message(user, user, "/start", first_name=name)
+        self.fake.add_chat(OTHER_GROUP, title="Elsewhere")
+        self.fake.inject_message(OTHER_GROUP, OTHER_GROUP_MEMBER, "/setup", first_name=NAMES[OTHER_GROUP_MEMBER])
 
     def press_setup_buttons(self) -> bool:
         """Once every setup post is out, the other members press "I'm a member" on each; False until then."""
@@ -70,9 +84,19 @@ class World:
         for group, post in zip(GROUPS, posts, strict=True):
             assert post is not None
             message_id, data = post
-            for user in list(MEMBERS)[1:]:
-                update = self.fake.inject_callback_query(user, data, group, message_id, first_name=MEMBERS[user])
+            for user in [*list(MEMBERS)[1:], *([LEFT] if group == GROUPS[0] else [])]:
+                update = self.fake.inject_callback_query(user, data, group, message_id, first_name=NAMES[user])
                 self.expected.setup_presses.add(update["callback_query"]["id"])
+        self.fake.inject_message(GROUPS[0], LEFT, "/leave", first_name=NAMES[LEFT])
+        return True
+
+    def confirm_leaving(self) -> bool:
+        """Barnabas answers "yes" to /leave once its question is out; False until then."""
+        card = self._card(GROUPS[0], "leave:yes:")
+        if card is None:
+            return False
+        update = self.fake.inject_callback_query(LEFT, card[1], GROUPS[0], card[0])
+        self.expected.setup_presses.add(update["callback_query"]["id"])
         return True
 
     # -- the random stream ------------------------------------------------------------------------------
@@ -112,6 +136,38 @@ class World:
         update = self.fake.inject_callback_query(presser, card[1], group, card[0])
         self.injected.append(update)
         self.expected.presses[update["callback_query"]["id"]] = (token, presser)
+        return True
+
+    def _poll(self) -> bool:
+        user, group = self.rng.choice(list(MEMBERS)), self.rng.choice(GROUPS)
+        self._n += 1
+        token = f"{TOPIC_WORD}{self._n}x"
+        self.injected.append(self.fake.inject_message(group, user, f"/poll Which {token}? | tea | coffee | named"))
+        self.expected.expect_reply(token, group)
+        return True
+
+    def _vote(self) -> bool:
+        polls = [p for p in self.fake.polls.values() if TOPIC_WORD in p.question and not p.is_closed]
+        if not polls:
+            return False
+        poll, voter = self.rng.choice(polls), self.rng.choice(list(MEMBERS))
+        answer = [] if self.rng.random() < 0.2 else [self.rng.randrange(len(poll.options))]
+        self.fake.inject_poll_answer(poll.id, voter, answer)  # not replayable: see the module docstring
+        token = next(word.rstrip("?") for word in poll.question.split() if word.startswith(TOPIC_WORD))
+        self.expected.votes[(token, voter)] = answer
+        return True
+
+    def _outsider(self) -> bool:
+        outsider = self.rng.choice(list(OUTSIDERS))
+        groups = (GROUPS[0],) if outsider == LEFT else GROUPS  # he is still a member nowhere else either
+        cards = [(t, g) for t, (g, _) in self.expected.suggestions.items() if g in groups]
+        cards = [(t, g, c) for t, g in cards if (c := self._card(g, "", t)) is not None]
+        if not cards:
+            return False
+        token, group, (message_id, data) = self.rng.choice(cards)
+        update = self.fake.inject_callback_query(outsider, data, group, message_id, first_name=OUTSIDERS[outsider])
+        self.injected.append(update)
+        self.expected.forbidden[update["callback_query"]["id"]] = (token, outsider)
         return True
 
     def _replay(self) -> bool:

@@ -3,7 +3,14 @@ a kill told apart from a double, replies out of order, a rate limit broken, a na
 
 from __future__ import annotations
 
-from bench.faults_check import check_limits, check_logs, check_presses, check_replies, crashes_in
+from bench.faults_check import (
+    check_limits,
+    check_logs,
+    check_presses,
+    check_refusals,
+    check_replies,
+    crashes_in,
+)
 from bench.faults_fake import FaultyTelegram, Stamp
 from bench.faults_world import Expected
 from tests.fakes.telegram_api import Answered
@@ -69,6 +76,15 @@ def test_rate_limits_are_checked_per_chat_per_group_and_after_a_429() -> None:
     record(fake, "sendMessage", 2, 101.1, chat_id=DM, text="d")  # another process: not compared
     verdict = check_limits(fake)
     assert verdict.limits == 3, verdict.notes
+
+
+def test_an_outsider_answered_as_a_member_is_a_refusal_missed() -> None:
+    fake, expected = FaultyTelegram(), Expected()
+    expected.forbidden = {"q1": ("t", 7201), "q2": ("t", 7202)}
+    record(fake, "answerCallbackQuery", 1, 0.0, callback_query_id="q1", text="These buttons are for group members.")
+    record(fake, "answerCallbackQuery", 1, 0.0, callback_query_id="q2", text="+1 given.")
+    verdict = check_refusals(fake, expected)
+    assert (verdict.refusals, verdict.refusals_missed) == (2, 1)
 
 
 def test_a_press_never_answered_is_lost() -> None:

@@ -1,6 +1,7 @@
 """The fault suite, small: magbot as a real process (`python -m magbot run`, logs at DEBUG) against the fake
 Bot API, SIGKILLed and restarted at random while sends fail at random; nothing lost, doubled or crashed, order
-and rate limits kept, no token, name or member text in any log line. `python bench/faults.py --runs 200` is
+and rate limits kept, every press by a stranger, a member of another group or a member who left refused, no
+token, name or member text in any log line. `python bench/faults.py --runs 200` is
 the long run; this keeps CI within about a minute.
 
 The bot process runs on the system clock, as in production (it is a real `magbot run`); the fake dates its
@@ -42,5 +43,5 @@ async def test_random_kills_and_send_faults_lose_double_and_leak_nothing(
     assert sum(report.faults.values()) > 0, report.faults  # and sends did fail meanwhile
     v = report.verdict
     assert (v.lost, v.doubled, report.crashes) == (0, 0, 0), f"{summary(report)}\n{notes}"
-    assert (v.order, v.limits, v.leaks) == (0, 0, 0), notes
+    assert (v.order, v.limits, v.leaks, v.refusals_missed) == (0, 0, 0, 0), notes
     assert passed(report)
