@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import signal
 import socket
 import sys
@@ -140,19 +141,46 @@ class BotProcess:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
 
-async def push_webhooks(fake: FaultyTelegram, stop: asyncio.Event) -> None:
-    """Telegram's side of webhook mode: deliver the oldest pending update until it is answered 2xx.
+CONNECTIONS = 3  # webhook deliveries at once (Telegram's max_connections; 40 by default)
 
-    A refused connection (the bot is down), a reset (killed mid-request) or a 500 leaves the update pending, and
-    it is delivered again, as Telegram does.
+
+async def push_webhooks(fake: FaultyTelegram, stop: asyncio.Event) -> None:
+    """Telegram's side of webhook mode: POST pending updates until each is answered 2xx.
+
+    Up to CONNECTIONS at once, of different chats (one chat's updates stay in order, as Telegram keeps them),
+    in a shuffled order: they arrive out of update_id order. A refused connection (the bot is down), a reset
+    (killed mid-request) or a 500 leaves an update pending, and it is delivered again, as Telegram does.
     """
+    shuffle = random.Random(0).shuffle
     while not stop.is_set():
-        if not fake.webhook.get("url") or not fake.queue.deliverable(1):
+        batch = _one_per_chat(fake.queue.deliverable(100))[:CONNECTIONS] if fake.webhook.get("url") else []
+        if not batch:
             await asyncio.sleep(0.005)
             continue
-        try:
-            status = await asyncio.wait_for(fake.push_webhook(), 30)
-        except Exception:  # refused, reset, timed out, 5xx: all mean "try again"
-            status = 0
-        if not 200 <= status < 300:
+        shuffle(batch)
+        statuses = await asyncio.gather(*(_push(fake, update) for update in batch))
+        done = {u["update_id"] for u, status in zip(batch, statuses, strict=True) if 200 <= status < 300}
+        fake.queue.updates = [u for u in fake.queue.updates if u["update_id"] not in done]
+        if len(done) < len(batch):
             await asyncio.sleep(0.02)
+
+
+async def _push(fake: FaultyTelegram, update: dict[str, object]) -> int:
+    try:
+        return await asyncio.wait_for(fake.push_webhook(update), 30)
+    except Exception:  # refused, reset, timed out: all mean "try again"
+        return 0
+
+
+def _one_per_chat(updates: list[dict[str, object]]) -> list[dict[str, object]]:
+    """The oldest pending update of each chat (a poll answer counts as its voter's)."""
+    seen, first = set(), []
+    for update in updates:
+        body = next(v for k, v in update.items() if k != "update_id")
+        assert isinstance(body, dict)
+        message = body.get("message", body)
+        chat = (message.get("chat") or body.get("user") or {}).get("id")
+        if chat not in seen:
+            seen.add(chat)
+            first.append(update)
+    return first

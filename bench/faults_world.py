@@ -14,6 +14,7 @@ stream of:
 * `replay`: an update delivered again (same message or press, a new update_id, as after an update_id jump or
   a redelivery): it must change nothing and send nothing (poll answers are not replayed: their event key is
   the update_id, and Telegram never sends an old answer under a new one);
+* `jump`: the update ids skip ahead (by up to a million) before the next member's message;
 * `outsider`: a +1 press on a card by someone who may not press it: a stranger, a member of another group, a
   member who left; it must be refused (a pop-up saying so) and change nothing.
 """
@@ -35,7 +36,7 @@ OTHER_GROUP = -1009000000099
 NAMES = {**MEMBERS, **OUTSIDERS}
 TOPIC_WORD = "pigeonloft"  # member text: must reach the group, never the log
 DM_WORD = "zq"
-WEIGHTS = {"dm": 4, "suggest": 2, "press": 3, "poll": 1, "vote": 2, "replay": 1, "outsider": 1}
+WEIGHTS = {"dm": 4, "suggest": 2, "press": 3, "poll": 1, "vote": 2, "replay": 1, "outsider": 1, "jump": 1}
 
 
 @dataclass
@@ -169,6 +170,11 @@ class World:
         self.injected.append(update)
         self.expected.forbidden[update["callback_query"]["id"]] = (token, outsider)
         return True
+
+    def _jump(self) -> bool:
+        """The next update_id jumps ahead, then a member writes (his reply must come as any other)."""
+        self.fake.queue.jump(self.rng.randint(2, 10**6))
+        return self._dm()
 
     def _replay(self) -> bool:
         if not self.injected:
