@@ -80,7 +80,8 @@ def figures(report: Report, options: Options) -> list[str]:
     faults = ", ".join(f"{k} {n}" for k, n in report.faults.items())
     return [
         f"order violations {v.order}, rate-limit violations {v.limits}, log leaks {v.leaks}, "
-        f"refusals {v.refusals} (missed {v.refusals_missed}), pop-ups missing after a kill {report.popups_missing}",
+        f"refusals {v.refusals} (missed {v.refusals_missed}), pop-ups missing after a kill {report.popups_missing}, "
+        f"sends under a second after the killed process's last in that chat {v.gaps_across_restarts}",
         f"{options.db}, {options.mode}: {report.processes} bot processes, {report.seconds:.0f}s; "
         f"actions: {actions}; send faults: {faults}",
     ]

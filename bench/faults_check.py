@@ -41,10 +41,22 @@ class Verdict:
     leaks: int = 0
     refusals: int = 0
     refusals_missed: int = 0
+    # Informational: a new process does not know when the killed one last spoke in a chat.
+    gaps_across_restarts: int = 0
     notes: list[str] = field(default_factory=list)
 
     def add(self, other: Verdict) -> None:
-        for name in ("lost", "doubled", "resent", "order", "limits", "leaks", "refusals", "refusals_missed"):
+        for name in (
+            "lost",
+            "doubled",
+            "resent",
+            "order",
+            "limits",
+            "leaks",
+            "refusals",
+            "refusals_missed",
+            "gaps_across_restarts",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.notes += other.notes
 
@@ -168,12 +180,26 @@ def check_limits(fake: FaultyTelegram) -> Verdict:
             verdict.limits += _too_close(times, 20, 60.0, f"group {chat} process {epoch}", verdict.notes)
     for epoch, times in overall.items():
         verdict.limits += _too_close(sorted(times), 30, 1.0, f"overall process {epoch}", verdict.notes)
+    verdict.gaps_across_restarts = _gaps_across_restarts(successful(fake))
     for epoch, at, chat, retry in fake.told_to_wait:
         early = [t for t in per_chat[(epoch, chat)] if at < t < at + retry - TOLERANCE_S]
         if early:
             verdict.limits += 1
             verdict.notes.append(f"limits: chat {chat} sent to {early[0] - at:.2f}s after a 429 of {retry:g}s")
     return verdict
+
+
+def _gaps_across_restarts(sends: list[Sent]) -> int:
+    """Messages to a chat less than a second after the previous process's last one there."""
+    last: dict[str, Stamp] = {}
+    count = 0
+    for entry in sends:
+        chat, stamp = chat_of(entry), entry[1]
+        before = last.get(chat)
+        if before is not None and before.epoch != stamp.epoch and stamp.at - before.at < 1.0:
+            count += 1
+        last[chat] = stamp
+    return count
 
 
 def _too_close(times: list[float], allowed: int, window: float, where: str, notes: list[str]) -> int:
