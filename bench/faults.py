@@ -28,11 +28,15 @@ import sys
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 if __package__ in (None, ""):  # run as a script: make `bench`, `magbot` and `tests` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.faults_session import Options, Report, Session
+
+if TYPE_CHECKING:
+    from bench.faults_matrix import MatrixSession
 
 PG_ENV = "MAGBOT_TEST_PG_URL"
 
@@ -59,7 +63,7 @@ async def run_suite(options: Options, workroot: Path | None = None, progress: bo
         with tempfile.TemporaryDirectory(dir=workroot) as tmp:
             async with database(options.db, Path(tmp)) as url:
                 seed = options.seed * 1000 + index
-                report = await Session(options, seed, kills, Path(tmp), url).run()
+                report = await _session(options, seed, kills, Path(tmp), url).run()
         total.add(report)
         if progress:
             print(f"  session seed {seed}: {summary(report)} ({report.seconds:.0f}s)", file=sys.stderr, flush=True)
@@ -67,6 +71,14 @@ async def run_suite(options: Options, workroot: Path | None = None, progress: bo
                 print(f"    {note}", file=sys.stderr)
         done, index = done + kills, index + 1
     return total
+
+
+def _session(options: Options, seed: int, kills: int, workdir: Path, url: str) -> Session | MatrixSession:
+    if options.platform == "matrix":
+        from bench.faults_matrix import MatrixSession
+
+        return MatrixSession(kills, seed, workdir, url)
+    return Session(options, seed, kills, workdir, url)
 
 
 def summary(report: Report) -> str:
@@ -82,7 +94,8 @@ def figures(report: Report, options: Options) -> list[str]:
         f"order violations {v.order}, rate-limit violations {v.limits}, log leaks {v.leaks}, "
         f"refusals {v.refusals} (missed {v.refusals_missed}), pop-ups missing after a kill {report.popups_missing}, "
         f"sends under a second after the killed process's last in that chat {v.gaps_across_restarts}",
-        f"{options.db}, {options.mode}: {report.processes} bot processes, {report.seconds:.0f}s; "
+        f"{options.platform}, {options.db}, {options.mode if options.platform == 'telegram' else 'sync'}: "
+        f"{report.processes} bot processes, {report.seconds:.0f}s; "
         f"actions: {actions}; send faults: {faults}",
     ]
 
@@ -96,6 +109,7 @@ def parse(argv: list[str] | None) -> Options:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=200, help="SIGKILL-and-restart runs (default 200)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--platform", choices=("telegram", "matrix"), default="telegram")
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--mode", choices=("polling", "webhook"), default="polling")
     parser.add_argument("--per-session", type=int, default=25, help="runs per fresh database (default 25)")
@@ -104,6 +118,7 @@ def parse(argv: list[str] | None) -> Options:
     return Options(
         runs=args.runs,
         seed=args.seed,
+        platform=args.platform,
         db=args.db,
         mode=args.mode,
         per_session=args.per_session,

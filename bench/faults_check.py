@@ -87,7 +87,7 @@ def check_replies(fake: FaultyTelegram, expected: Expected) -> Verdict:
                 copies[token].append(entry)
         for token in tokens:
             _judge_copies(verdict, token, copies[token], chat_sends)
-        verdict.order += _order_violations(seen, tokens)
+        verdict.order += order_violations(seen, tokens)
     return verdict
 
 
@@ -118,7 +118,7 @@ def _last_of_its_process(entry: Sent, chat_sends: list[Sent]) -> bool:
     return all(later[1].epoch != entry[1].epoch for later in chat_sends[index + 1 :])
 
 
-def _order_violations(seen: list[str], asked: list[str]) -> int:
+def order_violations(seen: list[str], asked: list[str]) -> int:
     firsts: list[str] = []
     for token in seen:
         if not firsts or firsts[-1] != token:

@@ -42,6 +42,7 @@ QUIET_S = 1.0  # after everything arrived, how long nothing more may arrive (a l
 class Options:
     runs: int = 200
     seed: int = 1
+    platform: str = "telegram"  # telegram | matrix
     db: str = "sqlite"  # sqlite | postgres
     mode: str = "polling"  # polling | webhook
     per_session: int = 25

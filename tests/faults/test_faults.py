@@ -17,6 +17,7 @@ import pytest
 from bench.faults import passed, run_suite, summary
 from bench.faults_session import Options
 from tests.conftest import PG_URL
+from tests.matrix_admin import homeserver_from_env
 
 CASES = [
     pytest.param("sqlite", "polling", 8, id="sqlite-polling"),
@@ -45,3 +46,13 @@ async def test_random_kills_and_send_faults_lose_double_and_leak_nothing(
     assert (v.lost, v.doubled, report.crashes) == (0, 0, 0), f"{summary(report)}\n{notes}"
     assert (v.order, v.limits, v.leaks, v.refusals_missed) == (0, 0, 0, 0), notes
     assert passed(report)
+
+
+@pytest.mark.matrix
+@pytest.mark.skipif(homeserver_from_env() is None, reason="MAGBOT_TEST_HOMESERVER is not set")
+async def test_random_kills_on_matrix_lose_double_and_leak_nothing(tmp_path: Path) -> None:
+    options = Options(runs=3, per_session=3, seed=7, platform="matrix")
+    report = await run_suite(options, tmp_path)
+    v = report.verdict
+    assert report.processes == 5 and report.actions["matrix-commands"] >= 3, summary(report)
+    assert (v.lost, v.doubled, v.resent, report.crashes, v.order, v.leaks) == (0, 0, 0, 0, 0, 0), v.notes[:20]
