@@ -93,7 +93,8 @@ def figures(report: Report, options: Options) -> list[str]:
     return [
         f"order violations {v.order}, rate-limit violations {v.limits}, log leaks {v.leaks}, "
         f"refusals {v.refusals} (missed {v.refusals_missed}), pop-ups missing after a kill {report.popups_missing}, "
-        f"sends under a second after the killed process's last in that chat {v.gaps_across_restarts}",
+        f"sends under a second after the killed process's last in that chat {v.gaps_across_restarts}, "
+        f"votes on a resent poll's unknown first copy {v.orphan_votes}",
         f"{options.platform}, {options.db}, {options.mode if options.platform == 'telegram' else 'sync'}: "
         f"{report.processes} bot processes, {report.seconds:.0f}s; "
         f"actions: {actions}; send faults: {faults}",

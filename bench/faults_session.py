@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.faults_bot import WEBHOOK_SECRET, BotConfig, BotProcess, free_port, push_webhooks
 from bench.faults_check import (
     Verdict,
-    check_database,
     check_limits,
     check_logs,
     check_presses,
@@ -30,6 +30,7 @@ from bench.faults_check import (
     check_replies,
     crashes_in,
 )
+from bench.faults_effects import check_database
 from bench.faults_fake import FaultyTelegram
 from bench.faults_world import World
 from magbot.storage.db import make_engine
@@ -150,7 +151,6 @@ class Session:
     async def _drain(self) -> None:
         bot = await self.spawn()
         await bot.wait_ready()
-        expected = self.world.expected
         engine = make_engine(self.config.database_url)
         try:
             deadline = time.monotonic() + self.options.drain_limit
@@ -164,7 +164,6 @@ class Session:
         finally:
             await engine.dispose()
         await bot.stop()
-        del expected
 
     def _all_arrived(self) -> bool:
         expected, fake = self.world.expected, self.fake
@@ -186,8 +185,8 @@ class Session:
         }
         return queries - answered
 
-    async def _outbox_rows(self, engine: object) -> int:
-        async with engine.connect() as db:  # type: ignore[attr-defined]
+    async def _outbox_rows(self, engine: AsyncEngine) -> int:
+        async with engine.connect() as db:
             return int((await db.execute(text("SELECT count(*) FROM outbox"))).scalar_one())
 
     async def _report(self) -> Report:

@@ -48,7 +48,7 @@ class Expected:
     suggestions: dict[str, tuple[int, int]] = field(default_factory=dict)  # token -> (group, author)
     presses: dict[str, tuple[str, int]] = field(default_factory=dict)  # callback id -> (token, presser)
     setup_presses: set[str] = field(default_factory=set)
-    votes: dict[tuple[str, int], list[int]] = field(default_factory=dict)  # (poll token, voter) -> last answer
+    votes: list[tuple[str, str, int, list[int]]] = field(default_factory=list)  # (poll id, token, voter, answer)
     forbidden: dict[str, tuple[str, int]] = field(default_factory=dict)  # callback id -> (token, outsider)
 
     def expect_reply(self, token: str, chat: int) -> None:
@@ -155,7 +155,7 @@ class World:
         answer = [] if self.rng.random() < 0.2 else [self.rng.randrange(len(poll.options))]
         self.fake.inject_poll_answer(poll.id, voter, answer)  # not replayable: see the module docstring
         token = next(word.rstrip("?") for word in poll.question.split() if word.startswith(TOPIC_WORD))
-        self.expected.votes[(token, voter)] = answer
+        self.expected.votes.append((poll.id, token, voter, answer))
         return True
 
     def _outsider(self) -> bool:
