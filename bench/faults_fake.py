@@ -96,6 +96,7 @@ class FaultyTelegram(FakeTelegramServer):
         self.faults: dict[str, int] = {name: 0 for name in FAULTS}
         self.told_to_wait: list[tuple[int, float, str, float]] = []  # (epoch, when, chat id, retry_after)
         self._rng = random.Random(seed)
+        self._forced: list[tuple[str, str]] = []
 
     def stamped(self) -> list[tuple[Answered, Stamp]]:
         assert isinstance(self.answered, StampedAnswers)
@@ -125,7 +126,16 @@ class FaultyTelegram(FakeTelegramServer):
             _drop(request)
         return response
 
+    def force(self, method: str, fault: str) -> None:
+        """The next call of `method` fails with `fault` (one of FAULTS), whatever the fault rate: for probes."""
+        self._forced.append((method.lower(), fault))
+
     def _pick_fault(self, method: str) -> str | None:
+        forced = next((f for f in self._forced if f[0] == method), None)
+        if forced is not None:
+            self._forced.remove(forced)
+            self.faults[forced[1]] += 1
+            return forced[1]
         if method not in SEND_METHODS or self._rng.random() >= self.fault_rate:
             return None
         fault = self._rng.choice(FAULTS)

@@ -22,6 +22,7 @@ stream of:
 from __future__ import annotations
 
 import random
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -65,6 +66,7 @@ class World:
         self.injected: list[dict[str, Any]] = []
         self.actions: dict[str, int] = defaultdict(int)
         self._n = 0
+        self._seen_polls: dict[str, float] = {}  # poll id -> when the members could first see it
 
     # -- setup ------------------------------------------------------------------------------------------
     def set_up_groups(self) -> None:
@@ -148,7 +150,15 @@ class World:
         return True
 
     def _vote(self) -> bool:
-        polls = [p for p in self.fake.polls.values() if TOPIC_WORD in p.question and not p.is_closed]
+        """A member answers a poll he has had a second to see (no one votes within milliseconds of a post)."""
+        now = time.monotonic()
+        for poll_id in self.fake.polls:
+            self._seen_polls.setdefault(poll_id, now)
+        polls = [
+            p
+            for p in self.fake.polls.values()
+            if TOPIC_WORD in p.question and not p.is_closed and now - self._seen_polls[p.id] >= 1.0
+        ]
         if not polls:
             return False
         poll, voter = self.rng.choice(polls), self.rng.choice(list(MEMBERS))
