@@ -55,6 +55,10 @@ class UpdateQueue:
         self._wake()
         return copy.deepcopy(update)
 
+    def jump(self, by: int) -> None:
+        """Skip `by` update ids: Telegram's ids rise but need not be consecutive (e.g. after a long pause)."""
+        self._next_id += by
+
     def _wake(self) -> None:
         self._changed.set()
         self._changed = asyncio.Event()

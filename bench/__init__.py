@@ -1,0 +1,1 @@
+"""Benchmarks and the fault-injection suite; importable so tests can run the fault driver (bench.faults)."""

@@ -1,0 +1,115 @@
+"""The fault suite's checks catch what they claim to: a reply lost or sent twice by one process, a resend after
+a kill told apart from a double, replies out of order, a rate limit broken, a name or the token in a log."""
+
+from __future__ import annotations
+
+from bench.faults_check import (
+    check_limits,
+    check_logs,
+    check_presses,
+    check_refusals,
+    check_replies,
+    crashes_in,
+)
+from bench.faults_fake import FaultyTelegram, Stamp
+from bench.faults_world import Expected
+from tests.fakes.telegram_api import Answered
+from tests.fakes.telegram_objects import Call
+
+DM = 7101
+
+
+def record(fake: FaultyTelegram, method: str, epoch: int, at: float, dropped: bool = False, **params: object) -> None:
+    fake.answered.append(Answered(Call(method, dict(params)), {}, None))
+    fake.answered.stamps[-1] = Stamp(epoch, at, dropped)  # type: ignore[attr-defined]
+
+
+def asked(*tokens: str) -> Expected:
+    expected = Expected()
+    for token in tokens:
+        expected.expect_reply(token, DM)
+    return expected
+
+
+def test_a_reply_sent_twice_by_one_process_is_doubled_and_one_never_sent_is_lost() -> None:
+    fake = FaultyTelegram()
+    record(fake, "sendMessage", 1, 0.0, chat_id=DM, text="I don't know /zq1.")
+    record(fake, "sendMessage", 1, 1.5, chat_id=DM, text="I don't know /zq1.")
+    verdict = check_replies(fake, asked("I don't know /zq1.", "I don't know /zq2."))
+    assert (verdict.doubled, verdict.lost, verdict.resent) == (1, 1, 0)
+
+
+def test_a_copy_after_a_kill_or_a_dropped_answer_is_resent_not_doubled() -> None:
+    fake = FaultyTelegram()
+    record(fake, "sendMessage", 1, 0.0, chat_id=DM, text="/zq1.")  # the last thing process 1 sent there
+    record(fake, "sendMessage", 2, 5.0, chat_id=DM, text="/zq1.")
+    record(fake, "sendMessage", 2, 6.0, dropped=True, chat_id=DM, text="/zq2.")  # its answer never arrived
+    record(fake, "sendMessage", 2, 7.5, chat_id=DM, text="/zq2.")
+    verdict = check_replies(fake, asked("/zq1.", "/zq2."))
+    assert (verdict.doubled, verdict.lost, verdict.resent, verdict.order) == (0, 0, 2, 0)
+
+
+def test_a_copy_is_doubled_when_its_process_had_sent_on_in_that_chat() -> None:
+    fake = FaultyTelegram()
+    record(fake, "sendMessage", 1, 0.0, chat_id=DM, text="/zq1.")
+    record(fake, "sendMessage", 1, 1.0, chat_id=DM, text="/zq2.")  # so the first row had been deleted
+    record(fake, "sendMessage", 2, 5.0, chat_id=DM, text="/zq1.")
+    verdict = check_replies(fake, asked("/zq1.", "/zq2."))
+    assert verdict.doubled == 1 and verdict.order == 1
+
+
+def test_replies_out_of_order_are_counted() -> None:
+    fake = FaultyTelegram()
+    record(fake, "sendMessage", 1, 0.0, chat_id=DM, text="/zq2.")
+    record(fake, "sendMessage", 1, 1.0, chat_id=DM, text="/zq1.")
+    assert check_replies(fake, asked("/zq1.", "/zq2.")).order == 1
+
+
+def test_rate_limits_are_checked_per_chat_per_group_and_after_a_429() -> None:
+    fake = FaultyTelegram()
+    record(fake, "sendMessage", 1, 0.0, chat_id=DM, text="a")
+    record(fake, "editMessageText", 1, 0.5, chat_id=DM, text="b")  # half a second later in the same chat
+    for n in range(21):
+        record(fake, "sendMessage", 1, 10.0 + n * 1.5, chat_id=-100, text="g")  # 21 within 30 s in a group
+    fake.told_to_wait.append((1, 100.0, str(DM), 3.0))
+    record(fake, "sendMessage", 1, 101.0, chat_id=DM, text="c")  # 1 s after "retry after 3"
+    record(fake, "sendMessage", 2, 101.1, chat_id=DM, text="d")  # another process: not compared
+    verdict = check_limits(fake)
+    assert verdict.limits == 3, verdict.notes
+
+
+def test_an_outsider_answered_as_a_member_is_a_refusal_missed() -> None:
+    fake, expected = FaultyTelegram(), Expected()
+    expected.forbidden = {"q1": ("t", 7201), "q2": ("t", 7202)}
+    record(fake, "answerCallbackQuery", 1, 0.0, callback_query_id="q1", text="These buttons are for group members.")
+    record(fake, "answerCallbackQuery", 1, 0.0, callback_query_id="q2", text="+1 given.")
+    verdict = check_refusals(fake, expected)
+    assert (verdict.refusals, verdict.refusals_missed) == (2, 1)
+
+
+def test_a_press_never_answered_is_lost() -> None:
+    fake, expected = FaultyTelegram(), Expected()
+    expected.presses = {"q1": ("t", 1), "q2": ("t", 2)}
+    fake.answered.append(Answered(Call("answerCallbackQuery", {"callback_query_id": "q1"}), True, None))
+    assert check_presses(fake, expected).lost == 1
+
+
+def test_the_token_a_name_or_member_text_in_a_log_is_a_leak() -> None:
+    token = "123:secret"
+    lines = [
+        "INFO magbot.app magbot running platforms=telegram",
+        f"DEBUG x url=https://api.telegram.org/bot{token}/getMe",
+        "DEBUG x member=Zebedee",
+        "DEBUG x text=/suggest pigeonloft12x",
+        "DEBUG x got /zq3",
+    ]
+    assert check_logs(["\n".join(lines)], [token, "secret"]).leaks == 4
+    assert crashes_in("Traceback (most recent call last):\n2026 ERROR magbot.core.dispatch handler failed") == [
+        "Traceback (most recent call last):",
+        "2026 ERROR magbot.core.dispatch handler failed",
+    ]
+
+
+def test_the_clean_stop_false_alarm_is_not_a_crash_but_a_real_error_is() -> None:
+    assert crashes_in("2026 ERROR magbot.app telegram stopped error=none") == []
+    assert crashes_in("2026 ERROR magbot.app telegram stopped error=OSError") != []
