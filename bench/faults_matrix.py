@@ -150,9 +150,18 @@ class MatrixSession:
             await member.sync(500)
         await bot.stop()
 
+    def _bot_texts(self, member: Member, room: str) -> list[str]:
+        """The bot's messages in the room, each event once (a member's client may see an event twice)."""
+        seen: dict[str, str] = {}
+        for room_id, event in member.events:
+            source = event.source or {}
+            if room_id == room and event.sender == self.bot_id and source.get("type") == "m.room.message":
+                seen.setdefault(str(source.get("event_id")), str(source.get("content", {}).get("body", "")))
+        return list(seen.values())
+
     def _report(self, member: Member, room: str) -> Report:
         report, verdict = Report(runs=self.runs, processes=len(self.processes)), Verdict()
-        texts = member.texts(room, self.bot_id)
+        texts = self._bot_texts(member, room)
         for token in self.tokens:
             copies = sum(1 for body in texts if token in body)
             verdict.lost += copies == 0
