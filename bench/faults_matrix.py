@@ -6,10 +6,10 @@ in an encrypted room, with a real nio member client.
 The member (his own device and keys) makes an encrypted room, invites the bot, runs /setup, then in each run
 writes a few unknown commands `/zq<n>` while the bot is started, and the bot is SIGKILLed at a random moment.
 A last process drains; the member syncs until he has every reply. Each reply must be in the room exactly once
-and in order: a kill between "the homeserver accepted" and "the row deleted" resends with the same txn id, which
-Synapse dedupes, so on Matrix nothing may even be `resent`. The bot's events replayed after a restart (next_batch
-saved only after dispatch) must not be handled twice. Logs are checked for the password, the store key, the
-member's name and his words.
+and in order: a row sent again after a kill should carry the same txn id, which Synapse dedupes, so on Matrix
+any second copy counts as doubled (one the suite found: tests/faults/test_matrix_resend.py). The bot's events
+replayed after a restart (next_batch saved only after dispatch) must not be handled twice. Logs are checked for
+the password, the store key, the member's name and his words.
 """
 
 from __future__ import annotations
