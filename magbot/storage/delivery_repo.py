@@ -91,6 +91,10 @@ class Outbox:
         )
         return QueuedMessage(row.id, decode(row.payload), row.attempts) if row else None
 
+    async def ids(self) -> set[int]:
+        """Every row still in the outbox (being sent, waiting or held)."""
+        return set(await self._session.scalars(select(OutboxRow.id)))
+
     async def done(self, outbox_id: int) -> None:
         """Sent, or dropped for good: the row goes, so no message text outlives its delivery."""
         await self._session.execute(delete(OutboxRow).where(OutboxRow.id == outbox_id))

@@ -4,8 +4,8 @@ the row (the next transaction). A process killed between the two sends the row a
 fresh txn id, which Synapse cannot dedupe, so the room shows the message twice.
 
 The test plays that restart: one row sent, its txn id forgotten as the sender does, and the row sent again (what a
-new process does with a row still in the outbox). Marked xfail (strict) while it posts twice: it fails loudly once
-the txn id outlives the row (e.g. forgotten with the row, or by housekeeping), and the mark is then removed.
+new process does with a row still in the outbox). Fixed: the txn base now lives until the row is gone (pruned by
+`MatrixState.tx_base` once the outbox no longer holds it), so the second send reuses it and Synapse dedupes.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ bot, homeserver, make_member = mx.bot, mx.homeserver, mx.make_member
 pytestmark = [pytest.mark.matrix, pytest.mark.skipif(ENV is None, reason="MAGBOT_TEST_HOMESERVER is not set")]
 
 
-@pytest.mark.xfail(strict=True, reason="the txn id is forgotten before the outbox row is deleted")
 async def test_a_row_sent_again_after_a_kill_is_posted_once(bot: Bot, make_member: Any) -> None:
     alice = await make_member("Alice")
     room = await group_with(bot, alice)

@@ -75,8 +75,7 @@ class MatrixSender:
         except Undeliverable:
             await self._state.tx_done(outbox_id)  # the outbox drops the row
             raise
-        await self._state.tx_done(outbox_id)
-        return landed
+        return landed  # the txn base stays until the row is deleted (see MatrixState.tx_base)
 
     async def _deliver(
         self, client: AsyncClient, room_id: str, tx: str, message: Outgoing, places: Places

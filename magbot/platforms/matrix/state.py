@@ -120,9 +120,19 @@ class MatrixState:
     # ---------------------------------------------------------------- txn ids
 
     async def tx_base(self, outbox_id: int, fingerprint: str) -> str:
-        """`magbot-<outbox id>-<nonce>`: stable across retries of one outbox row, fresh for a reused id."""
+        """`magbot-<outbox id>-<nonce>`: stable across retries of one outbox row, fresh for a reused id.
+
+        The base is kept until the outbox row itself is gone, not only until Synapse accepted the event: a crash
+        between the two would otherwise send the row again under a fresh txn id, and Synapse would post it twice.
+        Bases of rows no longer in the outbox are pruned here.
+        """
         key = f"mx:tx:{outbox_id}"
         async with self._uow() as uow:
+            live = await uow.outbox.ids()
+            for stale in await uow.state.keys("mx:tx:"):
+                number = stale.removeprefix("mx:tx:")
+                if number.isdecimal() and int(number) not in live | {outbox_id}:
+                    await uow.state.delete_matching(stale)
             raw = await uow.state.get(key)
             saved = json.loads(raw) if raw else {}
             if saved.get("fingerprint") != fingerprint:
@@ -131,4 +141,5 @@ class MatrixState:
         return f"magbot-{outbox_id}-{saved['nonce']}"
 
     async def tx_done(self, outbox_id: int) -> None:
+        """For a row the outbox drops without delivering it (Undeliverable)."""
         await self.delete(f"mx:tx:{outbox_id}")
