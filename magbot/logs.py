@@ -29,7 +29,8 @@ class NoThirdPartyBodies(logging.Filter):
             return True
         record.cut_by_magbot = True
         error = record.exc_info[1] if record.exc_info and record.exc_info[1] is not None else None
-        record.msg = "reported a problem" + (f": {type(error).__name__}" if error is not None else "")
+        said = "reported a problem" if record.levelno >= logging.WARNING else "logged a line (its text is not kept)"
+        record.msg = said + (f": {type(error).__name__}" if error is not None else "")
         record.args = ()
         record.exc_info, record.exc_text, record.stack_info = None, None, None
         return True

@@ -77,3 +77,12 @@ async def test_ptb_reading_a_truncated_answer_logs_no_name_or_text(captured: io.
     assert "telegram" in logged  # it did log
     for secret in ("Sam", "How are you", "secret-token"):
         assert secret not in logged
+
+
+def test_a_library_info_line_does_not_read_like_a_fault(captured: io.StringIO) -> None:
+    logging.getLogger("alembic.runtime.migration").setLevel(logging.INFO)
+    try:
+        logging.getLogger("alembic.runtime.migration").info("Running upgrade %s -> %s", "0006", "0007")
+    finally:
+        logging.getLogger("alembic.runtime.migration").setLevel(logging.NOTSET)
+    assert captured.getvalue() == "INFO alembic.runtime.migration logged a line (its text is not kept)\n"
