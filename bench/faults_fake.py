@@ -47,20 +47,19 @@ SEND_METHODS = frozenset(
 )
 # What the outbox sends into a chat (a press answer is not from the outbox).
 OUTBOX_METHODS = SEND_METHODS - {"answercallbackquery"}
-# Counted against Telegram's message limits: messages and their edits, not admin actions (ban, approve...).
-LIMITED_METHODS = frozenset(
+# Counted against Telegram's message limits: messages and their edits, not topics or admin actions (ban, approve...).
+ADMIN_METHODS = frozenset(
     name.lower()
     for name in (
-        "sendMessage",
-        "editMessageText",
-        "editMessageReplyMarkup",
-        "deleteMessage",
-        "sendPoll",
-        "stopPoll",
-        "sendDocument",
-        "sendPhoto",
+        "createForumTopic",
+        "approveChatJoinRequest",
+        "declineChatJoinRequest",
+        "restrictChatMember",
+        "banChatMember",
+        "unbanChatMember",
     )
 )
+LIMITED_METHODS = OUTBOX_METHODS - ADMIN_METHODS
 FAULTS = ("429", "500", "502", "drop-before", "drop-after")
 _stamp: contextvars.ContextVar[Stamp | None] = contextvars.ContextVar("stamp", default=None)
 
