@@ -1,15 +1,16 @@
 """A mute on the real Synapse: the power level below the send level, refused messages, and the bot giving the
-level back at the mute's end (Matrix has no timed mute, so nothing else would)."""
+level back at the mute's end (Matrix has no timed mute, so nothing else would); leaving the room is leaving the
+group."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-from nio import Event, RoomGetStateEventResponse
+from nio import Event, RoomGetStateEventResponse, RoomLeaveResponse
 
 from magbot.core.events import ChatRef, Mute, Unmute
-from tests.platforms.matrix.conftest import ENV, Bot, Forbidden, group_with
+from tests.platforms.matrix.conftest import ENV, Bot, Forbidden, group_with, message_from, set_up
 
 pytestmark = pytest.mark.skipif(ENV is None, reason="MAGBOT_TEST_HOMESERVER is not set")
 
@@ -46,3 +47,21 @@ async def test_a_mute_lowers_his_level_and_unmute_gives_it_back(bot: Bot, make_m
     await bot.send(Unmute(group, bob.user_id))  # a retried row: no second state event
     await bob.sync(0)
     assert not [e for _, e in bob.events[mark:] if (e.source or {}).get("type") == "m.room.power_levels"]
+
+
+async def test_leaving_the_room_takes_him_off_the_member_list(bot: Bot, make_member: Any) -> None:
+    alice, bob = await make_member("Alice"), await make_member("Bob")
+    room = await group_with(bot, alice, bob)
+    await bob.send(room, "hi")  # before /setup, taking part makes him a founding member
+    await bot.step(500)
+    await set_up(bot, alice, room)
+    mark = alice.mark()
+    assert isinstance(await bob.c.room_leave(room), RoomLeaveResponse)
+    await bot.until(alice, message_from(bot.user_id, room, "Bob has left the group."), "the leave noticed", mark)
+    async with bot.app.uow() as uow:
+        group = await uow.groups.by_chat("matrix", room)
+        assert group is not None
+        assert sorted((m.name, m.status) for m in await uow.members.of_group(group.id)) == [
+            ("Alice", "active"),
+            ("Bob", "left"),
+        ]
