@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from magbot.domain.dates import soon_text
 from magbot.domain.recurrence import local_to_utc, next_weekly
 
 MEETING_LENGTH = timedelta(hours=2)  # after this the bot asks which topics were covered
@@ -58,15 +59,8 @@ def parse_offsets(text: str) -> list[ReminderOffset]:
 
 
 def when_text(start: datetime, zone: ZoneInfo, now: datetime) -> str:
-    """'tomorrow (Thursday 26 November) at 18:30', 'today at 18:30', or 'Thursday 26 November at 18:30'."""
-    local, today = start.astimezone(zone), now.astimezone(zone).date()
-    day = local.strftime("%A %-d %B")
-    clock = local.strftime("%H:%M")
-    if local.date() == today:
-        return f"today at {clock}"
-    if local.date() == today + timedelta(days=1):
-        return f"tomorrow ({day}) at {clock}"
-    return f"{day} at {clock}"
+    """'today, 18:30', 'tomorrow, Thursday 26 November, 18:30' or 'Thursday 26 November, 18:30'."""
+    return soon_text(start, zone, now)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from magbot.domain.timewords import read_when
+from magbot.domain.timewords import TimeProblem, problem_text, read_time
 
 MAX_OPTIONS = 10  # Telegram's limit for a native poll
 MAX_OPTION = 100
@@ -38,9 +38,9 @@ class PollSpec:
 
 def parse_when(text: str, now: datetime, zone: ZoneInfo) -> datetime:
     """When a poll closes: `friday 18:00`, `tomorrow`, `18:00`, `2d`, `3h` -> UTC. PollError otherwise."""
-    when = read_when(text, now, zone, soonest=SHORTEST_OPEN, latest=LONGEST_OPEN)
-    if when is None:
-        raise PollError(f"I can't tell when that is. Write it like {WHEN_EXAMPLE}.")
+    when = read_time(text, now, zone, soonest=SHORTEST_OPEN, latest=LONGEST_OPEN)
+    if isinstance(when, TimeProblem):
+        raise PollError(problem_text(when, WHEN_EXAMPLE, soonest=SHORTEST_OPEN, latest=LONGEST_OPEN))
     return when
 
 

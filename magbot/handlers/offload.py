@@ -20,6 +20,7 @@ from magbot.core.jobs import Due, JobKind
 from magbot.core.scope import GroupScope
 from magbot.core.wire import Const, Id, OneOf, Press
 from magbot.domain import offload as rules
+from magbot.domain.dates import day_text
 from magbot.domain.members import Group, Member
 from magbot.handlers.flows import ask
 from magbot.storage.uow import UnitOfWork
@@ -221,7 +222,7 @@ async def forget(ctx: MemberContext) -> Reply:
         buttons = tuple(
             (
                 AuthorPress("forget", member.id, o.id).button(
-                    f"Forget the one from {o.created_at.astimezone(zone):%d %b}"
+                    f"Forget the one from {day_text(o.created_at.astimezone(zone).date())}"
                 ),
             )
             for o in mine

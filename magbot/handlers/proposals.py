@@ -9,6 +9,7 @@ from magbot.core.events import Outgoing, Reply
 from magbot.core.feature import Feature
 from magbot.domain.group_settings import SPEC_BY_NAME, SettingError, check_setting
 from magbot.domain.members import Member
+from magbot.domain.setting_words import setting_line
 from magbot.domain.timewords import parse_duration
 from magbot.handlers.decisions import already_open, open_decision, vote_is_open_text
 
@@ -75,9 +76,9 @@ async def _proposal(ctx: MemberContext, args: str) -> tuple[str, dict[str, Any],
     try:
         value = check_setting(first, rest)
     except SettingError as exc:
-        raise ProposalError(f"For {first}: {exc} (now: {ctx.group.settings.text_of(first)})") from None
+        raise ProposalError(f"{exc}\nNow: {setting_line(first, ctx.group.settings.text_of(first))}.") from None
     if ctx.group.settings.text_of(first) == value:
-        raise ProposalError(f"{first} is already {value}.")
+        raise ProposalError(f"{setting_line(first, value)} already.")
     return "setting", {"setting": first, "value": value}, None
 
 
