@@ -109,7 +109,9 @@ def read_time(
     words = " ".join(text.lower().split())
     if not words or len(words) > LONGEST_TEXT:
         return TimeProblem.UNREADABLE
-    if (length := parse_duration(words)) is not None:
+    if _RELATIVE.match(words):  # a length (`2d`, `in 3 hours`); `0h` is no time at all
+        if (length := parse_duration(words)) is None:
+            return TimeProblem.UNREADABLE
         when = now + length
     else:
         local = _local_moment(words, now.astimezone(zone).replace(tzinfo=None))
@@ -117,12 +119,12 @@ def read_time(
             return TimeProblem.UNREADABLE
         when = local_to_utc(local.date(), local.time(), zone)
         if when > now + latest and not _HAS_YEAR.search(words):
-            # `28/11` read on 2 December is next year's: the member meant the one just gone.
+            # `28/11` read on 2 December is next year's to dateparser: the member meant the nearer one, just gone.
             try:
                 last_year = local_to_utc(local.date().replace(year=local.year - 1), local.time(), zone)
             except ValueError:  # 29 February
                 last_year = when
-            if last_year <= now:
+            if last_year <= now and now - last_year < when - now:
                 return TimeProblem.GONE
     if when <= now:
         return TimeProblem.GONE

@@ -62,9 +62,9 @@ def test_a_whole_year_of_meetings_keeps_local_time_across_both_dst_changes() -> 
 
 def test_when_text_speaks_like_a_person() -> None:
     start = datetime(2026, 11, 26, 18, 30, tzinfo=UTC)
-    assert when_text(start, LONDON, NOW) == "Thursday 26 November at 18:30"
-    assert when_text(start, LONDON, start - timedelta(days=1)) == "tomorrow (Thursday 26 November) at 18:30"
-    assert when_text(start, LONDON, start - timedelta(hours=3)) == "today at 18:30"
+    assert when_text(start, LONDON, NOW) == "Thursday 26 November, 18:30"
+    assert when_text(start, LONDON, start - timedelta(days=1)) == "tomorrow, Thursday 26 November, 18:30"
+    assert when_text(start, LONDON, start - timedelta(hours=3)) == "today, 18:30"
 
 
 def test_agenda_is_most_plus_ones_first_then_oldest() -> None:
