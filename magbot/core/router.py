@@ -18,6 +18,7 @@ from typing import Literal
 from magbot.core.context import Context, FlowContext, MemberContext, open_dm_button
 from magbot.core.events import ButtonPress, Command, Outgoing, Reply, Text
 from magbot.core.wire import Press
+from magbot.domain.limits import LONGEST, TextLimit
 
 HandlerResult = Reply | list[Outgoing]
 Handler = Callable[[Context], Awaitable[HandlerResult]]  # open to strangers: group and member may be None
@@ -118,7 +119,7 @@ STRANGER_LINE = (
 )
 MEMBERS_ONLY_TOAST = "These buttons are for group members."
 NOT_IN_USE = "That button is no longer in use."
-MAX_ARGS = 2000
+MAX_ARGS = TextLimit("What comes after a command", LONGEST)  # no kind of text (domain/limits.py) is longer
 
 Choice = tuple[Handler | None, Reply]
 NOTHING: Choice = (None, Reply())
@@ -154,10 +155,8 @@ def _command(router: Router, ctx: Context, command: Command) -> Choice:
     wrong_place = (route.where == "group" and ctx.in_dm) or (route.where == "dm" and not ctx.in_dm)
     if ctx.member is None and (route.members_only or wrong_place):
         return _stranger(ctx)  # even where a command may be open to him, a wrong-place hint is not for strangers
-    if len(command.args) > MAX_ARGS:
-        return None, Reply(
-            [ctx.reply(f"That's a bit long for me. Please keep it under {MAX_ARGS} characters.")]
-        )
+    if refusal := MAX_ARGS.refusal(command.args):
+        return None, Reply([ctx.reply(refusal)])
     if wrong_place and ctx.in_dm:
         return None, Reply([ctx.reply(f"/{command.name} works in the group chat. {route.example}".strip())])
     if wrong_place:

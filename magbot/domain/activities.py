@@ -10,10 +10,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from magbot.domain.limits import ACTIVITY_PLACE, ACTIVITY_WHAT
 from magbot.domain.timewords import TimeProblem, problem_text, read_time
 
-MAX_WHAT = 100
-MAX_PLACE = 100
+MAX_WHAT = ACTIVITY_WHAT.letters
+MAX_PLACE = ACTIVITY_PLACE.letters
 MAX_PLACES = 200
 MAX_COST_PENCE = 100_000
 REMIND_BEFORE = timedelta(hours=24)

@@ -84,11 +84,19 @@ def agenda_lines(suggestions: list[Suggestion], limit: int | None = None) -> lis
     return [f"{n}. {s.topic}" + (f" (+{s.plus_ones})" if s.plus_ones else "") for n, s in enumerate(chosen, 1)]
 
 
-def clean_topic(text: str, limit: int = 200) -> str | None:
+def clean_topic(text: str, limit: int) -> str | None:
     """One tidy line, or None when nothing is left or it is too long."""
     line = " ".join("".join(ch for ch in text if ch.isprintable() or ch.isspace()).split())
     return line if 0 < len(line) <= limit else None
 
 
-def is_cancellation(text: str) -> bool:
-    return bool(re.search(r"\bcancel", text, re.IGNORECASE))
+@dataclass(frozen=True)
+class Notice:
+    """A /notice about one meeting. No word in it cancels anything: only its poster's `Yes, it's off` does."""
+
+    id: int
+    group_id: int
+    meeting_date: str  # the meeting's local date, ISO
+    text: str
+    member_id: int | None  # None once the poster used /forgetme
+    cancelled: bool

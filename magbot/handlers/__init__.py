@@ -23,6 +23,7 @@ from magbot.handlers import (
     meetings,
     membership,
     moderation,
+    notices,
     offload,
     polls,
     privacy,
@@ -50,6 +51,7 @@ def features(router: Router) -> list[Feature]:
     made = [
         membership.register(),
         meetings.register(),
+        notices.register(),
         agenda.register(),
         polls.register(),
         decisions.register(),

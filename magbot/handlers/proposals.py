@@ -8,6 +8,7 @@ from magbot.core.context import MemberContext
 from magbot.core.events import Outgoing, Reply
 from magbot.core.feature import Feature
 from magbot.domain.group_settings import SPEC_BY_NAME, SettingError, check_setting
+from magbot.domain.limits import RULE
 from magbot.domain.members import Member
 from magbot.domain.setting_words import setting_line
 from magbot.domain.timewords import parse_duration
@@ -48,7 +49,9 @@ async def _proposal(ctx: MemberContext, args: str) -> tuple[str, dict[str, Any],
     first, _, rest = args.partition(" ")
     first, rest = first.lower(), " ".join(rest.split())
     if first == "rule":
-        if not rest or len(rest) > 300:
+        if refusal := RULE.refusal(rest, f"Please shorten it, like: {RULE_EXAMPLE}"):
+            raise ProposalError(refusal)
+        if not rest:
             raise ProposalError(f"Write the rule after the word rule, in one short line, like: {RULE_EXAMPLE}")
         return "rule", {"text": rest}, None
     if first == "drop":

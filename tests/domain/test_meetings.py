@@ -12,7 +12,6 @@ from magbot.domain.meetings import (
     MEETING_LENGTH,
     Suggestion,
     clean_topic,
-    is_cancellation,
     parse_offsets,
     ranked,
     when_text,
@@ -78,10 +77,5 @@ def test_agenda_is_most_plus_ones_first_then_oldest() -> None:
 
 @given(st.text(max_size=300))
 def test_topics_are_one_tidy_line_or_refused(raw: str) -> None:
-    topic = clean_topic(raw)
+    topic = clean_topic(raw, 200)
     assert topic is None or (0 < len(topic) <= 200 and "\n" not in topic and topic == topic.strip())
-
-
-def test_cancellation_is_recognised() -> None:
-    assert is_cancellation("Cancelled this week") and is_cancellation("we have to CANCEL")
-    assert not is_cancellation("We're in room 2")
