@@ -18,7 +18,7 @@ from typing import Literal
 from magbot.core.context import Context, FlowContext, MemberContext, open_dm_button
 from magbot.core.events import ButtonPress, Command, Outgoing, Reply, Text
 from magbot.core.wire import Press
-from magbot.domain.limits import LONGEST, TextLimit
+from magbot.domain.limits import TextLimit
 
 HandlerResult = Reply | list[Outgoing]
 Handler = Callable[[Context], Awaitable[HandlerResult]]  # open to strangers: group and member may be None
@@ -119,7 +119,9 @@ STRANGER_LINE = (
 )
 MEMBERS_ONLY_TOAST = "These buttons are for group members."
 NOT_IN_USE = "That button is no longer in use."
-MAX_ARGS = TextLimit("What comes after a command", LONGEST)  # no kind of text (domain/limits.py) is longer
+# Above every kind's own limit (domain/limits.py), so that kind's refusal is the one members see; under Telegram's
+# 4,096 letters a message.
+MAX_ARGS = TextLimit("What comes after a command", 4000)
 
 Choice = tuple[Handler | None, Reply]
 NOTHING: Choice = (None, Reply())

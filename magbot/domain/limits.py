@@ -3,8 +3,8 @@
 Nothing is ever cut without a word (PRODUCT.md "Conversations"): a text over its limit is refused before anything
 is posted, saying the limit and how far over it is, and each question that takes such a text says the limit up
 front. Every limit is here, so a handler never restates one. All are under the router's limit on a command's
-words (core/router.py MAX_ARGS), so each kind's own refusal is the one members see, and under Telegram's 4,096
-characters a message, with room for the bot's own words around them.
+words (core/router.py MAX_ARGS, 4,000), so each kind's own refusal is the one members see, and under Telegram's
+4,096 characters a message, with room for the bot's own words around them.
 """
 
 from __future__ import annotations
@@ -29,8 +29,9 @@ class TextLimit:
         if not over:
             return None
         tail = f" {again}" if again else " Please shorten it and send it again."
+        letters = "1 letter" if over == 1 else f"{over:,} letters"
         return (
-            f"That's {over:,} letters too long: {self.what[:1].lower()}{self.what[1:]} can be up to "
+            f"That's {letters} too long: {self.what[:1].lower()}{self.what[1:]} can be up to "
             f"{self.letters:,} letters. Nothing was posted.{tail}"
         )
 
