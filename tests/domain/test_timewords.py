@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -125,3 +126,19 @@ def test_one_date_style_everywhere() -> None:
     assert [duration_text(timedelta(hours=h)) for h in (1, 2, 24, 48, 168)] == [
         "an hour", "2 hours", "a day", "2 days", "a week"
     ]  # fmt: skip
+
+
+def test_the_machines_own_time_zone_changes_nothing() -> None:
+    # dateparser asks the machine for its zone (tzlocal); the answer must come from the group's zone alone.
+    code = (
+        "from datetime import UTC, datetime; from zoneinfo import ZoneInfo; "
+        "from magbot.domain.timewords import read_time; "
+        "print(read_time('tonight 11pm', datetime(2026, 11, 23, 22, 30, tzinfo=UTC), ZoneInfo('Europe/London')))"
+    )
+    seen = {
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, env={**os.environ, "TZ": zone}
+        ).stdout
+        for zone in ("UTC", "Asia/Tokyo", "America/Los_Angeles")
+    }
+    assert seen == {"2026-11-23 23:00:00+00:00\n"}
