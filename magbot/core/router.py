@@ -18,7 +18,8 @@ from typing import Literal
 from magbot.core.context import Context, FlowContext, MemberContext, open_dm_button
 from magbot.core.events import ButtonPress, Command, Outgoing, Reply, Text
 from magbot.core.wire import Press
-from magbot.domain.timewords import when_text
+from magbot.domain.dates import moment_text
+from magbot.domain.limits import TextLimit
 
 HandlerResult = Reply | list[Outgoing]
 Handler = Callable[[Context], Awaitable[HandlerResult]]  # open to strangers: group and member may be None
@@ -119,7 +120,9 @@ STRANGER_LINE = (
 )
 MEMBERS_ONLY_TOAST = "These buttons are for group members."
 NOT_IN_USE = "That button is no longer in use."
-MAX_ARGS = 2000
+# Above every kind's own limit (domain/limits.py), so that kind's refusal is the one members see; under Telegram's
+# 4,096 letters a message.
+MAX_ARGS = TextLimit("What comes after a command", 4000)
 
 Choice = tuple[Handler | None, Reply]
 NOTHING: Choice = (None, Reply())
@@ -153,7 +156,7 @@ async def _muted(ctx: Context) -> Choice:
     """
     member, group = ctx.member, ctx.group
     assert member is not None and member.muted_until is not None and group is not None
-    until = when_text(member.muted_until, group.settings.zone)
+    until = moment_text(member.muted_until, group.settings.zone)
     if isinstance(ctx.incoming, ButtonPress):
         return None, Reply(toast=f"You're muted in the group until {until}. Our private chat still works.")
     if not member.mute_answer_due(ctx.now):
@@ -182,10 +185,8 @@ def _command(router: Router, ctx: Context, command: Command) -> Choice:
     wrong_place = (route.where == "group" and ctx.in_dm) or (route.where == "dm" and not ctx.in_dm)
     if ctx.member is None and (route.members_only or wrong_place):
         return _stranger(ctx)  # even where a command may be open to him, a wrong-place hint is not for strangers
-    if len(command.args) > MAX_ARGS:
-        return None, Reply(
-            [ctx.reply(f"That's a bit long for me. Please keep it under {MAX_ARGS} characters.")]
-        )
+    if refusal := MAX_ARGS.refusal(command.args):
+        return None, Reply([ctx.reply(refusal)])
     if wrong_place and ctx.in_dm:
         return None, Reply([ctx.reply(f"/{command.name} works in the group chat. {route.example}".strip())])
     if wrong_place:

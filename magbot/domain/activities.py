@@ -10,16 +10,17 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from magbot.domain.timewords import read_when
+from magbot.domain.limits import ACTIVITY_PLACE, ACTIVITY_WHAT
+from magbot.domain.timewords import TimeProblem, problem_text, read_time
 
-MAX_WHAT = 100
-MAX_PLACE = 100
+MAX_WHAT = ACTIVITY_WHAT.letters
+MAX_PLACE = ACTIVITY_PLACE.letters
 MAX_PLACES = 200
 MAX_COST_PENCE = 100_000
 REMIND_BEFORE = timedelta(hours=24)
 POST_AHEAD = timedelta(days=4)  # a weekly activity is posted this long before it starts
 ACTIVITY_EXAMPLE = "/activity Football | saturday 10:00 | Pollok Park | 10 places | £3 | guests"
-WHEN_HELP = "like saturday 10:00, tomorrow 18:00 or friday 19:30"
+WHEN_HELP = "saturday 10:00, tomorrow 7pm or 28/11 19:00"
 ANSWERS = ("in", "maybe", "cant")
 
 _PLACES = re.compile(r"^(\d{1,4})\s*(places?|spaces?|spots?)?$")
@@ -53,9 +54,9 @@ def clean(text: str, limit: int, name: str) -> str:
 
 def parse_start(text: str, now: datetime, zone: ZoneInfo) -> datetime:
     """When an activity starts: `saturday 10:00`, `tomorrow 18:00` -> UTC; ActivityError otherwise."""
-    when = read_when(text, now, zone)
-    if when is None:
-        raise ActivityError(f"I can't tell when that is. Write the day and time {WHEN_HELP}.")
+    when = read_time(text, now, zone)
+    if isinstance(when, TimeProblem):
+        raise ActivityError(problem_text(when, WHEN_HELP))
     return when
 
 
@@ -78,13 +79,26 @@ def parse_cost(text: str) -> int:
     return pence
 
 
+def _weekly_words(when: str) -> tuple[bool, str]:
+    """`every week saturday 10:00`, `weekly sat 10am`, `every saturday 10:00`: weekly, and the first time."""
+    words = when.split()
+    lowered = [word.lower() for word in words]
+    if lowered[:2] == ["every", "week"]:
+        return True, " ".join(words[2:])
+    if lowered[:1] == ["weekly"] or (lowered[:1] == ["every"] and len(words) > 1):
+        return True, " ".join(words[1:])
+    return False, when
+
+
 def parse_activity(args: str, now: datetime, zone: ZoneInfo) -> ActivitySpec:
     """The one-line form. Every problem raises ActivityError with a friendly example."""
     parts = [p.strip() for p in args.split("|")]
     if len(parts) < 3:
         raise ActivityError(f"Please give what, when and where, split by |. For example: {ACTIVITY_EXAMPLE}")
+    weekly, when = _weekly_words(parts[1])
     spec = ActivitySpec(
-        clean(parts[0], MAX_WHAT, "what it is"), parse_start(parts[1], now, zone), clean(parts[2], MAX_PLACE, "where")
+        clean(parts[0], MAX_WHAT, "what it is"), parse_start(when, now, zone), clean(parts[2], MAX_PLACE, "where"),
+        weekly=weekly,
     )
     for extra in parts[3:]:
         word = extra.lower()

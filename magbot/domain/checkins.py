@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from magbot.domain.group_settings import weekday_index
+from magbot.domain.limits import CHECKIN_WORDS
 
 MOODS: tuple[str, ...] = ("Rough", "Not great", "Okay", "Good", "Great")
 ROUGH = 1
-WORDS_LIMIT = 300
+WORDS_LIMIT = CHECKIN_WORDS.letters  # said up front, and refused beyond: never cut
 CHART_WEEKS = 8
 
 
@@ -37,9 +38,8 @@ class CheckIn:
 
 
 def tidy_words(raw: str) -> str:
-    """The few words a member adds: one paragraph, at most WORDS_LIMIT characters."""
-    words = " ".join(raw.split())
-    return words if len(words) <= WORDS_LIMIT else words[: WORDS_LIMIT - 1] + "…"
+    """The few words a member adds, as one paragraph (whole: `CHECKIN_WORDS.refusal` says when too long)."""
+    return " ".join(raw.split())
 
 
 def shared_text(name: str, mood: int, words: str) -> str:

@@ -15,6 +15,10 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Any, Literal
 
+from magbot.domain.dates import duration_text
+from magbot.domain.setting_words import change_question
+from magbot.domain.timewords import parse_duration
+
 
 class Kind(StrEnum):
     """What a decision is about. Stored as its value; what a result does is handlers/decisions.py's ACTIONS."""
@@ -119,7 +123,7 @@ def question(kind: str, payload: dict[str, Any]) -> str:
     name = payload.get("name", "someone")
     match kind:
         case "setting":
-            return f"Change {payload['setting']} to {payload['value']}?"
+            return change_question(str(payload["setting"]), str(payload["value"]))
         case "rule":
             return f'Add a group rule: "{payload["text"]}"?'
         case "drop_rule":
@@ -129,7 +133,8 @@ def question(kind: str, payload: dict[str, Any]) -> str:
         case "remove":
             return f"Remove {name} from the group?"
         case "mute":
-            return f"Mute {name} for {payload.get('duration', '')}?"
+            length = parse_duration(str(payload.get("duration", "")))
+            return f"Mute {name} for {duration_text(length) if length else payload.get('duration', '')}?"
         case "hide":
             return "A flagged message was hidden. Remove it for good, or put it back? (Yes removes it for good.)"
     return "A group decision"

@@ -6,8 +6,9 @@ Settings start from the operator's config (`defaults.*`) at /setup; afterwards o
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -17,22 +18,33 @@ class SettingError(ValueError):
     """A value that does not fit; the message is meant for members and carries an example."""
 
 
-def _fraction(text: str) -> str:
-    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text) or re.fullmatch(r"\s*(\d{1,3})\s*%\s*", text)
-    if match and len(match.groups()) == 2 and 0 < int(match[1]) <= int(match[2]):
-        return f"{int(match[1])}/{int(match[2])}"
-    if match and len(match.groups()) == 1 and 0 < int(match[1]) <= 100:
-        return f"{int(match[1])}%"
-    raise SettingError("Write a share like 1/3 or 50%.")
+def _fraction(low: Fraction, high: Fraction, what: str) -> Callable[[str], str]:
+    """A share such as 1/3 or 40%, from `low` to `high` (a quorum of 1/10 or a threshold under half is refused)."""
+
+    def check(text: str) -> str:
+        match = re.fullmatch(r"\s*(\d{1,3})\s*/\s*(\d{1,3})\s*", text)
+        percent = re.fullmatch(r"\s*(\d{1,3})\s*%\s*", text)
+        tidy, value = None, None
+        if match and int(match[2]) > 0:
+            tidy, value = f"{int(match[1])}/{int(match[2])}", Fraction(int(match[1]), int(match[2]))
+        elif percent:
+            tidy, value = f"{int(percent[1])}%", Fraction(int(percent[1]), 100)
+        if tidy is not None and value is not None and low <= value <= high:
+            return tidy
+        raise SettingError(f"Write {what} from {_share(low)} to {_share(high)}, as a fraction or a percentage.")
+
+    return check
+
+
+def _share(value: Fraction) -> str:
+    return "all" if value == 1 else f"{value.numerator}/{value.denominator}"
 
 
 def _whole(low: int, high: int) -> Callable[[str], str]:
     def check(text: str) -> str:
         if text.strip().isdecimal() and low <= int(text) <= high:
             return str(int(text))
-        raise SettingError(
-            f"Write a whole number from {low} to {high}, for example {low + (high - low) // 4}."
-        )
+        raise SettingError(f"Write a whole number from {low} to {high}.")
 
     return check
 
@@ -95,42 +107,67 @@ def _offsets(text: str) -> str:
 
 @dataclass(frozen=True)
 class SettingSpec:
+    """One setting: its key (what /propose takes), default, check, and how members read it.
+
+    `state` says the value in plain words (`Votes stay open {}`), `topic` names it in a question (`Change how long
+    votes stay open to 24 hours?`), `unit` follows a number (`hours`), `example` is a value that passes.
+    """
+
     name: str
-    meaning: str
     default: str
     check: Callable[[str], str]
+    example: str
+    state: str
+    topic: str
+    unit: str = ""
 
 
+_SHARE = "a share"
+# Fewer than a fifth of members voting, or a Yes that beats less than half, would let a few decide for all.
 SPECS: tuple[SettingSpec, ...] = (
-    SettingSpec("quorum", "share of members who must vote", "1/3", _fraction),
-    SettingSpec("threshold", "share of votes cast a Yes needs to beat", "1/2", _fraction),
-    SettingSpec("voting_hours", "how long a vote stays open", "48", _whole(1, 336)),
-    SettingSpec("flags_to_hide", "flags that hide a message", "2", _whole(1, 10)),
-    SettingSpec("retention_days", "days offloads are kept", "30", _whole(1, 365)),
-    SettingSpec("checkin_time", "midweek check-in round", "Wednesday 19:00", _day_and_time),
-    SettingSpec("meeting_day", "meeting day", "Thursday", _weekday),
-    SettingSpec("meeting_time", "meeting time", "18:30", _clock_time),
-    SettingSpec("meeting_place", "meeting place", "the church hall", _free_text(120)),
-    SettingSpec("timezone", "time zone", "Europe/London", _timezone),
-    SettingSpec("reminders", "meeting reminders", "1d@18:00, 2h", _offsets),
-    SettingSpec(
-        "support_contacts",
-        "who to call on a rough day",
-        "Samaritans 116 123; Breathing Space 0800 83 85 87",
-        _free_text(300),
-    ),
-    SettingSpec("buddy_days", "days of silence before a buddy nudge", "7", _whole(1, 60)),
+    SettingSpec("quorum", "1/3", _fraction(Fraction(1, 5), Fraction(1), _SHARE), "1/4",
+                "At least {} of members must vote", "how many members must vote"),
+    SettingSpec("threshold", "1/2", _fraction(Fraction(1, 2), Fraction(9, 10), _SHARE), "2/3",
+                "A Yes needs more than {} of the votes cast", "the share of votes a Yes needs"),
+    SettingSpec("voting_hours", "48", _whole(1, 336), "24", "Votes stay open {}", "how long votes stay open",
+                "hours"),
+    SettingSpec("flags_to_hide", "2", _whole(1, 10), "3", "Flags from {} members hide a message",
+                "how many flags hide a message"),
+    SettingSpec("retention_days", "30", _whole(1, 365), "14", "Offloads are kept {}", "how long offloads are kept",
+                "days"),
+    SettingSpec("checkin_time", "Wednesday 19:00", _day_and_time, "Thursday 19:00", "Midweek check-in round: {}",
+                "the midweek check-in round"),
+    SettingSpec("meeting_day", "Thursday", _weekday, "Friday", "Meetings are on {}s", "the meeting day"),
+    SettingSpec("meeting_time", "18:30", _clock_time, "19:00", "Meetings start at {}", "the meeting time"),
+    SettingSpec("meeting_place", "the church hall", _free_text(120), "the library", "Meetings are at {}",
+                "the meeting place"),
+    SettingSpec("timezone", "Europe/London", _timezone, "Europe/London", "Times are in {}", "the time zone"),
+    SettingSpec("reminders", "1d@18:00, 2h", _offsets, "1d@18:00, 2h", "Meeting reminders: {}",
+                "the meeting reminders"),
+    SettingSpec("support_contacts", "Samaritans 116 123; Breathing Space 0800 83 85 87", _free_text(300),
+                "Samaritans 116 123", "On a rough day, call: {}", "who to call on a rough day"),
+    SettingSpec("buddy_days", "7", _whole(1, 60), "5", "A buddy is nudged after {} of silence",
+                "how long a buddy waits before a nudge", "days"),
 )
 SPEC_BY_NAME = {spec.name: spec for spec in SPECS}
 
 
 def check_setting(name: str, value: str) -> str:
-    """The value in its tidy form, or SettingError naming the allowed settings or values."""
+    """The value in its tidy form, or SettingError naming the allowed settings, or the allowed values with an
+    example (`How long votes stay open: write a whole number from 1 to 336 (hours). For example: ...`)."""
     spec = SPEC_BY_NAME.get(name.strip().lower())
     if spec is None:
         names = ", ".join(SPEC_BY_NAME)
         raise SettingError(f"There is no setting called '{name[:30]}'. Settings: {names}.")
-    return spec.check(value)
+    try:
+        return spec.check(value)
+    except SettingError as exc:
+        said = str(exc)
+        unit = f" ({spec.unit})" if spec.unit else ""
+        said = said[:1].lower() + said[1:].rstrip(".") + unit
+        raise SettingError(
+            f"{spec.topic[:1].upper()}{spec.topic[1:]}: {said}. For example: /propose {spec.name} {spec.example}"
+        ) from None
 
 
 def default_settings(overrides: dict[str, str] | None = None) -> dict[str, str]:
@@ -139,19 +176,3 @@ def default_settings(overrides: dict[str, str] | None = None) -> dict[str, str]:
     for name, value in (overrides or {}).items():
         values[name] = check_setting(name, str(value))
     return values
-
-
-def settings_text(values: Mapping[str, str]) -> str:
-    lines = ["Group settings:"]
-    lines += [f"- {spec.name}: {values.get(spec.name, spec.default)} ({spec.meaning})" for spec in SPECS]
-    return "\n".join(lines)
-
-
-def settings_summary(values: Mapping[str, str]) -> str:
-    """A few lines for phones: the meeting and how decisions are made."""
-    v = {spec.name: values.get(spec.name, spec.default) for spec in SPECS}
-    return (
-        f"Meetings: {v['meeting_day']}s {v['meeting_time']}, {v['meeting_place']}.\n"
-        f"Decisions: at least {v['quorum']} of members vote; a Yes needs more than {v['threshold']} "
-        f"of votes; votes stay open {v['voting_hours']} hours."
-    )

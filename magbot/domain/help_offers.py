@@ -8,8 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from magbot.domain.limits import OFFER_OR_NEED
+
 HELP_LIFETIME = timedelta(days=30)
-TEXT_LIMIT = 500  # letters in an offer or a need (the same as a shared resource)
+TEXT_LIMIT = OFFER_OR_NEED.letters  # letters in an offer or a need (domain/limits.py)
 
 
 @dataclass(frozen=True)

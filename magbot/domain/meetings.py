@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from magbot.domain.dates import soon_text
 from magbot.domain.recurrence import local_to_utc, next_weekly
 
 MEETING_LENGTH = timedelta(hours=2)  # after this the bot asks which topics were covered
@@ -58,15 +59,8 @@ def parse_offsets(text: str) -> list[ReminderOffset]:
 
 
 def when_text(start: datetime, zone: ZoneInfo, now: datetime) -> str:
-    """'tomorrow (Thursday 26 November) at 18:30', 'today at 18:30', or 'Thursday 26 November at 18:30'."""
-    local, today = start.astimezone(zone), now.astimezone(zone).date()
-    day = local.strftime("%A %-d %B")
-    clock = local.strftime("%H:%M")
-    if local.date() == today:
-        return f"today at {clock}"
-    if local.date() == today + timedelta(days=1):
-        return f"tomorrow ({day}) at {clock}"
-    return f"{day} at {clock}"
+    """'today, 18:30', 'tomorrow, Thursday 26 November, 18:30' or 'Thursday 26 November, 18:30'."""
+    return soon_text(start, zone, now)
 
 
 @dataclass(frozen=True)
@@ -90,11 +84,19 @@ def agenda_lines(suggestions: list[Suggestion], limit: int | None = None) -> lis
     return [f"{n}. {s.topic}" + (f" (+{s.plus_ones})" if s.plus_ones else "") for n, s in enumerate(chosen, 1)]
 
 
-def clean_topic(text: str, limit: int = 200) -> str | None:
+def clean_topic(text: str, limit: int) -> str | None:
     """One tidy line, or None when nothing is left or it is too long."""
     line = " ".join("".join(ch for ch in text if ch.isprintable() or ch.isspace()).split())
     return line if 0 < len(line) <= limit else None
 
 
-def is_cancellation(text: str) -> bool:
-    return bool(re.search(r"\bcancel", text, re.IGNORECASE))
+@dataclass(frozen=True)
+class Notice:
+    """A /notice about one meeting. No word in it cancels anything: only its poster's `Yes, it's off` does."""
+
+    id: int
+    group_id: int
+    meeting_date: str  # the meeting's local date, ISO
+    text: str
+    member_id: int | None  # None once the poster used /forgetme
+    cancelled: bool

@@ -11,9 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from magbot.domain.limits import OFFLOAD
+
 MODES = {"listen": "Just listen", "advice": "Advice welcome"}
 SUPPORT = {"hear": "I hear you", "been": "Been there"}
-TEXT_LIMIT = 3000
+TEXT_LIMIT = OFFLOAD.letters  # refused beyond, never cut (domain/limits.py)
 
 
 @dataclass(frozen=True)
@@ -57,8 +59,8 @@ def parse_args(args: str) -> tuple[bool, str]:
     words = " ".join(args.split())
     first, _, rest = words.partition(" ")
     if first.lower().rstrip(":,.") == "heavy":
-        return True, rest.strip()[:TEXT_LIMIT]
-    return False, words[:TEXT_LIMIT]
+        return True, rest.strip()
+    return False, words
 
 
 def title(name: str | None) -> str:

@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from magbot.domain.timewords import read_when
+from magbot.domain.limits import POLL_ANSWER, POLL_QUESTION
+from magbot.domain.timewords import TimeProblem, problem_text, read_time
 
 MAX_OPTIONS = 10  # Telegram's limit for a native poll
-MAX_OPTION = 100
-MAX_QUESTION = 300
+MAX_OPTION = POLL_ANSWER.letters
+MAX_QUESTION = POLL_QUESTION.letters
 DEFAULT_OPEN = timedelta(days=7)  # a poll without "closes" still ends, a week later
 LONGEST_OPEN = timedelta(days=60)
 SHORTEST_OPEN = timedelta(minutes=5)
@@ -38,9 +39,9 @@ class PollSpec:
 
 def parse_when(text: str, now: datetime, zone: ZoneInfo) -> datetime:
     """When a poll closes: `friday 18:00`, `tomorrow`, `18:00`, `2d`, `3h` -> UTC. PollError otherwise."""
-    when = read_when(text, now, zone, soonest=SHORTEST_OPEN, latest=LONGEST_OPEN)
-    if when is None:
-        raise PollError(f"I can't tell when that is. Write it like {WHEN_EXAMPLE}.")
+    when = read_time(text, now, zone, soonest=SHORTEST_OPEN, latest=LONGEST_OPEN)
+    if isinstance(when, TimeProblem):
+        raise PollError(problem_text(when, WHEN_EXAMPLE, soonest=SHORTEST_OPEN, latest=LONGEST_OPEN))
     return when
 
 
@@ -83,8 +84,11 @@ def parse_poll(args: str, now: datetime, zone: ZoneInfo) -> PollSpec:
         raise PollError(f"A poll needs at least two options, like: {POLL_EXAMPLE}")
     if len(options) > MAX_OPTIONS:
         raise PollError(f"A poll can have up to {MAX_OPTIONS} options. Please leave some out.")
-    if len(question) > MAX_QUESTION or any(len(o) > MAX_OPTION for o in options):
-        raise PollError(f"Please keep the question short, and each option under {MAX_OPTION} characters.")
+    if refusal := POLL_QUESTION.refusal(question, f"Please shorten it. For example: {POLL_EXAMPLE}"):
+        raise PollError(refusal)
+    for option in options:
+        if refusal := POLL_ANSWER.refusal(option, f"Please shorten it. For example: {POLL_EXAMPLE}"):
+            raise PollError(refusal)
     if len({o.lower() for o in options}) != len(options):
         raise PollError("Two options are the same. Please make each one different.")
     closes_at = parse_when(when, now, zone) if when is not None else None

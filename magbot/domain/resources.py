@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-TEXT_LIMIT = 500  # letters in a shared resource (offers and needs have the same limit)
+from magbot.domain.limits import RESOURCE
+
+TEXT_LIMIT = RESOURCE.letters  # letters in a shared resource (domain/limits.py)
 TAG_LIMIT = 30  # letters in one tag
 MAX_TAGS = 8
 SHOWN = 8  # results on one phone screen
@@ -82,8 +84,8 @@ def parse_share(raw: str) -> Share | Problem:
     text, tags = split_tags(raw)
     if not text:
         return Problem(f"I need a few words or a link to share, not only tags. {SHARE_EXAMPLE}")
-    if len(text) > TEXT_LIMIT:
-        return Problem(f"That's a bit long. Please keep it under {TEXT_LIMIT} letters. {SHARE_EXAMPLE}")
+    if refusal := RESOURCE.refusal(text, f"Please shorten it. {SHARE_EXAMPLE}"):
+        return Problem(refusal)
     if len(tags) > MAX_TAGS:
         return Problem(f"A few tags are plenty: at most {MAX_TAGS}. {SHARE_EXAMPLE}")
     return Share(text, tags)

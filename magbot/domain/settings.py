@@ -19,8 +19,9 @@ from zoneinfo import ZoneInfo
 
 from magbot.domain.checkins import round_time
 from magbot.domain.decisions import share
-from magbot.domain.group_settings import SPEC_BY_NAME, SPECS, settings_summary, settings_text, weekday_index
+from magbot.domain.group_settings import SPEC_BY_NAME, SPECS, weekday_index
 from magbot.domain.meetings import ReminderOffset, Schedule, parse_offsets
+from magbot.domain.setting_words import settings_summary, settings_text
 
 log = logging.getLogger(__name__)
 

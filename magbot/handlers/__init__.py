@@ -24,6 +24,7 @@ from magbot.handlers import (
     membership,
     moderation,
     mutes,
+    notices,
     offload,
     polls,
     privacy,
@@ -51,6 +52,7 @@ def features(router: Router) -> list[Feature]:
     made = [
         membership.register(),
         meetings.register(),
+        notices.register(),
         agenda.register(),
         polls.register(),
         decisions.register(),

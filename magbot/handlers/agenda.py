@@ -6,6 +6,7 @@ from __future__ import annotations
 from magbot.core.context import MemberContext
 from magbot.core.events import Button, Edit, Outgoing, Reply
 from magbot.core.feature import Feature
+from magbot.domain.limits import SUGGESTION
 from magbot.domain.meetings import Suggestion, agenda_lines, clean_topic
 from magbot.domain.members import Member
 from magbot.handlers.flows import words_or_ask
@@ -18,7 +19,7 @@ from magbot.handlers.meeting_cards import (
 )
 from magbot.storage.uow import UnitOfWork
 
-ASK_TOPIC = "What would you like to talk about at the next meeting? Write it in one message."
+ASK_TOPIC = f"What would you like to talk about at the next meeting? Write it in one message {SUGGESTION.up_front}."
 EXAMPLE = "For example: /suggest Dealing with the job centre"
 
 
@@ -37,9 +38,11 @@ def plus_button(suggestion_id: int) -> tuple[tuple[Button, ...], ...]:
 
 
 async def add_suggestion(ctx: MemberContext, raw: str) -> Reply:
-    topic = clean_topic(raw)
+    if refusal := SUGGESTION.refusal(" ".join(raw.split()), f"Please shorten it. {EXAMPLE}"):
+        return Reply([ctx.reply(refusal)])
+    topic = clean_topic(raw, SUGGESTION.letters)
     if topic is None:
-        return Reply([ctx.reply(f"Please keep a topic to one short message (under 200 letters). {EXAMPLE}")])
+        return Reply([ctx.reply(f"Please write the topic in a few words. {EXAMPLE}")])
     anonymous = ctx.in_dm
     new_id = await ctx.uow.meetings.suggest(ctx.group.id, ctx.member.id, topic, anonymous=anonymous, now=ctx.now)
     found = await ctx.uow.meetings.suggestion(new_id)

@@ -16,6 +16,7 @@ from magbot.core.jobs import Due, JobKind, NoPayload
 from magbot.core.scope import GroupScope
 from magbot.core.wire import Const, Id, Number, OneOf, Press
 from magbot.domain import checkins as rules
+from magbot.domain.limits import CHECKIN_WORDS
 from magbot.domain.members import Group, Member
 from magbot.domain.recurrence import next_weekly
 from magbot.handlers.charts import checkins_png
@@ -83,7 +84,7 @@ async def mood_pressed(ctx: MemberContext) -> Reply:
     if mood == rules.ROUGH:
         return _rough(ctx, group, member, done.id)
     skip = _buttons(("Skip", StepPress("skip", member.id, done.id)))
-    text = f"Thanks, {member.name}. Add a few words? Just type them, or press Skip."
+    text = f"Thanks, {member.name}. Add a few words? Just type them {CHECKIN_WORDS.up_front}, or press Skip."
     return await ask(ctx, FLOW, text, "words", {"checkin": done.id}, buttons=skip, lifetime=WORDS_WAIT)
 
 
@@ -105,7 +106,10 @@ async def words_given(ctx: FlowContext) -> Reply:
     assert isinstance(text, Text)
     if pending.step != "words":
         return Reply([ctx.reply(f"Please press Share with the group or Just for me. {SHARE_QUESTION}")])
-    return await _ask_share(ctx, int(pending.data["checkin"]), rules.tidy_words(text.text))
+    words = rules.tidy_words(text.text)
+    if refusal := CHECKIN_WORDS.refusal(words, "Please shorten them and send them again, or press Skip."):
+        return Reply([ctx.reply(refusal)])  # the step stays: his next message is the words again
+    return await _ask_share(ctx, int(pending.data["checkin"]), words)
 
 
 async def _ask_share(ctx: MemberContext, checkin_id: int, words: str) -> Reply:

@@ -29,6 +29,7 @@ from magbot.core.feature import Feature
 from magbot.core.jobs import Due, JobKind
 from magbot.core.scope import GroupScope
 from magbot.core.wire import Const, Id, OneOf, Press
+from magbot.domain.dates import day_text, moment_text
 from magbot.domain.decisions import (
     CHOICES,
     LABELS,
@@ -42,7 +43,8 @@ from magbot.domain.decisions import (
     share_text,
 )
 from magbot.domain.members import Group, Member
-from magbot.domain.timewords import parse_duration, when_text
+from magbot.domain.setting_words import setting_line
+from magbot.domain.timewords import parse_duration
 from magbot.handlers.mutes import mute_begins
 from magbot.storage.uow import UnitOfWork
 
@@ -119,7 +121,7 @@ async def open_decision(
         group_id=group.id,
         grace_seconds=int((decision.closes_at - soon).total_seconds()),
     )
-    text = ballot_text(kind, payload, when_text(decision.closes_at, group.settings.zone))
+    text = ballot_text(kind, payload, moment_text(decision.closes_at, group.settings.zone))
     buttons = ballot_buttons(decision.id)
     out: list[Outgoing] = [scope.to_group(text, buttons=buttons, card=card(decision.id), secret_ballot=True)]
     # Secret ballots also go privately (Matrix votes there; on Telegram either place works).
@@ -265,7 +267,7 @@ async def _put_back(act: Acting) -> Outcome:
 async def _change_setting(act: Acting) -> Outcome:
     p = act.decision.payload
     await act.uow.groups.save_settings(act.group.id, act.group.settings.with_value(p["setting"], p["value"]))
-    return [], f"Done: {p['setting']} is now {p['value']}."
+    return [], f"Done. {setting_line(p['setting'], p['value'])} now."
 
 
 async def _add_rule(act: Acting) -> Outcome:
@@ -289,7 +291,7 @@ async def _remove(act: Acting) -> Outcome:
 async def _mute(act: Acting) -> Outcome:
     assert act.about is not None
     until = act.now + (parse_duration(act.decision.payload.get("duration", "")) or timedelta(days=1))
-    text = f"{act.about.name} is muted until {when_text(until, act.group.settings.zone)}."
+    text = f"{act.about.name} is muted until {moment_text(until, act.group.settings.zone)}."
     told = await mute_begins(act.scope, act.about, until)
     return [Mute(act.chat, act.about.user_id, until), *told], text
 
@@ -316,7 +318,7 @@ async def closing_soon(scope: GroupScope, job: Due[DecisionDue]) -> list[Outgoin
     decision = await uow.decisions.get(job.payload.decision_id)
     if decision is None or not decision.is_open:
         return []
-    when = when_text(decision.closes_at, scope.settings.zone)  # planned with the decision's own group
+    when = moment_text(decision.closes_at, scope.settings.zone)  # planned with the decision's own group
     text = f"The group vote closes {when}: {question(decision.kind, decision.payload)} Your vote is secret."
     out: list[Outgoing] = []
     for member_id in await uow.decisions.not_voted(decision.id):
@@ -347,7 +349,7 @@ async def list_decisions(ctx: MemberContext) -> Reply:
         return Reply([ctx.reply("No group decisions yet. /propose starts one.")])
     zone = ctx.group.settings.zone
     lines = ["Group decisions, newest first:"]
-    lines += [history_line(d, f"{d.opened_at.astimezone(zone):%d %b}") for d in decisions]
+    lines += [history_line(d, day_text(d.opened_at.astimezone(zone).date())) for d in decisions]
     return Reply([ctx.reply("\n".join(lines))])
 
 
@@ -397,4 +399,4 @@ async def already_open(uow: UnitOfWork, group_id: int, kind: str, **match: Any) 
 
 
 def vote_is_open_text(decision: Decision, group: Group) -> str:
-    return f"There's already a vote open on that. It closes {when_text(decision.closes_at, group.settings.zone)}."
+    return f"There's already a vote open on that. It closes {moment_text(decision.closes_at, group.settings.zone)}."

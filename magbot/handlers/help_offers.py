@@ -14,14 +14,16 @@ from magbot.core.scope import GroupScope
 from magbot.core.wire import Id, OneOf, Press
 from magbot.domain import help_offers as rules
 from magbot.domain.help_offers import HelpPost
+from magbot.domain.limits import OFFER_OR_NEED
 from magbot.domain.members import Member
 from magbot.handlers.flows import Act, words_or_ask
 from magbot.storage.uow import UnitOfWork
 
 EXPIRY_GRACE = int(timedelta(days=7).total_seconds())  # a late close is still better than an open card forever
 ASK = {
-    "offer": "What can you help with? Write it in one message. For example: Fixing bikes",
-    "need": "What do you need? Write it in one message. For example: A lift to Perth on Friday",
+    "offer": f"What can you help with? Write it in one message {OFFER_OR_NEED.up_front}. For example: Fixing bikes",
+    "need": f"What do you need? Write it in one message {OFFER_OR_NEED.up_front}. "
+    "For example: A lift to Perth on Friday",
 }
 EXAMPLE = {"offer": "For example: /offer Fixing bikes", "need": "For example: /need A lift to Perth on Friday"}
 ANSWER = {"offer": "I'm interested", "need": "I can help"}
@@ -70,6 +72,8 @@ def make_post(kind: str) -> Act:
     """The act behind /offer or /need: post the card, plan its expiry."""
 
     async def post(ctx: MemberContext, raw: str) -> Reply:
+        if refusal := OFFER_OR_NEED.refusal(" ".join(raw.split()), f"Please shorten it. {EXAMPLE[kind]}"):
+            return Reply([ctx.reply(refusal)])
         text = rules.clean_request(raw, kind)
         if text is None:
             return Reply(

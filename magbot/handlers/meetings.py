@@ -1,4 +1,4 @@
-"""The weekly meeting: /meeting, /remind, /notice, the "I'll be there" buttons, and the scheduled sends
+"""The weekly meeting: /meeting, /remind (/notice is notices.py), the "I'll be there" buttons, and the scheduled sends
 (reminders at the group's offsets, the agenda at the start, "which topics did we cover?" afterwards)."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from magbot.core.events import Edit, Outgoing, Post, Reply
 from magbot.core.feature import Feature
 from magbot.core.jobs import Due, JobKind
 from magbot.core.scope import GroupScope
-from magbot.domain.meetings import MEETING_LENGTH, is_cancellation
-from magbot.handlers.flows import words_or_ask
+from magbot.domain.limits import REMINDER_NOTE
+from magbot.domain.meetings import MEETING_LENGTH
 from magbot.handlers.meeting_cards import (
     COVERED_QUESTION,
     NextMeeting,
@@ -69,29 +69,15 @@ async def remind(ctx: MemberContext) -> Reply:
     upcoming = next_meeting(ctx.group, ctx.now)
     if await ctx.uow.meetings.is_cancelled(ctx.group.id, upcoming.date):
         return Reply([ctx.reply(f"The meeting {upcoming.when(ctx.now)} is cancelled, so no reminder.")])
-    note = f"\nNote from {ctx.member.name}: {ctx.args[:300]}" if ctx.args else ""
+    if refusal := REMINDER_NOTE.refusal(ctx.args, "Please shorten it and send /remind with it again."):
+        return Reply([ctx.reply(refusal)])
+    note = f"\nNote from {ctx.member.name}: {ctx.args}" if ctx.args else ""
     return Reply([await reminder_post(ctx.scope, upcoming, note)])
 
 
 async def reminder_post(scope: GroupScope, upcoming: NextMeeting, note: str = "") -> Post:
     text = await meeting_text(scope.uow, scope.group, upcoming, scope.now, heading=REMINDER_HEADING)
     return scope.to_group(text + note, buttons=rsvp_buttons(upcoming), card=rsvp_card(upcoming))
-
-
-async def post_notice(ctx: MemberContext, raw: str) -> Reply:
-    text = " ".join(raw.split())[:500]
-    if not text:
-        return Reply([ctx.reply("Write the notice after /notice, for example: /notice We're in Room 2 this week.")])
-    upcoming = next_meeting(ctx.group, ctx.now)
-    cancelled = is_cancellation(text)
-    await ctx.uow.meetings.add_notice(
-        ctx.group.id, upcoming.date, text, cancelled=cancelled, member_id=ctx.member.id, now=ctx.now
-    )
-    post = f"Notice about the meeting {upcoming.when(ctx.now)} (from {ctx.member.name}): {text}"
-    if cancelled:
-        post += "\nNo reminders will go out for it."
-    out: list[Outgoing] = [ctx.to_group(post)]
-    return ctx.group_posts(out, "Done, it's posted in the group.")
 
 
 async def rsvp(ctx: MemberContext) -> Reply:
@@ -174,17 +160,10 @@ async def ask_covered(scope: GroupScope, job: Due[MeetingDue]) -> list[Outgoing]
     return [scope.to_group(COVERED_QUESTION, buttons=covered_buttons(suggestions), card=card)]
 
 
-notice, notice_flow = words_or_ask(
-    "notice", "What should I tell the group about the next meeting? One message, please.", post_notice
-)
-
-
 def register() -> Feature:
     feature = Feature("meetings")
     feature.command("meeting", meeting, summary="the next meeting, its agenda, who's coming")
     feature.command("remind", remind, summary="post the meeting reminder now")
-    feature.command("notice", notice, summary="a notice about the next meeting")
-    feature.flow("notice", notice_flow)
     feature.button(Rsvp, rsvp)
     feature.job(REMINDER, send_reminder)
     feature.job(START, post_agenda)

@@ -8,6 +8,7 @@ from magbot.core.context import Context, MemberContext, open_dm_button
 from magbot.core.events import Button, ButtonPress, Edit, Remove, Reply
 from magbot.core.feature import CommandMenu, Feature, MenuEntry
 from magbot.core.wire import Const, Id, OneOf, Press, Word
+from magbot.domain.dates import day_text
 from magbot.domain.members import FOUNDING_WINDOW, Group, clean_name, member_list_text
 from magbot.handlers.decisions import member_gone
 
@@ -68,7 +69,7 @@ async def setup(ctx: Context) -> Reply:
         return Reply()  # a stranger gets nothing in the group, whatever he sends
     if group.is_set_up:
         assert group.setup_at is not None
-        day = group.setup_at.strftime("%d %B %Y")
+        day = day_text(group.setup_at.astimezone(group.settings.zone).date(), year=True)
         return Reply([ctx.reply(f"This group was set up on {day}. /settings shows how it runs.")])
     if ctx.member is None:  # setup.allowed names who may start the group, and this person is not one
         return Reply([ctx.reply("Only the people named in my config can run /setup here.")])

@@ -17,8 +17,8 @@ from magbot.core.events import Outgoing, Unmute
 from magbot.core.feature import Feature
 from magbot.core.jobs import Due, JobKind
 from magbot.core.scope import GroupScope
+from magbot.domain.dates import moment_text
 from magbot.domain.members import Member
-from magbot.domain.timewords import when_text
 from magbot.storage.uow import UnitOfWork
 
 END_GRACE = int(timedelta(days=400).total_seconds())  # however late the bot wakes, a mute still ends
@@ -55,7 +55,7 @@ async def mute_begins(scope: GroupScope, member: Member, until: datetime) -> lis
         group_id=scope.group.id,
         grace_seconds=END_GRACE,
     )
-    return [scope.dm(member, started_text(when_text(until, scope.settings.zone)))]
+    return [scope.dm(member, started_text(moment_text(until, scope.settings.zone)))]
 
 
 async def mute_ends(scope: GroupScope, job: Due[MuteDue]) -> list[Outgoing]:

@@ -20,6 +20,8 @@ from magbot.core.jobs import Due, JobKind
 from magbot.core.scope import GroupScope
 from magbot.core.wire import Const, Id, OneOf, Press
 from magbot.domain import offload as rules
+from magbot.domain.dates import day_text
+from magbot.domain.limits import OFFLOAD
 from magbot.domain.members import Group, Member
 from magbot.handlers.flows import ask
 from magbot.storage.uow import UnitOfWork
@@ -75,9 +77,11 @@ def support_buttons(offload_id: int) -> tuple[tuple[Button, ...], ...]:
 async def offload(ctx: MemberContext) -> Reply:
     member, group = ctx.member, ctx.group
     heavy, words = rules.parse_args(ctx.args)
+    if refusal := OFFLOAD.refusal(words):
+        return Reply([ctx.reply(refusal)])
     if ctx.in_dm and not words:
         text = (
-            "What's on your mind? Type it here. The group sees it without your name, "
+            f"What's on your mind? Type it here {OFFLOAD.up_front}. The group sees it without your name, "
             "and I pass their replies to you privately."
         )
         return await ask(ctx, FLOW, text, "text", {"heavy": heavy}, lifetime=FLOW_WAIT)
@@ -100,9 +104,11 @@ async def text_given(ctx: FlowContext) -> Reply:
     """Guided steps in private: the anonymous offload's text, or the author's answer to a relayed reply."""
     member, group, pending, text = ctx.member, ctx.group, ctx.pending, ctx.incoming
     assert isinstance(text, Text)
-    words = " ".join(text.text.split())[: rules.TEXT_LIMIT]
+    words = " ".join(text.text.split())
     if not words:
         return Reply([ctx.reply("Type a few words, for example: I can't sleep since the hearing.")])
+    if refusal := OFFLOAD.refusal(words):
+        return Reply([ctx.reply(refusal)])  # the step stays: his next message is the text again
     await ctx.uow.pending.clear(member.id, text.chat.chat_id)
     if pending.step == "text":
         return await _draft(ctx, member, group, anonymous=True, heavy=bool(pending.data.get("heavy")), body=words)
@@ -137,7 +143,7 @@ async def pressed(ctx: MemberContext) -> Reply:
             [*await forget_offload(ctx.scope, found), ctx.reply("Gone. I've removed it, and what I kept.")]
         )
     if action == "reply":
-        text = "Type your answer. I'll post it in the thread as 'Someone (the author)'."
+        text = f"Type your answer {OFFLOAD.up_front}. I'll post it in the thread as 'Someone (the author)'."
         return await ask(ctx, FLOW, text, "answer", {"offload": found.id}, lifetime=FLOW_WAIT)
     return _done_already()
 
@@ -221,7 +227,7 @@ async def forget(ctx: MemberContext) -> Reply:
         buttons = tuple(
             (
                 AuthorPress("forget", member.id, o.id).button(
-                    f"Forget the one from {o.created_at.astimezone(zone):%d %b}"
+                    f"Forget the one from {day_text(o.created_at.astimezone(zone).date())}"
                 ),
             )
             for o in mine
@@ -249,7 +255,9 @@ async def relay(ctx: MemberContext, thread: str) -> Reply:
     author = await ctx.uow.members.get(found.author_id)
     if author is None or not author.active:
         return Reply()
-    words = " ".join(text.text.split())[: rules.TEXT_LIMIT]
+    words = " ".join(text.text.split())
+    if refusal := OFFLOAD.refusal(words, "It was not passed on: please shorten it and reply again."):
+        return Reply([ctx.reply(refusal)])
     line = f'{member.name} replied to your offload ("{rules.reminder_of(found.body)}"):\n{words}'
     answer = ((AuthorPress("reply", author.id, found.id).button("Reply"),),)
     return Reply([ctx.scope.dm(author, line, buttons=answer, protect=True)])

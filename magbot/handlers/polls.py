@@ -26,6 +26,7 @@ from magbot.core.jobs import Due, JobKind
 from magbot.core.router import MEMBERS_ONLY_TOAST
 from magbot.core.scope import GroupScope
 from magbot.core.wire import Id, OneOf, Press, read_id
+from magbot.domain.dates import moment_text
 from magbot.domain.members import Member
 from magbot.domain.polls import (
     MAX_OPTION,
@@ -40,7 +41,6 @@ from magbot.domain.polls import (
     parse_poll,
     result_text,
 )
-from magbot.domain.timewords import when_text
 from magbot.handlers.flows import ask, finish
 from magbot.storage.uow import UnitOfWork
 
@@ -87,7 +87,7 @@ async def start_poll(ctx: MemberContext, spec: PollSpec) -> Reply:
     chat, zone = ctx.group_chat, ctx.group.settings.zone
     out: list[Outgoing] = [
         NativePoll(chat, poll.card, spec.question, spec.options, multi=spec.multi, anonymous=not spec.named),
-        Post(chat, f"Poll from {ctx.member.name}. {how}{many}. Closes {when_text(closes_at, zone)}."),
+        Post(chat, f"Poll from {ctx.member.name}. {how}{many}. Closes {moment_text(closes_at, zone)}."),
     ]
     return ctx.group_posts(out, "Your poll is up in the group.")
 
@@ -238,7 +238,7 @@ async def list_polls(ctx: MemberContext) -> Reply:
     if not open_polls:
         return Reply([ctx.reply("No open polls right now. Start one with /poll.")])
     zone = ctx.group.settings.zone
-    lines = ["Open polls:"] + [f"- {p.question} (closes {when_text(p.closes_at, zone)})" for p in open_polls]
+    lines = ["Open polls:"] + [f"- {p.question} (closes {moment_text(p.closes_at, zone)})" for p in open_polls]
     return Reply([ctx.reply("\n".join(lines))])
 
 

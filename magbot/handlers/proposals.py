@@ -8,7 +8,9 @@ from magbot.core.context import MemberContext
 from magbot.core.events import Outgoing, Reply
 from magbot.core.feature import Feature
 from magbot.domain.group_settings import SPEC_BY_NAME, SettingError, check_setting
+from magbot.domain.limits import RULE
 from magbot.domain.members import Member
+from magbot.domain.setting_words import setting_line
 from magbot.domain.timewords import parse_duration
 from magbot.handlers.decisions import already_open, open_decision, vote_is_open_text
 
@@ -47,7 +49,9 @@ async def _proposal(ctx: MemberContext, args: str) -> tuple[str, dict[str, Any],
     first, _, rest = args.partition(" ")
     first, rest = first.lower(), " ".join(rest.split())
     if first == "rule":
-        if not rest or len(rest) > 300:
+        if refusal := RULE.refusal(rest, f"Please shorten it, like: {RULE_EXAMPLE}"):
+            raise ProposalError(refusal)
+        if not rest:
             raise ProposalError(f"Write the rule after the word rule, in one short line, like: {RULE_EXAMPLE}")
         return "rule", {"text": rest}, None
     if first == "drop":
@@ -75,9 +79,9 @@ async def _proposal(ctx: MemberContext, args: str) -> tuple[str, dict[str, Any],
     try:
         value = check_setting(first, rest)
     except SettingError as exc:
-        raise ProposalError(f"For {first}: {exc} (now: {ctx.group.settings.text_of(first)})") from None
+        raise ProposalError(f"{exc}\nNow: {setting_line(first, ctx.group.settings.text_of(first))}.") from None
     if ctx.group.settings.text_of(first) == value:
-        raise ProposalError(f"{first} is already {value}.")
+        raise ProposalError(f"{setting_line(first, value)} already.")
     return "setting", {"setting": first, "value": value}, None
 
 

@@ -11,13 +11,14 @@ from magbot.core.events import Button, Edit, Outgoing, Reply
 from magbot.core.feature import Feature
 from magbot.core.wire import Const, Id, Press
 from magbot.domain import resources as rules
+from magbot.domain.limits import RESOURCE
 from magbot.domain.members import Member
 from magbot.domain.resources import Resource
 from magbot.handlers.flows import words_or_ask
 from magbot.storage.uow import UnitOfWork
 
 ASK_SHARE = (
-    "What would you like to share? A link or a few words, with #tags if you like. "
+    f"What would you like to share? A link or a few words {RESOURCE.up_front}, with #tags if you like. "
     "For example: Free bus passes at the council, ask for Jo #travel"
 )
 STALE = "Out of date?"

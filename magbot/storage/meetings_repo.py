@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from magbot.domain.meetings import Suggestion
+from magbot.domain.meetings import Notice, Suggestion
 from magbot.storage.models_meetings import MeetingNoticeRow, RsvpRow, SuggestionRow, SuggestionVoteRow
 
 
@@ -19,18 +19,38 @@ class Meetings:
 
     async def add_notice(
         self, group_id: int, meeting_date: str, text: str, *, cancelled: bool, member_id: int, now: datetime
-    ) -> None:
-        self._session.add(
-            MeetingNoticeRow(
-                group_id=group_id,
-                meeting_date=meeting_date,
-                text=text,
-                cancelled=cancelled,
-                member_id=member_id,
-                created_at=now,
-            )
+    ) -> int:
+        row = MeetingNoticeRow(
+            group_id=group_id,
+            meeting_date=meeting_date,
+            text=text,
+            cancelled=cancelled,
+            member_id=member_id,
+            created_at=now,
         )
+        self._session.add(row)
         await self._session.flush()
+        return row.id
+
+    async def notice(self, notice_id: int) -> Notice | None:
+        row = await self._session.get(MeetingNoticeRow, notice_id)
+        if row is None:
+            return None
+        return Notice(row.id, row.group_id, row.meeting_date, row.text, row.member_id, row.cancelled)
+
+    async def call_off(self, notice_id: int) -> None:
+        """The notice's meeting is off: its reminders stop (`is_cancelled`)."""
+        await self._session.execute(
+            update(MeetingNoticeRow).where(MeetingNoticeRow.id == notice_id).values(cancelled=True)
+        )
+
+    async def back_on(self, group_id: int, meeting_date: str) -> None:
+        """The meeting is on again, whichever notices had called it off."""
+        await self._session.execute(
+            update(MeetingNoticeRow)
+            .where(MeetingNoticeRow.group_id == group_id, MeetingNoticeRow.meeting_date == meeting_date)
+            .values(cancelled=False)
+        )
 
     async def notices(self, group_id: int, meeting_date: str) -> list[str]:
         rows = await self._session.scalars(

@@ -12,7 +12,6 @@ from magbot.domain.meetings import (
     MEETING_LENGTH,
     Suggestion,
     clean_topic,
-    is_cancellation,
     parse_offsets,
     ranked,
     when_text,
@@ -62,9 +61,9 @@ def test_a_whole_year_of_meetings_keeps_local_time_across_both_dst_changes() -> 
 
 def test_when_text_speaks_like_a_person() -> None:
     start = datetime(2026, 11, 26, 18, 30, tzinfo=UTC)
-    assert when_text(start, LONDON, NOW) == "Thursday 26 November at 18:30"
-    assert when_text(start, LONDON, start - timedelta(days=1)) == "tomorrow (Thursday 26 November) at 18:30"
-    assert when_text(start, LONDON, start - timedelta(hours=3)) == "today at 18:30"
+    assert when_text(start, LONDON, NOW) == "Thursday 26 November, 18:30"
+    assert when_text(start, LONDON, start - timedelta(days=1)) == "tomorrow, Thursday 26 November, 18:30"
+    assert when_text(start, LONDON, start - timedelta(hours=3)) == "today, 18:30"
 
 
 def test_agenda_is_most_plus_ones_first_then_oldest() -> None:
@@ -78,10 +77,5 @@ def test_agenda_is_most_plus_ones_first_then_oldest() -> None:
 
 @given(st.text(max_size=300))
 def test_topics_are_one_tidy_line_or_refused(raw: str) -> None:
-    topic = clean_topic(raw)
+    topic = clean_topic(raw, 200)
     assert topic is None or (0 < len(topic) <= 200 and "\n" not in topic and topic == topic.strip())
-
-
-def test_cancellation_is_recognised() -> None:
-    assert is_cancellation("Cancelled this week") and is_cancellation("we have to CANCEL")
-    assert not is_cancellation("We're in room 2")

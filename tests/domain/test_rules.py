@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -37,7 +38,8 @@ def test_every_setting_either_accepts_a_value_or_explains_with_an_example(name: 
     try:
         tidy = check_setting(name, value)
     except SettingError as exc:
-        assert str(exc).startswith("Write") and len(str(exc)) < 200
+        # The allowed range, then a value that passes, for the key /propose takes.
+        assert f"For example: /propose {name} " in str(exc) and len(str(exc)) < 200
     else:
         assert check_setting(name, tidy) == tidy  # a tidy value is stable
 
@@ -48,6 +50,26 @@ def test_setting_errors_name_the_allowed_values() -> None:
     assert check_setting("meeting_day", "thu") == "Thursday"
     assert check_setting("quorum", "40%") == "40%"
     assert default_settings({"voting_hours": "24"})["voting_hours"] == "24"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "said"),
+    [
+        ("threshold", "1/10", "The share of votes a Yes needs: write a share from 1/2 to 9/10"),
+        ("threshold", "95%", "from 1/2 to 9/10"),
+        ("quorum", "1/10", "How many members must vote: write a share from 1/5 to all"),
+        ("voting_hours", "400", "How long votes stay open: write a whole number from 1 to 336 (hours)"),
+        ("flags_to_hide", "0", "from 1 to 10"),
+    ],
+)
+def test_each_setting_states_and_checks_its_range(name: str, value: str, said: str) -> None:
+    with pytest.raises(SettingError, match=re.escape(said)):
+        check_setting(name, value)
+
+
+def test_values_inside_the_range_are_taken() -> None:
+    assert [check_setting("threshold", v) for v in ("1/2", "2/3", "90%")] == ["1/2", "2/3", "90%"]
+    assert [check_setting("quorum", v) for v in ("1/5", "1/1", "100%")] == ["1/5", "1/1", "100%"]
 
 
 @given(st.text())

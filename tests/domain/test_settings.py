@@ -95,5 +95,12 @@ def test_a_change_keeps_every_other_setting_and_drops_names_that_are_not_setting
 
 def test_the_listing_and_summary_show_the_stored_text() -> None:
     s = parse_settings({"meeting_place": "Room 2", "quorum": "25%"})
-    assert "- quorum: 25% (share of members who must vote)" in s.listing()
+    listing = s.listing()
+    assert "- At least 25% of members must vote (quorum)" in listing
+    assert "- Votes stay open 48 hours (voting_hours)" in listing
+    assert "- Meeting reminders: a day before at 18:00, and 2 hours before (reminders)" in listing
+    for line in listing.splitlines()[1:]:  # the key only in the brackets at the end, for /propose
+        said, _, key = line.rpartition(" (")
+        assert key.rstrip(")") in NAMES and not any(name in said for name in NAMES if "_" in name)
     assert s.summary().startswith("Meetings: Thursdays 18:30, Room 2.\nDecisions: at least 25% of members vote")
+    assert s.summary().endswith("votes stay open 48 hours.")

@@ -23,12 +23,12 @@ async def test_signups_and_the_reminder_survive_a_restart(tmp_path: Path, clock:
     settings = settings_for(sqlite_url(tmp_path), tmp_path)
     async with console_app(settings, clock) as app:
         lines = await story(app).say(*SETUP, FOOTBALL, "sam [I'm in]", "tom [I'm in]", "sam [Can't]")
-        assert "[dm tom] Good news: a place came free, so you're in for Football, Saturday 28 November at 10:00, " \
+        assert "[dm tom] Good news: a place came free, so you're in for Football, Saturday 28 November, 10:00, " \
                "Pollok Park. Can't make it after all? Press Can't on the post." in lines
     async with console_app(settings, clock) as app:  # a deploy: a new process on the same database
         lines = await story(app).say(":at 2026-11-27 10:00", ":at 2026-11-27 11:00")
         reminders = [line for line in lines if "Reminder: Football" in line]
-        assert reminders == ["[dm tom] Reminder: Football tomorrow (Saturday 28 November) at 10:00, Pollok Park. "
+        assert reminders == ["[dm tom] Reminder: Football tomorrow, Saturday 28 November, 10:00, Pollok Park. "
                              "See you there!"]
         async with app.uow() as uow:
             assert await uow.schedule.status_of("activity:1:remind") == "done"
@@ -39,13 +39,13 @@ async def test_only_the_organiser_calls_it_off_and_everyone_signed_up_is_told(ap
     assert await story(app).say("sam: /cancel") == [
         "[group] You have no activities coming up to call off. /activities shows what's on."
     ]
-    lines = await story(app).say("dave: /cancel", "dave [Call off: Football, Sat 28 Nov]")
-    called_off = "Called off by the organiser: Football, Saturday 28 November at 10:00, Pollok Park."
+    lines = await story(app).say("dave: /cancel", "dave [Call off: Football, Saturday 28 November]")
+    called_off = "Called off by the organiser: Football, Saturday 28 November, 10:00, Pollok Park."
     assert f"[group] (edited) {called_off}" in lines
     told = [line for line in lines if line.startswith("[dm ")]
     assert told == [
-        "[dm sam] Sorry, Football, Saturday 28 November at 10:00, Pollok Park is called off.",
-        "[dm tom] Sorry, Football, Saturday 28 November at 10:00, Pollok Park is called off.",
+        "[dm sam] Sorry, Football, Saturday 28 November, 10:00, Pollok Park is called off.",
+        "[dm tom] Sorry, Football, Saturday 28 November, 10:00, Pollok Park is called off.",
     ]
     assert [line for line in await story(app).say(":at 2026-11-27 10:30") if "Football" in line] == []  # no reminder
     assert (await story(app).say("sam: /activities"))[0].startswith("[group] Nothing planned yet.")
@@ -71,9 +71,9 @@ async def test_a_weekly_activity_goes_up_once_each_week_a_few_days_ahead(app: Ap
     for day in ("2026-11-26 10:00", "2026-11-28 18:00", "2026-11-28 20:00", "2026-12-03 09:00", "2026-12-05 20:00"):
         posted += [line for line in await story(app).say(f":at {day}") if "Five-a-side," in line]
     assert posted == [
-        "[group] Five-a-side, organised by Tom / Wednesday 2 December at 19:00, Sports centre / Every week. / "
+        "[group] Five-a-side, organised by Tom / Wednesday 2 December, 19:00, Sports centre / Every week. / "
         "Nobody's in yet. [I'm in] [Maybe] [Can't] [Call it off]",
-        "[group] Five-a-side, organised by Tom / Wednesday 9 December at 19:00, Sports centre / Every week. / "
+        "[group] Five-a-side, organised by Tom / Wednesday 9 December, 19:00, Sports centre / Every week. / "
         "Nobody's in yet. [I'm in] [Maybe] [Can't] [Call it off]",
     ]
 
@@ -90,7 +90,7 @@ async def test_forgetme_erases_signups_and_unnames_the_organiser(app: App) -> No
         organisers = (await uow.session.execute(text("SELECT organiser_id FROM activities"))).all()
     assert len(rows) == 1 and organisers == [(None,)]
     lines = await story(app).say("sam: /activities")
-    assert lines == ["[group] Coming up: / 1. Chips, Friday 27 November at 19:00, The chippy: 1 in"]
+    assert lines == ["[group] Coming up: / 1. Chips, Friday 27 November, 19:00, The chippy: 1 in"]
 
 
 async def test_the_calendar_is_an_ics_file_of_meetings_and_activities(app: App) -> None:

@@ -43,8 +43,8 @@ async def test_a_setting_change_passes_and_takes_effect(app: App) -> None:
     await founded(app)
     lines = await story(app).say("dave: /propose voting_hours 24")
     assert lines[0] == (
-        "[group] Group vote: Change voting_hours to 24? / Secret ballot: nobody sees how you vote. "
-        "Open until Wednesday 25 Nov, 10:00. [Yes] [No] [Abstain]"
+        "[group] Group vote: Change how long votes stay open to 24 hours? / Secret ballot: nobody sees how you vote. "
+        "Open until Wednesday 25 November, 10:00. [Yes] [No] [Abstain]"
     )
     assert sorted(line.split("]")[0] for line in lines[1:]) == ["[dm dave", "[dm sam", "[dm tom"]
     assert await story(app).say("sam [Yes]") == ["[toast sam] Your vote is in: Yes. You can change it until it closes."]
@@ -52,11 +52,11 @@ async def test_a_setting_change_passes_and_takes_effect(app: App) -> None:
     lines = await story(app).say("tom [No]", "tom [Yes]")
     assert lines[1] == "[toast tom] Your vote is in: Yes. That settles it: the result is in the group."
     assert lines[2:4] == [
-        "[group] (edited) Group vote (closed): Change voting_hours to 24?",
-        "[group] Vote closed: Change voting_hours to 24? / Passed. Yes 2, No 0, Abstain 0. "
-        "/ Done: voting_hours is now 24.",
+        "[group] (edited) Group vote (closed): Change how long votes stay open to 24 hours?",
+        "[group] Vote closed: Change how long votes stay open to 24 hours? / Passed. Yes 2, No 0, Abstain 0. "
+        "/ Done. Votes stay open 24 hours now.",
     ]
-    assert "voting_hours: 24" in (await story(app).say("dave: /settings"))[0]
+    assert "Votes stay open 24 hours (voting_hours)" in (await story(app).say("dave: /settings"))[0]
     # Only the tallies and who took part are kept.
     assert await rows(app, "SELECT member_id, choice FROM decision_ballots ORDER BY member_id") == [
         (2, None),
@@ -64,7 +64,7 @@ async def test_a_setting_change_passes_and_takes_effect(app: App) -> None:
     ]
     assert await rows(app, "SELECT status, yes, no, abstain FROM decisions") == [("passed", 2, 0, 0)]
     # The next decision uses the new voting period.
-    assert "Open until Tuesday 24 Nov, 10:00" in (await story(app).say("dave: /propose rule Be kind"))[0]
+    assert "Open until Tuesday 24 November, 10:00" in (await story(app).say("dave: /propose rule Be kind"))[0]
 
 
 async def test_a_decision_without_quorum_fails_at_its_deadline(app: App) -> None:
@@ -73,14 +73,17 @@ async def test_a_decision_without_quorum_fails_at_its_deadline(app: App) -> None
     assert len(await advance(app, timedelta(hours=47))) == 5  # the "closing soon" notes
     lines = await advance(app, timedelta(hours=1))
     assert lines[-1] == (
-        "[group] Vote closed: Change quorum to 1/2? / Not passed: too few votes (1 of the 2 needed). "
+        "[group] Vote closed: Change how many members must vote to 1/2? / "
+        "Not passed: too few votes (1 of the 2 needed). "
         "Yes 1, No 0, Abstain 0."
     )
-    assert (await story(app).say("dave: /settings"))[0].startswith("[group] Group settings: / - quorum: 1/3")
+    assert (await story(app).say("dave: /settings"))[0].startswith(
+        "[group] Group settings (the word in brackets is what /propose takes): / - At least 1/3 of members must vote"
+    )
     history = (await story(app).say("dave: /decisions"))[0]
     assert (
         history == "[group] Group decisions, newest first: / "
-        "- 23 Nov: Change quorum to 1/2? not passed (1 yes, 0 no, 0 abstain)"
+        "- Monday 23 November: Change how many members must vote to 1/2? not passed (1 yes, 0 no, 0 abstain)"
     )
 
 
@@ -90,7 +93,7 @@ async def test_a_closing_soon_note_goes_only_to_those_who_have_not_voted(app: Ap
     lines = await advance(app, timedelta(hours=42))
     assert sorted(line.split("]")[0] for line in lines) == ["[dm ali", "[dm ben", "[dm cal", "[dm dave", "[dm tom"]
     assert lines[0].endswith(
-        'The group vote closes Wednesday 25 Nov, 10:00: Add a group rule: "Be kind"? Your vote is secret. '
+        'The group vote closes Wednesday 25 November, 10:00: Add a group rule: "Be kind"? Your vote is secret. '
         "[Yes] [No] [Abstain]"
     )
 
@@ -117,8 +120,8 @@ async def test_a_mute_passes_with_its_duration(app: App) -> None:
     await story(app).say("dave: /propose mute Tom 2d")
     lines = await story(app).say("dave [Yes]", "sam [Yes]")
     assert lines[-3:-1] == [
-        "[group] Vote closed: Mute Tom for 2d? / Passed. Yes 2, No 0, Abstain 0. "
-        "/ Tom is muted until Wednesday 25 Nov, 10:00.",
+        "[group] Vote closed: Mute Tom for 2 days? / Passed. Yes 2, No 0, Abstain 0. "
+        "/ Tom is muted until Wednesday 25 November, 10:00.",
         "[group] (tom muted)",
     ]
 
@@ -140,9 +143,14 @@ async def test_proposals_explain_themselves(app: App) -> None:
     assert (await story(app).say("dave: /propose"))[0].startswith("[group] Put something to a group vote.")
     assert "Settings: quorum" in (await story(app).say("dave: /propose colour blue"))[0]
     assert await story(app).say("dave: /propose quorum lots") == [
-        "[group] For quorum: Write a share like 1/3 or 50%. (now: 1/3)"
+        "[group] How many members must vote: write a share from 1/5 to all, as a fraction or a percentage. "
+        "For example: /propose quorum 1/4 / Now: At least 1/3 of members must vote."
     ]
-    assert await story(app).say("dave: /propose quorum 1/3") == ["[group] quorum is already 1/3."]
+    assert await story(app).say("dave: /propose quorum 1/3") == ["[group] At least 1/3 of members must vote already."]
+    # Each setting states and checks its range: a threshold of 1/10 would let a tenth of the votes pass anything.
+    assert (await story(app).say("dave: /propose threshold 1/10"))[0].startswith(
+        "[group] The share of votes a Yes needs: write a share from 1/2 to 9/10"
+    )
     assert await story(app).say("dave: /propose remove dave") == ["[group] That's you. To leave the group, use /leave."]
     assert "can't find Zed" in (await story(app).say("dave: /propose remove Zed"))[0]
     await story(app).say("dave: /propose quorum 1/4")

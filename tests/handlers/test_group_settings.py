@@ -26,10 +26,10 @@ async def test_a_bad_stored_value_falls_back_and_the_log_names_only_the_key(
     with caplog.at_level(logging.WARNING, logger="magbot"):
         [listing] = await story(app).say("dave: /settings")
         lines = await story(app).say("dave: /propose rule Be kind")
-    assert "- timezone: Europe/London (time zone)" in listing
-    assert "- voting_hours: 48 (how long a vote stays open)" in listing
-    assert "- quorum: 1/4 (share of members who must vote)" in listing  # a good value is kept
-    assert "Open until Wednesday 25 Nov, 10:00" in lines[0]  # 48 hours, London time
+    assert "- Times are in Europe/London (timezone)" in listing
+    assert "- Votes stay open 48 hours (voting_hours)" in listing
+    assert "- At least 1/4 of members must vote (quorum)" in listing  # a good value is kept
+    assert "Open until Wednesday 25 November, 10:00" in lines[0]  # 48 hours, London time
     assert "timezone" in caplog.text and "voting_hours" in caplog.text
     assert "Mars" not in caplog.text and "for ever" not in caplog.text
 
@@ -38,5 +38,7 @@ async def test_settings_that_are_not_json_at_all_leave_the_group_on_its_defaults
     await story(app).say("dave: hi", "dave: /setup")
     await store(app, "{not json")
     [listing] = await story(app).say("dave: /settings")
-    assert listing.startswith("[group] Group settings: / - quorum: 1/3 (share of members who must vote)")
-    assert "- support_contacts: Samaritans 116 123; Breathing Space 0800 83 85 87" in listing
+    assert listing.startswith(
+        "[group] Group settings (the word in brackets is what /propose takes): / - At least 1/3 of members must vote"
+    )
+    assert "- On a rough day, call: Samaritans 116 123; Breathing Space 0800 83 85 87 (support_contacts)" in listing

@@ -99,7 +99,7 @@ async def test_a_changed_schedule_drops_reminders_planned_for_the_old_time(app: 
     old_times = await story(app).say(":at 2026-11-25 18:00", ":at 2026-11-26 16:30")
     assert not any("Reminder" in line for line in old_times)
     new_time = await story(app).say(":at 2026-11-26 18:00")
-    assert any("Reminder: our meeting is tomorrow (Friday 27 November) at 18:30" in line for line in new_time)
+    assert any("Reminder: our meeting is tomorrow, Friday 27 November, 18:30" in line for line in new_time)
 
 
 async def test_mydata_and_forgetme_cover_the_agenda(app: App) -> None:
@@ -115,5 +115,5 @@ async def test_pressing_on_the_meeting_card_keeps_it_a_meeting_card(app: App) ->
     await story(app).say("dave: /setup", "sam [I'm a member]")
     await story(app).say("sam: /meeting")
     [edited] = [line for line in await story(app).say("sam [I'll be there]") if "(edited)" in line]
-    assert edited.startswith("[group] (edited) Next meeting: Thursday 26 November at 18:30")
+    assert edited.startswith("[group] (edited) Next meeting: Thursday 26 November, 18:30")
     assert "Reminder" not in edited and "Sam" in edited

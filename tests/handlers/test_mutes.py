@@ -10,7 +10,7 @@ from tests.handlers.test_decisions import founded, rows
 from tests.story import story
 
 GROUP = ChatRef("console", "group")
-UNTIL = "Wednesday 25 Nov, 10:00"
+UNTIL = "Wednesday 25 November, 10:00"
 REFUSED = f"[dm kev] You're muted in the group until {UNTIL}, so I won't act on what you write there."
 
 
@@ -30,7 +30,7 @@ async def muted_kev(app: App) -> list[str]:
 
 async def test_a_passed_mute_restricts_him_and_tells_him_privately(app: App) -> None:
     lines = await muted_kev(app)
-    closed = "[group] Vote closed: Mute Kev for 2d? / Passed. Yes 2, No 0, Abstain 0."
+    closed = "[group] Vote closed: Mute Kev for 2 days? / Passed. Yes 2, No 0, Abstain 0."
     assert lines[-3] == f"{closed} / Kev is muted until {UNTIL}."
     assert lines[-2] == "[group] (kev muted)"
     assert lines[-1].startswith(f"[dm kev] The group voted to mute you until {UNTIL}.")

@@ -67,7 +67,7 @@ async def test_only_the_creator_ends_a_poll_also_by_replying_to_it(app: App) -> 
     await story(app).say("dave: /poll Tea? | yes | no", "sam: /poll Pub? | yes | no")
     assert await story(app).say("tom: /endpoll") == ["[group] Only the person who started a poll can end it."]
     assert (await story(app).say("dave: /polls"))[0] == (
-        "[group] Open polls: / - Tea? (closes Monday 30 Nov, 10:00) / - Pub? (closes Monday 30 Nov, 10:00)"
+        "[group] Open polls: / - Tea? (closes Monday 30 November, 10:00) / - Pub? (closes Monday 30 November, 10:00)"
     )
     async with app.uow() as uow:
         place = await uow.cards.find("console", "group", "poll:1")
@@ -98,7 +98,7 @@ async def test_the_guided_poll_asks_step_by_step(app: App) -> None:
     assert lines[5] == "[dm sam] Should the result show who voted what? [Anonymous] [Named]"
     assert lines[6:] == [
         "[group] Curry on Friday? [Yes] [No]",
-        "[group] Poll from Sam. Names are shown. Closes Monday 30 Nov, 10:00.",
+        "[group] Poll from Sam. Names are shown. Closes Monday 30 November, 10:00.",
         "[dm sam] Your poll is up in the group.",
     ]
     assert await story(app).say("sam [Named]") == ["[toast sam] That poll has timed out. Type /poll to start again."]

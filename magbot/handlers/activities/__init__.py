@@ -23,6 +23,7 @@ from magbot.domain.activities import (
     press,
     waiting_position,
 )
+from magbot.domain.dates import day_text
 from magbot.domain.members import Member
 from magbot.handlers.activities import flow as activity_flow
 from magbot.handlers.activities import jobs as activity_jobs
@@ -164,8 +165,8 @@ async def cancel(ctx: MemberContext) -> Reply:
     if not own:
         return Reply([ctx.reply("You have no activities coming up to call off. /activities shows what's on.")])
     zone = ctx.group.settings.zone
-    buttons = tuple((ActivityPress("callyes", a.id).button(f"Call off: {a.what[:20]}, "
-                                                           f"{a.starts_at.astimezone(zone):%a %-d %b}"),) for a in own)
+    buttons = tuple((ActivityPress("callyes", a.id).button(
+        f"Call off: {a.what[:20]}, {day_text(a.starts_at.astimezone(zone).date())}"),) for a in own)
     return Reply([ctx.reply("Which one do you want to call off? Everyone signed up will be told.", buttons=buttons)])
 
 

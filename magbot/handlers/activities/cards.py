@@ -11,6 +11,7 @@ from magbot.core.jobs import JobKind
 from magbot.core.scope import GroupScope
 from magbot.core.wire import Id, OneOf, Press
 from magbot.domain.activities import REMIND_BEFORE, Activity, ActivitySpec, SignUp, cost_text, taken
+from magbot.domain.dates import moment_text
 from magbot.domain.members import Group, Member
 from magbot.storage.uow import UnitOfWork
 
@@ -37,8 +38,8 @@ class ActivityPress(Press, prefix="activity", shape=(OneOf(*ANSWERS, *CALLING_OF
 
 
 def day_and_time(when: datetime, zone: ZoneInfo) -> str:
-    """`Saturday 28 November at 10:00`: the same on the post whenever it is read."""
-    return when.astimezone(zone).strftime("%A %-d %B at %H:%M")
+    """`Saturday 28 November, 10:00`: the same on the post whenever it is read."""
+    return moment_text(when, zone)
 
 
 def headline(activity: Activity, zone: ZoneInfo) -> str:

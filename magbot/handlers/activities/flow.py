@@ -25,7 +25,7 @@ from magbot.handlers.flows import ask, finish
 
 FLOW = "activity"
 ASK_WHAT = "What's the activity? For example: Football, or Trip to the coast."
-ASK_WHEN = f"When is it? Write the day and time, {WHEN_HELP}."
+ASK_WHEN = f"When is it? Write the day and time, like {WHEN_HELP}."
 ASK_WHERE = "Where? For example: Pollok Park."
 ASK_PLACES = "How many places are there? Write a number, or press Skip."
 ASK_COST = "Does it cost anything? Write it like £3, or press Skip."

@@ -69,9 +69,13 @@ async def test_a_group_ballot_shows_nobody_who_voted_what(bot: Bot, make_member:
         await member.send(room, "hi")
     await says(bot, dave, room, "/setup", "Welcome to the group's space")
 
-    ballot = await says(bot, dave, room, "/propose voting_hours 24", "Group vote: Change voting_hours to 24?")
+    ballot = await says(
+        bot, dave, room, "/propose voting_hours 24", "Group vote: Change how long votes stay open to 24 hours?"
+    )
     for member in (dave, sam, tom):
-        await member.wait_for(post(bot.user_id, dms[member.name], "Group vote: Change voting_hours"), "his ballot")
+        await member.wait_for(
+            post(bot.user_id, dms[member.name], "Group vote: Change how long votes stay open"), "his ballot"
+        )
     assert "Vote in our private chat with me: https://matrix.to/#/" + bot.user_id in content_of(ballot)["body"]
     assert not [label for label in ("Yes", "No", "Abstain") if offered(dave, bot, room, label)]
     await sam.wait_until(lambda: bool(offered(sam, bot, dms["Sam"], "Abstain")), "see his ballot's reactions")
@@ -85,7 +89,8 @@ async def test_a_group_ballot_shows_nobody_who_voted_what(bot: Bot, make_member:
     for member in (sam, tom):
         await member.sync()
         await member.react(dms[member.name], offered(member, bot, dms[member.name], "Yes")[-1], "Yes")
-    await bot.until(dave, post(bot.user_id, room, "Vote closed: Change voting_hours to 24?"), "the result", mark)
+    closed = "Vote closed: Change how long votes stay open to 24 hours?"
+    await bot.until(dave, post(bot.user_id, room, closed), "the result", mark)
     await dave.sync()
     seen = [e for r, e in dave.events[mark:] if r == room]
     assert not [e for e in seen if e.sender in (sam.user_id, tom.user_id)]  # the voters did nothing in the room
