@@ -151,6 +151,9 @@ class Post(Outgoing):
     # The buttons cast a secret vote: where others can see a press (Matrix reactions), a group chat gets a link
     # to the private chat instead, where the same ballot is sent.
     secret_ballot: bool = False
+    # The member (id) whose words or name this group post carries: where it lands is kept for him
+    # (`member_posts`), so /forgetme and his own deletes can take it back.
+    about: int | None = None
 
 
 @dataclass(frozen=True)
@@ -167,6 +170,11 @@ class Delete(Outgoing):
     card: str | None = None
     message_id: str | None = None
     whole_thread: bool = False  # the card is a thread's root: take the thread with it where the platform can
+    # Where the platform no longer lets the bot delete it (Telegram: after 48 hours), edit it to this text instead.
+    or_edit_to: str = ""
+
+
+REMOVED_AT_REQUEST = "(removed at the member's request)"
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,11 @@ class StepPress(Press, prefix="checkin", shape=(OneOf("skip", "share", "keep", "
     checkin: int
 
 
+def checkin_card(checkin_id: int) -> str:
+    """A shared check-in's post, so deleting the check-in takes the post with it."""
+    return f"checkin:{checkin_id}"
+
+
 def mood_buttons(member_id: int | None = None) -> tuple[tuple[Button, ...], ...]:
     """The five moods; with a member id only he may press them, without (the round) anyone may."""
     return (tuple(MoodPress(n, member_id).button(label) for n, label in enumerate(rules.MOODS, 1)),)
@@ -143,7 +148,7 @@ async def step_pressed(ctx: MemberContext) -> Reply:
             text = f"{member.name} is having a rough time. A message or a call from one of you could mean a lot."
         else:
             text = rules.shared_text(member.name, done.mood, words)
-        out: list[Outgoing] = [ctx.to_group(text)]
+        out: list[Outgoing] = [ctx.to_group(text, card=checkin_card(done.id), about=member.id)]
         if ctx.in_dm:
             return Reply([*out, ctx.reply("Shared with the group. Thanks for checking in.")])
         return Reply(out, toast="Shared.")

@@ -90,7 +90,7 @@ async def post_notice(ctx: MemberContext, raw: str) -> Reply:
     post = f"Notice about the meeting {upcoming.when(ctx.now)} (from {ctx.member.name}): {text}"
     if cancelled:
         post += "\nNo reminders will go out for it."
-    out: list[Outgoing] = [ctx.to_group(post)]
+    out: list[Outgoing] = [ctx.to_group(post, about=ctx.member.id)]
     return ctx.group_posts(out, "Done, it's posted in the group.")
 
 

@@ -111,7 +111,8 @@ async def text_given(ctx: FlowContext) -> Reply:
         return Reply([ctx.reply("That offload is gone, so I couldn't post your answer.")])
     n = await ctx.uow.offloads.next_post(found.id)
     answer = ctx.scope.to_group(
-        f"Someone (the author): {words}", thread=found.card, card=rules.post_card(found.id, n), protect=True
+        f"Someone (the author): {words}", thread=found.card, card=rules.post_card(found.id, n), protect=True,
+        about=member.id,
     )
     return Reply([answer, ctx.reply("Posted in the thread, without your name.")])
 
@@ -163,13 +164,14 @@ async def _post(ctx: MemberContext, found: rules.Offload, mode: str) -> Reply:
     out: list[Outgoing] = [
         scope.to_group(
             rules.header_text(opened, name), buttons=support_buttons(found.id), card=found.card,
-            start_thread=rules.title(name), protect=True,
+            start_thread=rules.title(name), protect=True, about=member.id,
         )
     ]  # fmt: skip
     if found.body:
         n = await ctx.uow.offloads.next_post(found.id)
         words = scope.to_group(
-            found.body, thread=found.card, card=rules.post_card(found.id, n), protect=True, spoiler=found.heavy
+            found.body, thread=found.card, card=rules.post_card(found.id, n), protect=True, spoiler=found.heavy,
+            about=member.id,
         )
         out.append(words)
     days = group.settings.retention.days

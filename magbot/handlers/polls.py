@@ -87,7 +87,9 @@ async def start_poll(ctx: MemberContext, spec: PollSpec) -> Reply:
     chat, zone = ctx.group_chat, ctx.group.settings.zone
     out: list[Outgoing] = [
         NativePoll(chat, poll.card, spec.question, spec.options, multi=spec.multi, anonymous=not spec.named),
-        Post(chat, f"Poll from {ctx.member.name}. {how}{many}. Closes {when_text(closes_at, zone)}."),
+        Post(
+            chat, f"Poll from {ctx.member.name}. {how}{many}. Closes {when_text(closes_at, zone)}.", about=ctx.member.id
+        ),
     ]
     return ctx.group_posts(out, "Your poll is up in the group.")
 

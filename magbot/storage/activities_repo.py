@@ -112,6 +112,12 @@ class Activities:
 
     # ---- privacy
 
+    async def touched_by(self, member_id: int) -> list[int]:
+        """The activities whose cards show him: signed up to, or organised."""
+        signed = select(SignUpRow.activity_id).where(SignUpRow.member_id == member_id)
+        organised = select(ActivityRow.id).where(ActivityRow.organiser_id == member_id)
+        return sorted(set(await self._session.scalars(signed)) | set(await self._session.scalars(organised)))
+
     async def held_about(self, member_id: int) -> dict[str, object]:
         organised = await self._session.scalars(select(ActivityRow.what).where(ActivityRow.organiser_id == member_id))
         weekly = await self._session.scalars(

@@ -118,6 +118,11 @@ class Meetings:
 
     # ---- privacy
 
+    async def plussed_by(self, member_id: int) -> list[int]:
+        """The suggestions he gave a +1 (their cards show the count)."""
+        query = select(SuggestionVoteRow.suggestion_id).where(SuggestionVoteRow.member_id == member_id)
+        return list(await self._session.scalars(query))
+
     async def held_about(self, member_id: int) -> dict[str, object]:
         topics = await self._session.scalars(select(SuggestionRow.topic).where(SuggestionRow.member_id == member_id))
         rsvps = await self._session.execute(
