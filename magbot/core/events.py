@@ -220,6 +220,13 @@ class Remove(Outgoing):
     user_id: str
 
 
+@dataclass(frozen=True)
+class CloseChat(Outgoing):
+    """After the bot's last message to someone who erased himself: the private chat is forgotten. The outbox then
+    erases the platform state about him (his room), and the platform lets go of the chat (Matrix: the bot leaves
+    the room; the console: the files it gave him)."""
+
+
 @dataclass
 class Reply:
     """What a handler returns: messages for the outbox, and an optional pop-up for a button press."""
@@ -230,5 +237,5 @@ class Reply:
 
 OUTGOING_KINDS: dict[str, type[Outgoing]] = {
     cls.__name__: cls
-    for cls in (Post, Edit, Delete, NativePoll, ClosePoll, File, ApproveJoin, DeclineJoin, Mute, Remove)
+    for cls in (Post, Edit, Delete, NativePoll, ClosePoll, File, ApproveJoin, DeclineJoin, Mute, Remove, CloseChat)
 }

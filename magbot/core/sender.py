@@ -15,7 +15,7 @@ from datetime import timedelta
 from magbot.core.clock import Clock
 from magbot.core.context import open_dm_button
 from magbot.core.delivery import Places, RetryLater, Sender, Undeliverable, Unreachable
-from magbot.core.events import ChatRef, Delete, Edit, Outgoing, Post
+from magbot.core.events import ChatRef, CloseChat, Delete, Edit, Outgoing, Post
 from magbot.core.ratelimit import RateLimiter
 from magbot.core.records import CardPlace
 from magbot.core.scope import group_chat
@@ -133,6 +133,8 @@ class OutboxSender:
             # Kept for him, so /forgetme can take it back; a thread only where this post started one.
             kept = CardPlace(landed.message_id, landed.thread_id if message.start_thread else None)
             await uow.member_posts.remember(message.about, chat.platform, chat.chat_id, card, kept, now)
+        if isinstance(message, CloseChat):  # the last word has gone: what addressed him goes now
+            await uow.state.forget_subject(chat.platform, chat.chat_id)
         if isinstance(message, Delete):
             if message.card:
                 await uow.cards.forget(chat.platform, chat.chat_id, message.card)

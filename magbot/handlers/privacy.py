@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from magbot.core.context import Context
-from magbot.core.events import REMOVED_AT_REQUEST, Delete, File, Outgoing, Remove, Reply
+from magbot.core.events import REMOVED_AT_REQUEST, CloseChat, Delete, File, Outgoing, Remove, Reply
 from magbot.core.feature import Feature, PrivacyPart
 from magbot.core.router import STRANGER_LINE
 from magbot.core.scope import group_chat
@@ -48,7 +48,6 @@ async def _erase_membership(uow: UnitOfWork, member: Member) -> None:
     await uow.outbox.drop_for_chat(platform, member.user_id)
     await uow.outbox.drop_about(member.id, {p.card for p in posts if p.card})
     await uow.cards.forget(platform, member.user_id)
-    await uow.state.forget_subject(platform, member.user_id)
     await uow.member_posts.forget_member(member.id)  # the Deletes already queued carry the places they need
     if group is not None and group.setup_at is not None:
         # While "I'm a member" still works, a hash of his id stops him coming straight back as a founder
@@ -148,6 +147,7 @@ async def forget_me_answer(ctx: Context, parts: Parts) -> Reply:
             out.append(Remove(group_chat(group), member.user_id))
     posts_note = f" I've taken back {taken} of my posts from the group." if taken else ""
     out.append(ctx.reply(f"Done. I've erased everything I held about you.{posts_note} Take care."))
+    out.append(CloseChat(ctx.incoming.chat))  # after the goodbye: the platform state about him goes then
     return Reply(out)
 
 

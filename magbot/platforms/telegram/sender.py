@@ -18,6 +18,7 @@ from magbot.core.delivery import Places, RatePolicy, Undeliverable
 from magbot.core.events import (
     ApproveJoin,
     Button,
+    CloseChat,
     ClosePoll,
     DeclineJoin,
     Delete,
@@ -124,6 +125,8 @@ class TelegramSender:
             case Remove():  # out of the chat now, free to ask to come back later
                 await bot.ban_chat_member(chat, int(message.user_id))
                 await bot.unban_chat_member(chat, int(message.user_id), only_if_banned=True)
+            case CloseChat():  # Telegram keeps nothing of a private chat for the bot to let go of
+                return None
             case _:
                 raise Undeliverable(f"telegram cannot send {type(message).__name__}")
         return None
