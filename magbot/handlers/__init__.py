@@ -24,6 +24,7 @@ from magbot.handlers import (
     membership,
     moderation,
     offload,
+    own_content,
     polls,
     privacy,
     proposals,
@@ -62,6 +63,7 @@ def features(router: Router) -> list[Feature]:
         resources.register(),
         help_offers.register(),
         activities.register(),
+        own_content.register(),
     ]
     made.append(texts.register([observer for feature in made for observer in feature.text_observers]))
     made.append(privacy.register([part for feature in made for part in feature.privacy]))

@@ -212,7 +212,7 @@ async def delete_one(ctx: MemberContext, checkin_id: int) -> Reply:
     out: list[Outgoing] = []
     if done.shared:  # its post goes from the group with it
         out.append(Delete(ctx.group_chat, card=checkin_card(done.id), or_edit_to=REMOVED_AT_REQUEST))
-    note = "Deleted, and taken off the group chat." if done.shared else "Deleted."
+    note = "Deleted. Its post is gone from the group." if done.shared else "Deleted."
     return Reply([*out, ctx.reply(note)])
 
 

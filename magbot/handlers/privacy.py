@@ -14,6 +14,7 @@ from magbot.core.router import STRANGER_LINE
 from magbot.core.scope import group_chat
 from magbot.core.wire import OneOf, Press
 from magbot.domain.members import FOUNDING_WINDOW, Group, Member
+from magbot.handlers.own_content import menu_button
 from magbot.storage.member_posts_repo import MemberPost
 from magbot.storage.uow import UnitOfWork
 
@@ -96,7 +97,10 @@ async def my_data(ctx: Context, parts: Parts) -> Reply:
         export["groups"].append(held)
     data = json.dumps(export, indent=2, ensure_ascii=False).encode()
     note = "Here is everything I hold about you. /forgetme erases it."
-    return Reply([File(ctx.incoming.chat, "my-data.json", data, "application/json", caption=note)])
+    out: list[Outgoing] = [File(ctx.incoming.chat, "my-data.json", data, "application/json", caption=note)]
+    if ctx.member is not None:  # a member may also delete one thing of his own
+        out.append(ctx.reply("Or delete just one thing of yours:", buttons=menu_button(ctx.member.id)))
+    return Reply(out)
 
 
 async def forget_me(ctx: Context) -> Reply:
