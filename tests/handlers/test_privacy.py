@@ -25,7 +25,7 @@ async def every_row(app: App) -> list[dict[str, object]]:
 
 async def test_mydata_is_a_file_with_what_is_held(app: App, tmp_path: Path) -> None:
     lines = await story(app).say("dave: /setup", "dave> /mydata")
-    assert lines[-1].startswith("[dm dave] FILE my-data.json")
+    assert lines[-2].startswith("[dm dave] FILE my-data.json")
     data = json.loads((Path(app.settings.data_dir) / "files" / "my-data.json").read_text())
     assert data["groups"][0]["membership"]["name"] == "Dave"
 
