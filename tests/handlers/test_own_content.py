@@ -17,8 +17,8 @@ async def menu(app: App) -> str:
 
 
 async def test_the_menu_lists_his_own_things_only(app: App) -> None:
-    await story(app).say(*SETUP, "sam: /share Food bank on Tuesdays #food", "tom: /share Tom's tip", "sam: /need A lift")
-    await story(app).say("sam: /suggest Christmas plans", "tom: /offer Bikes")
+    await story(app).say(*SETUP, "sam: /share Food bank on Tuesdays #food", "tom: /share Tom's tip")
+    await story(app).say("sam: /need A lift", "sam: /suggest Christmas plans", "tom: /offer Bikes")
     assert await menu(app) == (
         "[dm sam] Which one should I delete? Its post goes from the group with it. [A check-in] "
         "[Suggestion: Christmas plans] [Shared: Food bank on Tuesdays] [Need: A lift]"

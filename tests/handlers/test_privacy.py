@@ -40,7 +40,8 @@ async def test_after_forgetme_no_row_in_any_table_names_the_member(app: App) -> 
         sam = await uow.members.in_group(group.id, "zebedee")
         assert sam is not None
     lines = await story(app).say("zebedee [Yes]")
-    assert "[dm zebedee] Done. I've erased everything I held about you. I've taken back 1 of my posts from the group. Take care." in lines
+    done = "Done. I've erased everything I held about you. I've taken back 1 of my posts from the group. Take care."
+    assert f"[dm zebedee] {done}" in lines
     assert "[group] (message deleted)" in lines
     assert "[group] (zebedee removed from the chat)" in lines
     for row in await every_row(app):
