@@ -126,8 +126,8 @@ class MemberContext(Context):
     def group_chat(self) -> ChatRef:
         return self.scope.group_chat
 
-    def to_group(self, text: str, buttons: Buttons = (), card: str | None = None) -> Post:
-        return self.scope.to_group(text, buttons, card)
+    def to_group(self, text: str, buttons: Buttons = (), card: str | None = None, *, about: int | None = None) -> Post:
+        return self.scope.to_group(text, buttons, card, about=about)
 
 
 @dataclass

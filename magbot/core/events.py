@@ -151,6 +151,9 @@ class Post(Outgoing):
     # The buttons cast a secret vote: where others can see a press (Matrix reactions), a group chat gets a link
     # to the private chat instead, where the same ballot is sent.
     secret_ballot: bool = False
+    # The member (id) whose words or name this group post carries: where it lands is kept for him
+    # (`member_posts`), so /forgetme and his own deletes can take it back.
+    about: int | None = None
 
 
 @dataclass(frozen=True)
@@ -167,6 +170,11 @@ class Delete(Outgoing):
     card: str | None = None
     message_id: str | None = None
     whole_thread: bool = False  # the card is a thread's root: take the thread with it where the platform can
+    # Where the platform no longer lets the bot delete it (Telegram: after 48 hours), edit it to this text instead.
+    or_edit_to: str = ""
+
+
+REMOVED_AT_REQUEST = "(removed at the member's request)"
 
 
 @dataclass(frozen=True)
@@ -219,6 +227,13 @@ class Remove(Outgoing):
     user_id: str
 
 
+@dataclass(frozen=True)
+class CloseChat(Outgoing):
+    """After the bot's last message to someone who erased himself: the private chat is forgotten. The outbox then
+    erases the platform state about him (his room), and the platform lets go of the chat (Matrix: the bot leaves
+    the room; the console: the files it gave him)."""
+
+
 @dataclass
 class Reply:
     """What a handler returns: messages for the outbox, and an optional pop-up for a button press."""
@@ -229,5 +244,7 @@ class Reply:
 
 OUTGOING_KINDS: dict[str, type[Outgoing]] = {
     cls.__name__: cls
-    for cls in (Post, Edit, Delete, NativePoll, ClosePoll, File, ApproveJoin, DeclineJoin, Mute, Unmute, Remove)
+    for cls in (
+        Post, Edit, Delete, NativePoll, ClosePoll, File, ApproveJoin, DeclineJoin, Mute, Unmute, Remove, CloseChat
+    )
 }

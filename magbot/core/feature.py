@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar, cast, overload
 
 from magbot.core.context import MemberContext
-from magbot.core.events import Reply
+from magbot.core.events import Outgoing, Reply
 from magbot.core.jobs import GroupJobHandler, JobHandler, JobKind, Planner
 from magbot.core.router import ButtonRoute, FlowHandler, Handler, MemberHandler, Where, for_flow, for_members
 from magbot.core.wire import Press
@@ -26,7 +26,8 @@ from magbot.storage.uow import UnitOfWork
 
 P = TypeVar("P")
 Collect = Callable[[UnitOfWork, Member], Awaitable[Any]]
-Erase = Callable[[UnitOfWork, Member], Awaitable[None]]
+# An erase may return messages: a card shown again without him (his sign-up or +1 gone).
+Erase = Callable[[UnitOfWork, Member], Awaitable[Sequence[Outgoing] | None]]
 # Sees a member's plain text in the group that no guided flow was waiting for (buddy "seen", offload replies).
 TextObserver = Callable[[MemberContext], Awaitable[Reply | None]]
 

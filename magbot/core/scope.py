@@ -58,10 +58,12 @@ class GroupScope:
         protect: bool = False,
         spoiler: bool = False,
         secret_ballot: bool = False,
+        about: int | None = None,
     ) -> Post:
+        """A group post; `about` is the member whose words or name it carries (kept so /forgetme takes it back)."""
         return Post(
             self.group_chat, text, buttons=buttons, card=card, thread=thread, start_thread=start_thread,
-            protect=protect, spoiler=spoiler, secret_ballot=secret_ballot,
+            protect=protect, spoiler=spoiler, secret_ballot=secret_ballot, about=about,
         )  # fmt: skip
 
     def dm(

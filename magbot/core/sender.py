@@ -15,7 +15,7 @@ from datetime import timedelta
 from magbot.core.clock import Clock
 from magbot.core.context import open_dm_button
 from magbot.core.delivery import Places, RetryLater, Sender, Undeliverable, Unreachable
-from magbot.core.events import ChatRef, Delete, Edit, Outgoing, Post
+from magbot.core.events import ChatRef, CloseChat, Delete, Edit, Outgoing, Post
 from magbot.core.ratelimit import RateLimiter
 from magbot.core.records import CardPlace
 from magbot.core.scope import group_chat
@@ -97,7 +97,7 @@ class OutboxSender:
                     queued, places = await self._head(uow, platform, chat_id)
                 continue
             async with self._uow() as uow:  # one transaction: this one done, and the next one read
-                await self._record(uow, queued, landed)
+                await self._record(uow, queued, landed, places)
                 queued, places = await self._head(uow, platform, chat_id)
         return None
 
@@ -122,14 +122,24 @@ class OutboxSender:
         log.warning("outbox send failed id=%d kind=%s error=%s", queued.id, kind, type(exc).__name__)
         return await self._retry(queued, min(MAX_BACKOFF, 2.0 ** (queued.attempts + 1)))
 
-    async def _record(self, uow: UnitOfWork, queued: QueuedMessage, landed: CardPlace | None) -> None:
+    async def _record(self, uow: UnitOfWork, queued: QueuedMessage, landed: CardPlace | None, places: Places) -> None:
         message, now = queued.message, self._clock.now()
+        chat = message.chat
         await uow.outbox.done(queued.id)
         card = getattr(message, "card", None)
         if landed is not None and card:
-            await uow.cards.remember(message.chat.platform, message.chat.chat_id, card, landed, now)
-        if isinstance(message, Delete) and message.card:
-            await uow.cards.forget(message.chat.platform, message.chat.chat_id, message.card)
+            await uow.cards.remember(chat.platform, chat.chat_id, card, landed, now)
+        if isinstance(message, Post) and message.about is not None and landed is not None:
+            # Kept for him, so /forgetme can take it back; a thread only where this post started one.
+            kept = CardPlace(landed.message_id, landed.thread_id if message.start_thread else None)
+            await uow.member_posts.remember(message.about, chat.platform, chat.chat_id, card, kept, now)
+        if isinstance(message, CloseChat):  # the last word has gone: what addressed him goes now
+            await uow.state.forget_subject(chat.platform, chat.chat_id)
+        if isinstance(message, Delete):
+            if message.card:
+                await uow.cards.forget(chat.platform, chat.chat_id, message.card)
+            if gone := (places.card.message_id if places.card else message.message_id):
+                await uow.member_posts.taken_back(chat.platform, chat.chat_id, gone)
 
     async def _retry(self, queued: QueuedMessage, seconds: float) -> float:
         async with self._uow() as uow:

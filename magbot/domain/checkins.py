@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from magbot.domain.group_settings import weekday_index
 from magbot.domain.limits import CHECKIN_WORDS
@@ -20,6 +21,12 @@ CHART_WEEKS = 8
 def mood_label(mood: int) -> str:
     """The button label for a mood number (1..5)."""
     return MOODS[mood - 1]
+
+
+def delete_label(checkin: CheckIn, zone: ZoneInfo) -> str:
+    """A check-in's button under `Delete one`: `Tue 01 Dec 18:30, Good (shared)`."""
+    shared = " (shared)" if checkin.shared else ""
+    return f"{checkin.at.astimezone(zone):%a %d %b %H:%M}, {mood_label(checkin.mood)}{shared}"
 
 
 def parse_mood(raw: str) -> int | None:

@@ -26,6 +26,7 @@ from magbot.handlers import (
     mutes,
     notices,
     offload,
+    own_content,
     polls,
     privacy,
     proposals,
@@ -66,6 +67,7 @@ def features(router: Router) -> list[Feature]:
         resources.register(),
         help_offers.register(),
         activities.register(),
+        own_content.register(),
     ]
     made.append(texts.register([observer for feature in made for observer in feature.text_observers]))
     made.append(privacy.register([part for feature in made for part in feature.privacy]))

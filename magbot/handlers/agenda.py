@@ -6,6 +6,7 @@ from __future__ import annotations
 from magbot.core.context import MemberContext
 from magbot.core.events import Button, Edit, Outgoing, Reply
 from magbot.core.feature import Feature
+from magbot.core.scope import group_chat
 from magbot.domain.limits import SUGGESTION
 from magbot.domain.meetings import Suggestion, agenda_lines, clean_topic
 from magbot.domain.members import Member
@@ -48,7 +49,8 @@ async def add_suggestion(ctx: MemberContext, raw: str) -> Reply:
     found = await ctx.uow.meetings.suggestion(new_id)
     assert found is not None
     card = ctx.to_group(
-        suggestion_text(found, ctx.member.name), buttons=plus_button(new_id), card=suggestion_card(new_id)
+        suggestion_text(found, ctx.member.name), buttons=plus_button(new_id), card=suggestion_card(new_id),
+        about=ctx.member.id,
     )
     out: list[Outgoing] = [card]
     if anonymous:
@@ -132,8 +134,21 @@ async def _collect(uow: UnitOfWork, member: Member) -> dict[str, object]:
     return await uow.meetings.held_about(member.id)
 
 
-async def _erase(uow: UnitOfWork, member: Member) -> None:
+async def _erase(uow: UnitOfWork, member: Member) -> list[Outgoing]:
+    """His rows go; the cards he gave a +1 show the count without him. (His own suggestions' posts are taken
+    back with his other posts.)"""
+    plussed = await uow.meetings.plussed_by(member.id)
     await uow.meetings.erase(member.id)
+    group = await uow.groups.get(member.group_id)
+    out: list[Outgoing] = []
+    for suggestion_id in plussed:
+        found = await uow.meetings.suggestion(suggestion_id)
+        if group is None or found is None:
+            continue
+        author = None if found.anonymous or found.member_id is None else await uow.members.get(found.member_id)
+        text = suggestion_text(found, author.name if author else None)
+        out.append(Edit(group_chat(group), suggestion_card(found.id), text, buttons=plus_button(found.id)))
+    return out
 
 
 suggest, suggest_flow = words_or_ask("suggest", ASK_TOPIC, add_suggestion)

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from magbot.core.context import FlowContext, MemberContext
-from magbot.core.events import Button, File, Outgoing, Reply, Text
+from magbot.core.events import REMOVED_AT_REQUEST, Button, Delete, File, Outgoing, Reply, Text
 from magbot.core.feature import Feature
 from magbot.core.jobs import Due, JobKind, NoPayload
 from magbot.core.scope import GroupScope
@@ -42,12 +42,30 @@ class MoodPress(Press, prefix="checkin", shape=(Const("mood"), Number(1, len(rul
 
 
 @dataclass(frozen=True)
-class StepPress(Press, prefix="checkin", shape=(OneOf("skip", "share", "keep", "tell", "quiet"), Id(), Id())):
-    """`checkin:<step>:<member id>:<check-in id>`: Skip, Share with the group, Just for me, and Rough's Yes / No."""
+class StepPress(
+    Press, prefix="checkin", shape=(OneOf("skip", "share", "keep", "tell", "quiet", "delete"), Id(), Id())
+):
+    """`checkin:<step>:<member id>:<check-in id>`: Skip, Share with the group, Just for me, Rough's Yes / No,
+    and a check-in's own button under /mycheckins' `Delete one`."""
 
     action: str
     owner: int
     checkin: int
+
+
+@dataclass(frozen=True)
+class DeleteOnePress(Press, prefix="checkin", shape=(Const("mine"), Id())):
+    """`checkin:mine:<member id>`: /mycheckins' `Delete one`, which lists his recent check-ins as buttons."""
+
+    owner: int
+
+
+DELETE_LIST = 8  # the newest few: one screen of buttons
+
+
+def checkin_card(checkin_id: int) -> str:
+    """A shared check-in's post, so deleting the check-in takes the post with it."""
+    return f"checkin:{checkin_id}"
 
 
 def mood_buttons(member_id: int | None = None) -> tuple[tuple[Button, ...], ...]:
@@ -134,6 +152,8 @@ async def step_pressed(ctx: MemberContext) -> Reply:
         return Reply(toast="That check-in is gone.")
     if action == "skip":
         return await _ask_share(ctx, done.id, "")
+    if action == "delete":
+        return await delete_one(ctx, done.id)
     pending = await ctx.uow.pending.get(member.id, ctx.incoming.chat.chat_id, ctx.now)
     words = ""
     if pending is not None and pending.flow == FLOW and pending.data.get("checkin") == done.id:
@@ -147,7 +167,7 @@ async def step_pressed(ctx: MemberContext) -> Reply:
             text = f"{member.name} is having a rough time. A message or a call from one of you could mean a lot."
         else:
             text = rules.shared_text(member.name, done.mood, words)
-        out: list[Outgoing] = [ctx.to_group(text)]
+        out: list[Outgoing] = [ctx.to_group(text, card=checkin_card(done.id), about=member.id)]
         if ctx.in_dm:
             return Reply([*out, ctx.reply("Shared with the group. Thanks for checking in.")])
         return Reply(out, toast="Shared.")
@@ -165,7 +185,39 @@ async def my_checkins(ctx: MemberContext) -> Reply:
         return Reply([ctx.reply(line)])
     zone = group.settings.zone
     png = checkins_png(recent, ctx.now, zone)
-    return Reply([File(ctx.incoming.chat, "my-checkins.png", png, "image/png", caption=line)])
+    delete_one = ((DeleteOnePress(member.id).button("Delete one"),),)
+    return Reply(
+        [
+            File(ctx.incoming.chat, "my-checkins.png", png, "image/png", caption=line),
+            ctx.reply("I keep only the mood, the day and whether you shared it.", buttons=delete_one),
+        ]
+    )
+
+
+async def delete_list(ctx: MemberContext) -> Reply:
+    """His newest check-ins as buttons; one press deletes that one (and its post in the group)."""
+    if refusal := await _not_his(ctx, ctx.pressed(DeleteOnePress).owner):
+        return refusal
+    mine = (await ctx.uow.checkins.of_member(ctx.member.id))[-DELETE_LIST:]
+    if not mine:
+        return Reply([ctx.reply("You have no check-ins to delete.")])
+    zone = ctx.group.settings.zone
+    buttons = tuple(
+        (StepPress("delete", ctx.member.id, c.id).button(rules.delete_label(c, zone)),) for c in reversed(mine)
+    )
+    return Reply([ctx.reply("Which one should I delete?", buttons=buttons)])
+
+
+async def delete_one(ctx: MemberContext, checkin_id: int) -> Reply:
+    done = await ctx.uow.checkins.get(checkin_id)
+    if done is None or done.member_id != ctx.member.id:
+        return Reply(toast="That check-in is gone.")
+    await ctx.uow.checkins.delete(done.id)
+    out: list[Outgoing] = []
+    if done.shared:  # its post goes from the group with it
+        out.append(Delete(ctx.group_chat, card=checkin_card(done.id), or_edit_to=REMOVED_AT_REQUEST))
+    note = "Deleted. Its post is gone from the group." if done.shared else "Deleted."
+    return Reply([*out, ctx.reply(note)])
 
 
 # ---------------------------------------------------------------- the midweek round
@@ -213,6 +265,7 @@ def register() -> Feature:
     feature.flow(FLOW, words_given)
     feature.button(MoodPress, mood_pressed)
     feature.button(StepPress, step_pressed)
+    feature.button(DeleteOnePress, delete_list)
     feature.job(ROUND, run_round)
     feature.plan_with(plan_rounds)
     feature.holds("checkins", _collect, _erase)

@@ -86,7 +86,9 @@ def make_post(kind: str) -> Act:
             ctx.uow, expiry_key(post_id), rules.expires_at(ctx.now), OfferToClose(post_id), group_id=ctx.group.id,
             grace_seconds=EXPIRY_GRACE,
         )  # fmt: skip
-        card = ctx.to_group(card_text(found, ctx.member.name), buttons=card_buttons(found), card=help_card(post_id))
+        card = ctx.to_group(
+            card_text(found, ctx.member.name), buttons=card_buttons(found), card=help_card(post_id), about=ctx.member.id
+        )
         out: list[Outgoing] = [card]
         return ctx.group_posts(out, "Posted in the group. I'll tell you when someone answers.")
 

@@ -143,7 +143,7 @@ async def leave_answer(ctx: MemberContext) -> Reply:
     await ctx.uow.members.set_status(member.id, "left")
     await ctx.uow.pending.clear_member(member.id)
     out = [
-        ctx.to_group(f"{member.name} has left the group. All the best."),
+        ctx.to_group(f"{member.name} has left the group. All the best.", about=member.id),
         Remove(ctx.group_chat, member.user_id),
         *await member_gone(ctx.scope, member),
     ]

@@ -56,7 +56,7 @@ async def post_notice(ctx: MemberContext, raw: str) -> Reply:
         ctx.group.id, upcoming.date, text, cancelled=False, member_id=ctx.member.id, now=ctx.now
     )
     when = upcoming.when(ctx.now)
-    post = ctx.to_group(f"Notice about the meeting {when} (from {ctx.member.name}): {text}")
+    post = ctx.to_group(f"Notice about the meeting {when} (from {ctx.member.name}): {text}", about=ctx.member.id)
     done = "Done, it's posted in the group. " if ctx.in_dm else ""
     question = f"{done}{ctx.member.name}, is this week's meeting off? ({when})"
     ask = ctx.reply(question, buttons=_question_buttons(notice_id), card=_ask_card(notice_id))
@@ -100,7 +100,7 @@ async def _call_off(ctx: MemberContext, found: Notice) -> Reply:
         "No reminders will go out for it. If it's back on, anyone can press the button."
     )
     back = ((NoticePress("on", found.id).button("It's back on"),),)
-    out: list[Outgoing] = [answered, ctx.to_group(text, buttons=back, card=_off_card(found.id))]
+    out: list[Outgoing] = [answered, ctx.to_group(text, buttons=back, card=_off_card(found.id), about=ctx.member.id)]
     return Reply(out, toast="Called off.")
 
 
@@ -111,7 +111,9 @@ async def _back_on(ctx: MemberContext, found: Notice) -> Reply:
     await ctx.uow.meetings.back_on(ctx.group.id, upcoming.date)
     when = upcoming.when(ctx.now)
     was = Edit(ctx.scope.group_chat, _off_card(found.id), f"The meeting {when} was called off, then put back on.")
-    told = ctx.to_group(f"{ctx.member.name} says the meeting {when} is back on. Reminders will go out as usual.")
+    told = ctx.to_group(
+        f"{ctx.member.name} says the meeting {when} is back on. Reminders will go out as usual.", about=ctx.member.id
+    )
     return Reply([was, told], toast="It's back on.")
 
 

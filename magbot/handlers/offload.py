@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from magbot.core.context import FlowContext, MemberContext
-from magbot.core.events import Button, Delete, Edit, Outgoing, Post, Reply, Text
+from magbot.core.events import REMOVED_AT_REQUEST, Button, Delete, Edit, Outgoing, Post, Reply, Text
 from magbot.core.feature import Feature
 from magbot.core.jobs import Due, JobKind
 from magbot.core.scope import GroupScope
@@ -117,7 +117,8 @@ async def text_given(ctx: FlowContext) -> Reply:
         return Reply([ctx.reply("That offload is gone, so I couldn't post your answer.")])
     n = await ctx.uow.offloads.next_post(found.id)
     answer = ctx.scope.to_group(
-        f"Someone (the author): {words}", thread=found.card, card=rules.post_card(found.id, n), protect=True
+        f"Someone (the author): {words}", thread=found.card, card=rules.post_card(found.id, n), protect=True,
+        about=member.id,
     )
     return Reply([answer, ctx.reply("Posted in the thread, without your name.")])
 
@@ -169,13 +170,14 @@ async def _post(ctx: MemberContext, found: rules.Offload, mode: str) -> Reply:
     out: list[Outgoing] = [
         scope.to_group(
             rules.header_text(opened, name), buttons=support_buttons(found.id), card=found.card,
-            start_thread=rules.title(name), protect=True,
+            start_thread=rules.title(name), protect=True, about=member.id,
         )
     ]  # fmt: skip
     if found.body:
         n = await ctx.uow.offloads.next_post(found.id)
         words = scope.to_group(
-            found.body, thread=found.card, card=rules.post_card(found.id, n), protect=True, spoiler=found.heavy
+            found.body, thread=found.card, card=rules.post_card(found.id, n), protect=True, spoiler=found.heavy,
+            about=member.id,
         )
         out.append(words)
     days = group.settings.retention.days
@@ -204,12 +206,15 @@ async def _support(ctx: MemberContext, found: rules.Offload, member: Member, kin
     return Reply([edit], toast="Thanks.")
 
 
-async def forget_offload(scope: GroupScope, found: rules.Offload) -> list[Outgoing]:
-    """Delete what the bot posted (newest first, header last) and every row it kept."""
+async def forget_offload(scope: GroupScope, found: rules.Offload, note: str = REMOVED_AT_REQUEST) -> list[Outgoing]:
+    """Delete what the bot posted (newest first, header last) and every row it kept. Where the platform no longer
+    lets the bot delete (Telegram, after 48 hours) each post is edited to `note`, so no words stay up."""
     uow, chat = scope.uow, scope.group_chat
-    out: list[Outgoing] = [Delete(chat, card=rules.post_card(found.id, n)) for n in range(found.posts, 0, -1)]
+    out: list[Outgoing] = [
+        Delete(chat, card=rules.post_card(found.id, n), or_edit_to=note) for n in range(found.posts, 0, -1)
+    ]
     if found.status == "open":
-        out.append(Delete(chat, card=found.card, whole_thread=True))
+        out.append(Delete(chat, card=found.card, whole_thread=True, or_edit_to=note))
     await uow.offloads.delete(found.id)
     await uow.schedule.cancel(f"offload-expiry:{found.id}:")
     log.info("offload removed id=%d", found.id)
@@ -267,7 +272,8 @@ async def expire(scope: GroupScope, job: Due[OffloadToExpire]) -> list[Outgoing]
     found = await scope.uow.offloads.get(job.payload.offload)
     if found is None or found.kept or (job.payload.stage == "draft" and found.status != "draft"):
         return []
-    return await forget_offload(scope, found)  # planned with the offload's own group
+    note = f"(removed: offloads go after {scope.settings.retention.days} days)"
+    return await forget_offload(scope, found, note)  # planned with the offload's own group
 
 
 async def _collect(uow: UnitOfWork, member: Member) -> list[dict[str, Any]]:

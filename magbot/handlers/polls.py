@@ -84,10 +84,10 @@ async def start_poll(ctx: MemberContext, spec: PollSpec) -> Reply:
     )
     how = "Names are shown" if spec.named else "Votes are anonymous"
     many = ", pick as many as you like" if spec.multi else ""
-    chat, zone = ctx.group_chat, ctx.group.settings.zone
+    chat, zone, member = ctx.group_chat, ctx.group.settings.zone, ctx.member.id
     out: list[Outgoing] = [
         NativePoll(chat, poll.card, spec.question, spec.options, multi=spec.multi, anonymous=not spec.named),
-        Post(chat, f"Poll from {ctx.member.name}. {how}{many}. Closes {moment_text(closes_at, zone)}."),
+        Post(chat, f"Poll from {ctx.member.name}. {how}{many}. Closes {moment_text(closes_at, zone)}.", about=member),
     ]
     return ctx.group_posts(out, "Your poll is up in the group.")
 

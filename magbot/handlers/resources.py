@@ -49,7 +49,8 @@ async def add_resource(ctx: MemberContext, raw: str) -> Reply:
         return Reply([ctx.reply(parsed.message)])
     new_id = await ctx.uow.resources.add(ctx.group.id, ctx.member.id, parsed.text, parsed.tags, ctx.now)
     card = ctx.to_group(
-        shared_text(ctx.member.name, parsed.text, parsed.tags), buttons=stale_button(new_id), card=resource_card(new_id)
+        shared_text(ctx.member.name, parsed.text, parsed.tags), buttons=stale_button(new_id),
+        card=resource_card(new_id), about=ctx.member.id,
     )
     out: list[Outgoing] = [card]
     return ctx.group_posts(out, "Thanks. It's in the library and posted in the group.")

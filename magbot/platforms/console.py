@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 __all__ = ["ConsoleError", "ConsolePlatform", "parse_command"]
 
 CLOCK_KEY = "console:clock"  # where the console's time is kept, so a second run goes on from it
-DM_OPEN_KEY = "console:dm-open:"  # + user id: he has opened his private chat (erased by /forgetme with the rest)
+DM_OPEN_KEY = "console:dm-open:"  # + user id: he has opened his private chat (about him: erased by /forgetme)
 GROUP = ChatRef("console", "group")
 
 
@@ -117,7 +117,7 @@ class ConsolePlatform:
             return
         self.sender.dm_open.add(user_id)
         async with self._app.uow() as uow:
-            await uow.state.put(DM_OPEN_KEY + user_id, "1")
+            await uow.state.put(DM_OPEN_KEY + user_id, "1", subject=("console", user_id))
 
     def _key(self) -> str:
         self._seq += 1

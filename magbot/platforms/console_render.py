@@ -11,6 +11,7 @@ from magbot.core.delivery import Places, RatePolicy, Unreachable
 from magbot.core.events import (
     ApproveJoin,
     Button,
+    CloseChat,
     ClosePoll,
     DeclineJoin,
     Delete,
@@ -52,6 +53,7 @@ class ConsoleSender:
         self.shown: list[Shown] = []
         self.dm_open: set[str] = set()  # who has written privately or pressed "Open a private chat with me"
         self.authors: dict[str, str] = {}  # a member's message id -> his name, to say whose message was deleted
+        self._file_owner: dict[Path, str] = {}  # which private chat the file now in the folder was given to
         self._next_id = 0
         self._threads = 0
 
@@ -75,6 +77,9 @@ class ConsoleSender:
         if message.chat.is_dm and chat_id not in self.dm_open and not self._every_dm_open:
             raise Unreachable("console private chat not opened yet")  # as Telegram's 403 before /start
         thread = places.thread.thread_id if places.thread else None
+        if isinstance(message, CloseChat):
+            self._close(chat_id)
+            return None
         if isinstance(message, Post):
             return self._post(message, chat_id, thread)
         if isinstance(message, NativePoll):
@@ -90,6 +95,7 @@ class ConsoleSender:
             path = self._files_dir / message.name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(message.data)
+            self._file_owner[path] = chat_id
             self._print(
                 self._prefix(chat_id, thread),
                 f"FILE {message.name}" + (f" / {message.caption}" if message.caption else ""),
@@ -100,6 +106,13 @@ class ConsoleSender:
             return None
         self._print(self._prefix(chat_id, thread), _action_text(message))
         return None
+
+    def _close(self, chat_id: str) -> None:
+        """He erased himself: the files last given to him go from the folder, and his chat is closed again."""
+        for path in [p for p, owner in self._file_owner.items() if owner == chat_id]:
+            path.unlink(missing_ok=True)
+            del self._file_owner[path]
+        self.dm_open.discard(chat_id)
 
     def _post(self, message: Post, chat_id: str, thread: str | None) -> CardPlace:
         if message.start_thread:

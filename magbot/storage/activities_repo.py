@@ -112,6 +112,22 @@ class Activities:
 
     # ---- privacy
 
+    async def remove_signup(self, activity_id: int, member_id: int) -> None:
+        await self._session.execute(
+            delete(SignUpRow).where(SignUpRow.activity_id == activity_id, SignUpRow.member_id == member_id)
+        )
+
+    async def signed_up(self, member_id: int) -> list[int]:
+        """The activities he has answered (in, maybe, can't, waiting)."""
+        query = select(SignUpRow.activity_id).where(SignUpRow.member_id == member_id).order_by(SignUpRow.activity_id)
+        return list(await self._session.scalars(query))
+
+    async def touched_by(self, member_id: int) -> list[int]:
+        """The activities whose cards show him: signed up to, or organised."""
+        signed = select(SignUpRow.activity_id).where(SignUpRow.member_id == member_id)
+        organised = select(ActivityRow.id).where(ActivityRow.organiser_id == member_id)
+        return sorted(set(await self._session.scalars(signed)) | set(await self._session.scalars(organised)))
+
     async def held_about(self, member_id: int) -> dict[str, object]:
         organised = await self._session.scalars(select(ActivityRow.what).where(ActivityRow.organiser_id == member_id))
         weekly = await self._session.scalars(

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from magbot.core.events import Outgoing
+from magbot.core.events import Edit, Outgoing, Post
 from magbot.core.records import CardPlace
 from magbot.storage.codec import decode, encode
 from magbot.storage.db import insert_ignoring_duplicates, rows_affected
@@ -131,10 +131,24 @@ class Outbox:
             (await self._session.scalars(select(OutboxRow.id).where(OutboxRow.status == status))).all()
         )
 
+    async def drop_about(self, member_id: int, cards: set[str]) -> None:
+        """What has not gone out yet of a member's words or name (/forgetme): his group posts, and edits of the
+        cards of his posts already sent (`cards`)."""
+        rows = await self._session.execute(select(OutboxRow.id, OutboxRow.payload))
+        gone = [row_id for row_id, payload in rows if _is_about(decode(payload), member_id, cards)]
+        if gone:
+            await self._session.execute(delete(OutboxRow).where(OutboxRow.id.in_(gone)))
+
     async def drop_for_chat(self, platform: str, chat_id: str) -> None:
         await self._session.execute(
             delete(OutboxRow).where(OutboxRow.platform == platform, OutboxRow.chat_id == chat_id)
         )
+
+
+def _is_about(message: Outgoing, member_id: int, cards: set[str]) -> bool:
+    if isinstance(message, Post):
+        return message.about == member_id
+    return isinstance(message, Edit) and message.card in cards
 
 
 class Cards:

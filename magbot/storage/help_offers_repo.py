@@ -52,6 +52,11 @@ class HelpOffers:
             "offers_and_needs_answered": int(answered or 0),
         }
 
+    async def remove(self, post_id: int) -> None:
+        """Deleted by its poster: the post and the introductions made about it go."""
+        await self._session.execute(delete(HelpIntroductionRow).where(HelpIntroductionRow.post_id == post_id))
+        await self._session.execute(delete(HelpPostRow).where(HelpPostRow.id == post_id))
+
     async def ids_of(self, member_id: int) -> list[int]:
         return list(await self._session.scalars(select(HelpPostRow.id).where(HelpPostRow.member_id == member_id)))
 

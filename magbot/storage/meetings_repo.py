@@ -138,6 +138,25 @@ class Meetings:
 
     # ---- privacy
 
+    async def own_open(self, member_id: int) -> list[tuple[int, str]]:
+        """His suggestions still on the agenda: (id, topic), oldest first."""
+        rows = await self._session.execute(
+            select(SuggestionRow.id, SuggestionRow.topic)
+            .where(SuggestionRow.member_id == member_id, SuggestionRow.status == "open")
+            .order_by(SuggestionRow.id)
+        )
+        return [(row_id, topic) for row_id, topic in rows]
+
+    async def remove_suggestion(self, suggestion_id: int) -> None:
+        """Deleted by its suggester: the row and its +1s go."""
+        await self._session.execute(delete(SuggestionVoteRow).where(SuggestionVoteRow.suggestion_id == suggestion_id))
+        await self._session.execute(delete(SuggestionRow).where(SuggestionRow.id == suggestion_id))
+
+    async def plussed_by(self, member_id: int) -> list[int]:
+        """The suggestions he gave a +1 (their cards show the count)."""
+        query = select(SuggestionVoteRow.suggestion_id).where(SuggestionVoteRow.member_id == member_id)
+        return list(await self._session.scalars(query))
+
     async def held_about(self, member_id: int) -> dict[str, object]:
         topics = await self._session.scalars(select(SuggestionRow.topic).where(SuggestionRow.member_id == member_id))
         rsvps = await self._session.execute(

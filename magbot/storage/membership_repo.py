@@ -108,6 +108,16 @@ class Members:
         )
         return [_member(r) for r in rows]
 
+    async def held_for_user(self, platform: str, user_id: str) -> list[Member]:
+        """Every membership row the bot still holds for this person: active, left or removed (/mydata, /forgetme)."""
+        rows = await self._session.scalars(
+            select(MemberRow)
+            .join(GroupRow, GroupRow.id == MemberRow.group_id)
+            .where(GroupRow.platform == platform, MemberRow.user_id == user_id)
+            .order_by(MemberRow.id)
+        )
+        return [_member(r) for r in rows]
+
     async def of_group(self, group_id: int) -> list[Member]:
         rows = await self._session.scalars(
             select(MemberRow)

@@ -132,10 +132,33 @@ class ScheduledRow(Base):
 
 
 class PlatformStateRow(Base):
-    """Small per-platform cursors: Telegram's confirmed update offset, Matrix's next_batch, DM rooms."""
+    """Small per-platform cursors: Telegram's confirmed update offset, Matrix's next_batch, DM rooms.
+
+    A key about one person (his private room) names him in `subject_platform` + `subject`, and /forgetme erases by
+    those columns, never by matching the key's text (a key ending in a poll id or an outbox id is nobody's)."""
 
     __tablename__ = "platform_state"
+    __table_args__ = (Index("ix_platform_state_subject", "subject_platform", "subject"),)
 
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+    subject_platform: Mapped[str | None] = mapped_column(String(16))
+    subject: Mapped[str | None] = mapped_column(String(255))
+
+
+class MemberPostRow(Base):
+    """Where a group post of the bot's with a member's words or name landed, so /forgetme and his own deletes can
+    take it back (migration 0008). Erased with the member."""
+
+    __tablename__ = "member_posts"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(255))
+    message_id: Mapped[str] = mapped_column(String(255))
+    thread_id: Mapped[str | None] = mapped_column(String(255))
+    card: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

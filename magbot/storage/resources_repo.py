@@ -61,6 +61,13 @@ class Resources:
         count = await self._session.scalar(select(func.count()).where(ResourceFlagRow.resource_id == resource_id))
         return int(count or 0)
 
+    async def own(self, member_id: int) -> list[tuple[int, str]]:
+        """His library entries: (id, text), oldest first."""
+        rows = await self._session.execute(
+            select(ResourceRow.id, ResourceRow.text).where(ResourceRow.member_id == member_id).order_by(ResourceRow.id)
+        )
+        return [(row_id, text) for row_id, text in rows]
+
     async def remove(self, resource_id: int) -> None:
         await self._session.execute(delete(ResourceFlagRow).where(ResourceFlagRow.resource_id == resource_id))
         await self._session.execute(delete(ResourceRow).where(ResourceRow.id == resource_id))

@@ -123,6 +123,8 @@ class Schedule:
 
 
 class PlatformState:
+    """Platform keys and values. A key about one person says so (`subject`); the rest name nobody."""
+
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
@@ -130,17 +132,28 @@ class PlatformState:
         row = await self._session.get(PlatformStateRow, key)
         return row.value if row else None
 
-    async def put(self, key: str, value: str) -> None:
+    async def put(self, key: str, value: str, subject: tuple[str, str] | None = None) -> None:
+        """Keep `value` under `key`; `subject` is (platform, user id) of the person the key is about, if any."""
+        platform, user_id = subject if subject else (None, None)
         row = await self._session.get(PlatformStateRow, key)
         if row:
-            row.value = value
+            row.value, row.subject_platform, row.subject = value, platform, user_id
         else:
-            self._session.add(PlatformStateRow(key=key, value=value))
+            self._session.add(PlatformStateRow(key=key, value=value, subject_platform=platform, subject=user_id))
         await self._session.flush()
 
     async def keys(self, prefix: str) -> list[str]:
         query = select(PlatformStateRow.key).where(PlatformStateRow.key.startswith(prefix))
         return list(await self._session.scalars(query))
 
-    async def delete_matching(self, suffix: str) -> None:
-        await self._session.execute(delete(PlatformStateRow).where(PlatformStateRow.key.endswith(suffix)))
+    async def delete(self, key: str) -> None:
+        """Exactly this key."""
+        await self._session.execute(delete(PlatformStateRow).where(PlatformStateRow.key == key))
+
+    async def forget_subject(self, platform: str, user_id: str) -> None:
+        """Every key about this person on this platform (/forgetme), and no other."""
+        await self._session.execute(
+            delete(PlatformStateRow).where(
+                PlatformStateRow.subject_platform == platform, PlatformStateRow.subject == user_id
+            )
+        )

@@ -43,6 +43,9 @@ class CheckIns:
     async def erase_member(self, member_id: int) -> None:
         await self._session.execute(delete(CheckInRow).where(CheckInRow.member_id == member_id))
 
+    async def delete(self, checkin_id: int) -> None:
+        await self._session.execute(delete(CheckInRow).where(CheckInRow.id == checkin_id))
+
 
 def _pair(row: BuddyRow) -> BuddyPair:
     return BuddyPair(

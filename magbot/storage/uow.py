@@ -11,6 +11,7 @@ from magbot.storage.decisions_repo import Decisions, Flags, GroupRules
 from magbot.storage.delivery_repo import Cards, Outbox, ProcessedEvents
 from magbot.storage.help_offers_repo import HelpOffers
 from magbot.storage.meetings_repo import Meetings
+from magbot.storage.member_posts_repo import MemberPosts
 from magbot.storage.membership_repo import Groups, Members
 from magbot.storage.polls_repo import Polls
 from magbot.storage.resources_repo import Resources
@@ -27,6 +28,7 @@ class UnitOfWork:
     events: ProcessedEvents
     outbox: Outbox
     cards: Cards
+    member_posts: MemberPosts
     pending: PendingInputs
     schedule: Schedule
     state: PlatformState
@@ -53,6 +55,7 @@ class UnitOfWork:
         self.events = ProcessedEvents(self.session)
         self.outbox = Outbox(self.session)
         self.cards = Cards(self.session)
+        self.member_posts = MemberPosts(self.session)
         self.pending = PendingInputs(self.session)
         self.schedule = Schedule(self.session)
         self.state = PlatformState(self.session)

@@ -11,17 +11,21 @@ from tests.conftest import sqlite_url
 from tests.story import STORIES, play_story
 
 
-@pytest.mark.parametrize("name", ["membership", "meetings", "resources", "activities", "console", "notices_and_times"])
+@pytest.mark.parametrize(
+    "name", ["membership", "meetings", "resources", "activities", "console", "notices_and_times", "forgetme"]
+)
 async def test_story_matches_its_transcript(name: str, database_url: str, tmp_path: Path) -> None:
     transcript = await play_story(name, database_url, tmp_path)
     assert transcript == (STORIES / f"{name}.expected").read_text()
 
 
-@pytest.mark.parametrize(
-    "name",
-    ["membership", "meetings", "polls", "decisions", "support_offloads", "resources", "activities", "console",
-     "notices_and_times"],
-)
+TWICE = [
+    "membership", "meetings", "polls", "decisions", "support_offloads", "resources", "activities", "console",
+    "notices_and_times",
+]
+
+
+@pytest.mark.parametrize("name", [*TWICE, "forgetme"])
 async def test_every_event_delivered_twice_changes_nothing(
     name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -189,10 +189,17 @@ def edit_message_reply_markup(st: BotState, params: JSONDict) -> JSONDict:
     return _apply_edit(st, "editMessageReplyMarkup", params, message, changes)
 
 
+DELETE_WINDOW = 48 * 3600  # a bot may delete a message in a group only within 48 hours of its sending
+
+
 def delete_message(st: BotState, params: JSONDict) -> bool:
     chat = st.resolve_chat(required(params, "chat_id"))
-    if st.messages.get(chat.id, {}).pop(int(required(params, "message_id")), None) is None:
+    messages, message_id = st.messages.get(chat.id, {}), int(required(params, "message_id"))
+    if message_id not in messages:
         raise bad_request("message to delete not found")
+    if chat.id < 0 and st.now() - int(messages[message_id].get("date", st.now())) > DELETE_WINDOW:
+        raise bad_request("message can't be deleted")
+    del messages[message_id]
     return True
 
 

@@ -119,10 +119,30 @@ async def test_mycheckins_is_a_small_png_and_one_line(app: App) -> None:
     for mood in ("Good", "Okay", "Great"):
         await story(app).say("sam> /checkin", f"sam [{mood}]", "sam [Skip]", "sam [Just for me]", ":advance 3d")
     assert await story(app).say("sam> /mycheckins") == [
-        "[dm sam] FILE my-checkins.png / You checked in 3 times in the last 8 weeks. Most often: Great. Latest: Great."
+        "[dm sam] FILE my-checkins.png / You checked in 3 times in the last 8 weeks. Most often: Great. Latest: Great.",
+        "[dm sam] I keep only the mood, the day and whether you shared it. [Delete one]",
     ]
     png = (Path(app.settings.data_dir) / "files" / "my-checkins.png").read_bytes()
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) < 20_000
+
+
+async def test_delete_one_takes_that_checkin_and_its_group_post_and_only_his(app: App) -> None:
+    await story(app).say(*SETUP, "tom [I'm a member]")
+    await story(app).say("sam: /checkin", "sam [Good]", "sam: new job", "sam [Share with the group]", ":advance 1h")
+    await story(app).say("sam> /checkin", "sam [Okay]", "sam [Skip]", "sam [Just for me]")
+    await story(app).say("sam> /mycheckins")
+    listed = await story(app).say("sam [Delete one]")
+    assert listed == ["[dm sam] Which one should I delete? [Mon 23 Nov 11:00, Okay] [Mon 23 Nov 10:00, Good (shared)]"]
+    assert await story(app).say("sam [Mon 23 Nov 10:00, Good (shared)]") == [
+        "[group] (message deleted)",
+        "[dm sam] Deleted. Its post is gone from the group.",
+    ]
+    assert await story(app).say("sam [Mon 23 Nov 11:00, Okay]") == ["[dm sam] Deleted."]
+    async with app.uow() as uow:
+        sam = await uow.members.in_group(1, "sam")
+        assert sam is not None
+        assert await uow.checkins.of_member(sam.id) == []
+        assert await uow.member_posts.count(sam.id) == 0
 
 
 async def test_a_buddy_nudge_goes_only_to_the_other_buddy_once_per_silence(app: App) -> None:

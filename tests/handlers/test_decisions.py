@@ -296,6 +296,7 @@ def test_only_a_passed_decision_acts_on_the_group_or_on_another_member() -> None
         ("membership.py", "set_status"),  # /leave: himself
         ("membership.py", "add:members"),  # "I'm a member" in the founding week
         ("privacy.py", "Remove"),  # /forgetme: himself
+        ("privacy.py", "Delete:message_id"),  # /forgetme: the bot's own posts about himself
         ("moderation.py", "Delete:message_id"),  # the group's flags_to_hide rule, and the flagger's own /flag
     }
     found: set[tuple[str, str]] = set()
@@ -359,7 +360,7 @@ async def test_after_forgetme_no_poll_or_decision_row_names_the_member(app: App)
     )
     await inject(app, flag(app, "f1", "sam", "77"))
     lines = await story(app).say("sam> /mydata")
-    assert lines[-1].startswith("[dm sam] FILE my-data.json")
+    assert lines[-2].startswith("[dm sam] FILE my-data.json")
     data = (Path(app.settings.data_dir) / "files" / "my-data.json").read_text()
     assert '"polls_you_started"' in data and '"your_choice_while_open": "yes"' in data
     async with app.uow() as uow:

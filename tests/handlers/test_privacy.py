@@ -25,7 +25,7 @@ async def every_row(app: App) -> list[dict[str, object]]:
 
 async def test_mydata_is_a_file_with_what_is_held(app: App, tmp_path: Path) -> None:
     lines = await story(app).say("dave: /setup", "dave> /mydata")
-    assert lines[-1].startswith("[dm dave] FILE my-data.json")
+    assert lines[-2].startswith("[dm dave] FILE my-data.json")
     data = json.loads((Path(app.settings.data_dir) / "files" / "my-data.json").read_text())
     assert data["groups"][0]["membership"]["name"] == "Dave"
 
@@ -40,7 +40,9 @@ async def test_after_forgetme_no_row_in_any_table_names_the_member(app: App) -> 
         sam = await uow.members.in_group(group.id, "zebedee")
         assert sam is not None
     lines = await story(app).say("zebedee [Yes]")
-    assert "[dm zebedee] Done. I've erased everything I held about you. Take care." in lines
+    done = "Done. I've erased everything I held about you. I've taken back 1 of my posts from the group. Take care."
+    assert f"[dm zebedee] {done}" in lines
+    assert "[group] (message deleted)" in lines
     assert "[group] (zebedee removed from the chat)" in lines
     for row in await every_row(app):
         for column, value in row.items():
@@ -86,6 +88,7 @@ async def test_every_table_is_known_to_the_privacy_test(app: App) -> None:
         "resource_flags",
         "help_posts",
         "help_introductions",
+        "member_posts",  # where his posts landed (ids only), erased with him
         "former_members",  # a hash of the id only, until the founding window closes (no name, no member id)
     }
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from magbot.core.context import MemberContext
 from magbot.core.events import Edit, Outgoing, Post, Reply
 from magbot.core.feature import Feature
-from magbot.core.scope import GroupScope
+from magbot.core.scope import GroupScope, group_chat
 from magbot.core.wire import read_id
 from magbot.domain.activities import (
     ACTIVITY_EXAMPLE,
@@ -31,7 +31,9 @@ from magbot.handlers.activities.cards import (
     CALLING_OFF,
     REMIND,
     ActivityPress,
+    card_buttons,
     card_edit,
+    card_text,
     day_and_time,
     dm_all,
     headline,
@@ -198,8 +200,18 @@ async def _collect(uow: UnitOfWork, member: Member) -> dict[str, object]:
     return await uow.activities.held_about(member.id)
 
 
-async def _erase(uow: UnitOfWork, member: Member) -> None:
+async def _erase(uow: UnitOfWork, member: Member) -> list[Outgoing]:
+    """His sign-ups go and his name leaves the cards he was on; activities he organised stay for the others."""
+    touched = await uow.activities.touched_by(member.id)
     await uow.activities.erase(member.id)
+    group = await uow.groups.get(member.group_id)
+    out: list[Outgoing] = []
+    for activity_id in touched:
+        found = await uow.activities.get(activity_id)
+        if group is not None and found is not None:
+            text = await card_text(uow, group, found)
+            out.append(Edit(group_chat(group), found.card, text, buttons=card_buttons(found)))
+    return out
 
 
 def register() -> Feature:

@@ -26,13 +26,21 @@ import hashlib
 import logging
 from typing import Any
 
-from nio import AsyncClient, LocalProtocolError, RoomCreateResponse, RoomGetStateEventResponse, RoomPreset
+from nio import (
+    AsyncClient,
+    ErrorResponse,
+    LocalProtocolError,
+    RoomCreateResponse,
+    RoomGetStateEventResponse,
+    RoomPreset,
+)
 from nio.crypto.attachments import encrypt_attachment
 
 from magbot.core.context import open_dm_button
 from magbot.core.delivery import Places, RatePolicy, RetryLater, Undeliverable
 from magbot.core.events import (
     ApproveJoin,
+    CloseChat,
     ClosePoll,
     DeclineJoin,
     Delete,
@@ -70,6 +78,9 @@ class MatrixSender:
 
     async def send(self, outbox_id: int, message: Outgoing, places: Places) -> CardPlace | None:
         client = await self._session.start()
+        if isinstance(message, CloseChat):
+            await self._leave_private_room(client, message.chat.chat_id)
+            return None
         room_id = await self.room_for(client, message)
         fingerprint = hashlib.sha256(encode(message).encode()).hexdigest()[:16]
         tx = await self._state.tx_base(outbox_id, fingerprint)
@@ -148,6 +159,15 @@ class MatrixSender:
         self._created.add(created.room_id)
         log.info("matrix opened a private room room=%s", created.room_id)
         raise RetryLater(1.0, "private room created; waiting for the sync to show it")
+
+    async def _leave_private_room(self, client: AsyncClient, user: str) -> None:
+        """Someone erased himself: the bot leaves his private room (the outbox then erases the room's key)."""
+        room_id = await self._state.dm_room(user)
+        if room_id is None:
+            return
+        left = await client.room_leave(room_id)
+        if isinstance(left, ErrorResponse):  # already gone: nothing more to let go of
+            log.info("matrix could not leave a private room error=%s", type(left).__name__)
 
     def synced_room(self, room_id: str) -> None:
         """The sync loop saw this room: messages to it may go now."""

@@ -5,8 +5,8 @@ dispatcher runs (SQLite allows one writer). Keys:
 
 - `mx:session`            JSON {homeserver, user_id, device_id, access_token}: the bot's device, reused at restart
 - `mx:next_batch`         the sync token, written only after a whole sync response was dispatched
-- `mx:dm:<user_id>`       the room the bot talks to that person in (erased with the member by /forgetme,
-                          which deletes keys ending in `:<user_id>`)
+- `mx:dm:<user_id>`       the room the bot talks to that person in (stored with him as its subject, so /forgetme
+                          erases it and no other key)
 - `mx:direct:<room_id>`   "bot" (the bot created it as a DM) or "invite" (the person invited the bot with
                           `is_direct`); names nobody, so the room is still recognised as private after /forgetme
 - `mx:card:<event_id>`    JSON {label: button data} of a card the bot posted (reactions -> button presses)
@@ -41,9 +41,9 @@ class MatrixState:
             await uow.state.put(key, value)
 
     async def delete(self, key: str) -> None:
-        """Delete exactly `key` (PlatformState deletes by suffix; a full key is its own suffix)."""
+        """Delete exactly `key`."""
         async with self._uow() as uow:
-            await uow.state.delete_matching(key)
+            await uow.state.delete(key)
 
     async def get_json(self, key: str) -> Any:
         raw = await self.get(key)
@@ -77,14 +77,14 @@ class MatrixState:
 
     async def set_dm_room(self, user_id: str, room_id: str, how: str) -> None:
         async with self._uow() as uow:
-            await uow.state.put(f"mx:dm:{user_id}", room_id)
+            await uow.state.put(f"mx:dm:{user_id}", room_id, subject=("matrix", user_id))
             await uow.state.put(f"mx:direct:{room_id}", how)
 
     async def forget_dm_room(self, user_id: str, room_id: str) -> None:
         """The person left their private room: the next message to them opens a new one."""
         async with self._uow() as uow:
             if await uow.state.get(f"mx:dm:{user_id}") == room_id:
-                await uow.state.delete_matching(f"mx:dm:{user_id}")
+                await uow.state.delete(f"mx:dm:{user_id}")
 
     async def direct_flag(self, room_id: str) -> str | None:
         return await self.get(f"mx:direct:{room_id}")
@@ -103,12 +103,12 @@ class MatrixState:
                 if value:
                     await uow.state.put(key, json.dumps(value, ensure_ascii=False, sort_keys=True))
                 else:
-                    await uow.state.delete_matching(key)
+                    await uow.state.delete(key)
 
     async def forget_card(self, event_id: str) -> None:
         async with self._uow() as uow:
             for prefix in ("mx:card:", "mx:reacts:", "mx:poll:"):
-                await uow.state.delete_matching(prefix + event_id)
+                await uow.state.delete(prefix + event_id)
 
     async def poll(self, event_id: str) -> dict[str, Any] | None:
         value = await self.get_json(f"mx:poll:{event_id}")
@@ -132,7 +132,7 @@ class MatrixState:
             for stale in await uow.state.keys("mx:tx:"):
                 number = stale.removeprefix("mx:tx:")
                 if number.isdecimal() and int(number) not in live | {outbox_id}:
-                    await uow.state.delete_matching(stale)
+                    await uow.state.delete(stale)
             raw = await uow.state.get(key)
             saved = json.loads(raw) if raw else {}
             if saved.get("fingerprint") != fingerprint:

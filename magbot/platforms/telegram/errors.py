@@ -17,6 +17,7 @@ from magbot.core.events import ChatRef
 
 NOT_MODIFIED = "message is not modified"
 CHAT_NOT_FOUND = "chat not found"
+CANT_DELETE = "message can't be deleted"  # older than 48 hours (or not the bot's to delete)
 
 
 def retry_seconds(exc: RetryAfter) -> float:
@@ -31,6 +32,10 @@ def retry_seconds(exc: RetryAfter) -> float:
 
 def is_not_modified(exc: TelegramError) -> bool:
     return isinstance(exc, BadRequest) and NOT_MODIFIED in exc.message.lower()
+
+
+def is_cant_delete(exc: TelegramError) -> bool:
+    return isinstance(exc, BadRequest) and CANT_DELETE in exc.message.lower()
 
 
 def reason(exc: BaseException) -> str:

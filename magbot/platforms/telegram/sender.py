@@ -18,6 +18,7 @@ from magbot.core.delivery import Places, RatePolicy, Undeliverable
 from magbot.core.events import (
     ApproveJoin,
     Button,
+    CloseChat,
     ClosePoll,
     DeclineJoin,
     Delete,
@@ -33,7 +34,7 @@ from magbot.core.events import (
 from magbot.core.records import CardPlace
 from magbot.core.wire import poll_option_data
 from magbot.platforms.telegram import render
-from magbot.platforms.telegram.errors import delivery_error, is_not_modified, reason
+from magbot.platforms.telegram.errors import delivery_error, is_cant_delete, is_not_modified, reason
 from magbot.platforms.telegram.state import PollOrigin, Progress, TelegramState
 from magbot.storage.uow import UnitOfWorkFactory
 
@@ -127,6 +128,8 @@ class TelegramSender:
             case Remove():  # out of the chat now, free to ask to come back later
                 await bot.ban_chat_member(chat, int(message.user_id))
                 await bot.unban_chat_member(chat, int(message.user_id), only_if_banned=True)
+            case CloseChat():  # Telegram keeps nothing of a private chat for the bot to let go of
+                return None
             case _:
                 raise Undeliverable(f"telegram cannot send {type(message).__name__}")
         return None
@@ -258,7 +261,13 @@ class TelegramSender:
         target = card.message_id if card else message.message_id
         if not target:
             raise Undeliverable("nothing to delete")
-        await self._bot.delete_message(chat, int(target))
+        try:
+            await self._bot.delete_message(chat, int(target))
+        except BadRequest as exc:
+            if not (message.or_edit_to and is_cant_delete(exc)):
+                raise
+            # Past Telegram's 48 hours a bot may still edit its own message: the words go, a note stays.
+            await self._bot.edit_message_text(message.or_edit_to, chat_id=chat, message_id=int(target))
 
     async def _close_poll(self, message: ClosePoll, places: Places) -> None:
         if places.card is None:

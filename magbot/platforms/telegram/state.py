@@ -7,7 +7,7 @@
 - `tg:out:<outbox_id>:progress`: the steps of a multi-step send already done (the forum topic created, the
   parts of a long message sent), so a retry after a 429 or a crash does not repeat them.
 
-Keys end in a word, never in a bare number: /forgetme erases state keys ending in `:<user id>`.
+None of these keys is about a person; /forgetme erases only keys stored with him as their subject.
 """
 
 from __future__ import annotations
@@ -93,8 +93,8 @@ class TelegramState:
             await u.state.put(_progress_key(outbox_id), progress.as_json())
 
     async def clear_progress(self, outbox_id: int) -> None:
-        async with self._uow() as u:  # a whole key as the suffix matches that key alone
-            await u.state.delete_matching(_progress_key(outbox_id))
+        async with self._uow() as u:
+            await u.state.delete(_progress_key(outbox_id))
 
 
 def _button_poll_key(chat_id: str, card: str) -> str:
