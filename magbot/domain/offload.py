@@ -52,13 +52,10 @@ def offload_id_of_card(card: str | None) -> int | None:
     return None
 
 
-def parse_args(args: str) -> tuple[bool, str]:
-    """`/offload [heavy] [first words]` -> (heavy, words). The word "heavy" first adds the heavy-topic note."""
-    words = " ".join(args.split())
-    first, _, rest = words.partition(" ")
-    if first.lower().rstrip(":,.") == "heavy":
-        return True, rest.strip()[:TEXT_LIMIT]
-    return False, words[:TEXT_LIMIT]
+def parse_args(args: str) -> str:
+    """`/offload [first words]` -> the words, on one line. No word is taken as a flag: whether the topic is
+    heavy is asked with buttons."""
+    return " ".join(args.split())[:TEXT_LIMIT]
 
 
 def title(name: str | None) -> str:

@@ -21,6 +21,7 @@ from magbot.core.wire import Const, Id, Press
 
 FLOW_LIFETIME = timedelta(minutes=30)
 STOPPED = "Okay, stopped. Nothing was saved."
+STOP_LINE = "stopped_line"  # in a step's data: what to say when it is stopped, where something was kept already
 NOTHING_OPEN = "There's nothing to stop: I'm not waiting for an answer from you here."
 # Typed alone (any case, with a full stop or "!"), these end the conversation instead of answering it.
 STOP_WORDS = frozenset({"cancel", "/cancel", "stop", "never mind", "nevermind", "forget it", "quit"})
@@ -45,10 +46,12 @@ async def ask(
     data: dict[str, Any] | None = None,
     buttons: Buttons = (),
     lifetime: timedelta = FLOW_LIFETIME,
+    stopped: str = STOPPED,
 ) -> Reply:
     """Remember that this member's next message in this chat answers `flow` at `step`, and ask him (with buttons
-    for the common answers, and `Cancel`). Every guided conversation asks through here."""
-    pending = PendingInput(flow, step, data or {})
+    for the common answers, and `Cancel`). Every guided conversation asks through here. `stopped` is what he is
+    told if he stops here (say what was kept, if something was)."""
+    pending = PendingInput(flow, step, (data or {}) | ({STOP_LINE: stopped} if stopped != STOPPED else {}))
     await ctx.uow.pending.put(ctx.member.id, ctx.incoming.chat.chat_id, pending, ctx.now + lifetime)
     return Reply([ctx.reply(prompt, buttons=(*buttons, cancel_row(ctx.member.id)))])
 
@@ -63,6 +66,10 @@ async def waiting(ctx: MemberContext, flow: str) -> PendingInput | None:
     return pending if pending is not None and pending.flow == flow else None
 
 
+def stopped_line(pending: PendingInput | None) -> str:
+    return str(pending.data.get(STOP_LINE, STOPPED)) if pending is not None else NOTHING_OPEN
+
+
 def is_stop_word(text: str) -> bool:
     return " ".join(text.lower().strip(" .!").split()) in STOP_WORDS
 
@@ -74,7 +81,7 @@ def with_way_out(handler: Handler) -> Handler:
         text = ctx.incoming
         if isinstance(text, Text) and is_stop_word(text.text) and ctx.member is not None:
             await ctx.uow.pending.clear(ctx.member.id, text.chat.chat_id)
-            return Reply([ctx.reply(STOPPED)])
+            return Reply([ctx.reply(stopped_line(ctx.pending))])
         return await handler(ctx)
 
     return step
@@ -101,17 +108,18 @@ def words_or_ask(flow: str, prompt: str, act: Act) -> tuple[MemberHandler, FlowH
 
 async def cancel_command(ctx: MemberContext) -> Reply:
     """/cancel: routing already ended the conversation a command ends, and told us which (`ctx.pending`)."""
-    return Reply([ctx.reply(STOPPED if ctx.pending is not None else NOTHING_OPEN)])
+    return Reply([ctx.reply(stopped_line(ctx.pending))])
 
 
 async def cancel_pressed(ctx: MemberContext) -> Reply:
     press = ctx.pressed(CancelPress)
     if press.owner != ctx.member.id:
         return Reply(toast="That question was for someone else.")
-    if await ctx.uow.pending.get(ctx.member.id, ctx.incoming.chat.chat_id, ctx.now) is None:
+    pending = await ctx.uow.pending.get(ctx.member.id, ctx.incoming.chat.chat_id, ctx.now)
+    if pending is None:
         return Reply(toast="That's over already.")
     await finish(ctx)
-    return Reply([ctx.reply(STOPPED)])
+    return Reply([ctx.reply(stopped_line(pending))])
 
 
 def register() -> Feature:
