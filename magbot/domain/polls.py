@@ -147,6 +147,11 @@ def _words(text: str) -> set[str]:
     return {w for w in "".join(ch if ch.isalnum() else " " for ch in text.lower()).split()}
 
 
+def first_word(question: str) -> str:
+    """A word of the question to show in an example (`/endpoll Bowling`), without its punctuation."""
+    return next(iter(question.split()), "").strip("?!.,:;\"'") or "football"
+
+
 def matching(polls: list[Poll], words: str) -> list[Poll]:
     """The polls `/endpoll <words>` could mean: every word in its question or answers (all of them when no words).
     A word matches the start of one of the poll's words, so "pizz" finds "Pizza?"."""

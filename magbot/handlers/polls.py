@@ -197,7 +197,7 @@ async def end_by_words(ctx: MemberContext, words: str) -> Reply:
     if not matching:
         shown = " ".join(words.split())[:40]
         return Reply([ctx.reply(f'No open poll matches "{shown}". Try a word of its question, like: '
-                                f"/endpoll {open_polls[-1].question.split()[0]}. /polls shows them.")])
+                                f"/endpoll {poll_rules.first_word(open_polls[-1].question)}. /polls shows them.")])
     own = [p for p in matching if p.creator_id == ctx.member.id]
     if not own:
         return Reply([ctx.reply("Only the person who started a poll can end it.")])

@@ -18,7 +18,9 @@ async def test_story_matches_its_transcript(name: str, database_url: str, tmp_pa
 
 
 @pytest.mark.parametrize(
-    "name", ["membership", "meetings", "polls", "decisions", "support_offloads", "resources", "activities", "console"]
+    "name",
+    ["membership", "meetings", "polls", "decisions", "support_offloads", "resources", "activities", "console",
+     "conversations", "conversations_polls"],
 )
 async def test_every_event_delivered_twice_changes_nothing(
     name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
