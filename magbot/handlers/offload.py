@@ -9,19 +9,16 @@ while replies are relayed, and purged at expiry or /forget.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
 
 from magbot.core.context import FlowContext, MemberContext
-from magbot.core.events import Delete, Edit, Outgoing, Post, Reply, Text
+from magbot.core.events import Edit, Outgoing, Post, Reply, Text
 from magbot.core.feature import Feature
-from magbot.core.jobs import Due, JobKind
-from magbot.core.scope import GroupScope
 from magbot.domain import offload as rules
 from magbot.domain.members import Group, Member
 from magbot.handlers import offload_steps as steps
 from magbot.handlers.flows import ask, finish, waiting
+from magbot.handlers.offload_expiry import DRAFT_LIFETIME, EXPIRY, expire, forget_offload, plan_expiry
 from magbot.handlers.offload_steps import (
     FLOW,
     FLOW_WAIT,
@@ -34,19 +31,6 @@ from magbot.handlers.offload_steps import (
 from magbot.storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
-
-EXPIRY_GRACE = 365 * 86400  # a purge is never skipped for being late
-DRAFT_LIFETIME = timedelta(days=1)
-
-
-@dataclass(frozen=True)
-class OffloadToExpire:
-    offload: int
-    stage: str  # "draft" (never posted) or "open"
-
-
-EXPIRY = JobKind("offload-expiry", OffloadToExpire)
-
 
 async def offload(ctx: MemberContext) -> Reply:
     member, group = ctx.member, ctx.group
@@ -66,7 +50,7 @@ async def _draft(ctx: MemberContext, member: Member, group: Group, *, anonymous:
         now=ctx.now, expires=rules.expiry(ctx.now, group.settings.retention),
     )  # fmt: skip
     # A draft nobody finished goes within a day; a posted offload at the group's retention period.
-    await _plan_expiry(ctx.uow, draft, "draft", min(draft.expires_at, ctx.now + DRAFT_LIFETIME))
+    await plan_expiry(ctx.uow, draft, "draft", min(draft.expires_at, ctx.now + DRAFT_LIFETIME))
     log.info("offload drafted id=%d anonymous=%s", draft.id, anonymous)
     return await steps.ask_heavy(ctx, draft.id)
 
@@ -174,16 +158,10 @@ def _done_already() -> Reply:
     return Reply(toast="That's done already.")
 
 
-async def _plan_expiry(uow: UnitOfWork, found: rules.Offload, stage: str, due: datetime) -> None:
-    payload = OffloadToExpire(found.id, stage)
-    key = f"offload-expiry:{found.id}:{stage}"
-    await EXPIRY.plan(uow, key, due, payload, group_id=found.group_id, grace_seconds=EXPIRY_GRACE)
-
-
 async def _post(ctx: MemberContext, found: rules.Offload, mode: str) -> Reply:
     member, group = ctx.member, ctx.group
     await ctx.uow.offloads.open(found.id, mode, keep_body=found.anonymous)
-    await _plan_expiry(ctx.uow, found, "open", found.expires_at)
+    await plan_expiry(ctx.uow, found, "open", found.expires_at)
     opened = await ctx.uow.offloads.get(found.id)
     assert opened is not None
     name = None if found.anonymous else member.name
@@ -226,18 +204,6 @@ async def _support(ctx: MemberContext, found: rules.Offload, member: Member, kin
     return Reply([edit], toast="Thanks.")
 
 
-async def forget_offload(scope: GroupScope, found: rules.Offload) -> list[Outgoing]:
-    """Delete what the bot posted (newest first, header last) and every row it kept."""
-    uow, chat = scope.uow, scope.group_chat
-    out: list[Outgoing] = [Delete(chat, card=rules.post_card(found.id, n)) for n in range(found.posts, 0, -1)]
-    if found.status == "open":
-        out.append(Delete(chat, card=found.card, whole_thread=True))
-    await uow.offloads.delete(found.id)
-    await uow.schedule.cancel(f"offload-expiry:{found.id}:")
-    log.info("offload removed id=%d", found.id)
-    return out
-
-
 async def forget(ctx: MemberContext) -> Reply:
     member, group = ctx.member, ctx.group
     thread = getattr(ctx.incoming, "thread", None)
@@ -264,13 +230,6 @@ async def forget(ctx: MemberContext) -> Reply:
             [Post(ctx.incoming.chat, "Only the person who started this offload can remove it.", thread=found.card)]
         )
     return Reply(await forget_offload(ctx.scope, found))
-
-
-async def expire(scope: GroupScope, job: Due[OffloadToExpire]) -> list[Outgoing]:
-    found = await scope.uow.offloads.get(job.payload.offload)
-    if found is None or found.kept or (job.payload.stage == "draft" and found.status != "draft"):
-        return []
-    return await forget_offload(scope, found)  # planned with the offload's own group
 
 
 async def _collect(uow: UnitOfWork, member: Member) -> list[dict[str, Any]]:
