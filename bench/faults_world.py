@@ -94,11 +94,11 @@ class World:
         return True
 
     def confirm_leaving(self) -> bool:
-        """Barnabas answers "yes" to /leave once its question is out; False until then."""
-        card = self._card(GROUPS[0], "leave:yes:")
+        """Barnabas answers "yes" to /leave once its question is out (in his private chat); False until then."""
+        card = self._card(LEFT, "leave:yes:")
         if card is None:
             return False
-        update = self.fake.inject_callback_query(LEFT, card[1], GROUPS[0], card[0])
+        update = self.fake.inject_callback_query(LEFT, card[1], LEFT, card[0])
         self.expected.setup_presses.add(update["callback_query"]["id"])
         return True
 

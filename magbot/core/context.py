@@ -45,7 +45,7 @@ class Context:
     policy: BotPolicy
     group: Group | None = None
     member: Member | None = None
-    pending: PendingInput | None = None
+    pending: PendingInput | None = None  # a text's waiting step; for a command, the step it ended
     thread_card: str | None = None  # the card name of the thread the event came from, if the bot started it
     press: Press | None = None  # a button press's data, parsed by the router
 

@@ -134,7 +134,10 @@ async def choose_handler(router: Router, ctx: Context) -> Choice:
         return await _muted(ctx)
     if isinstance(incoming, Command):
         if ctx.member is not None:  # a new command ends any guided conversation in this chat
-            await ctx.uow.pending.clear(ctx.member.id, incoming.chat.chat_id)
+            # ... and the handler is told which one it ended (`/cancel` says whether anything was open).
+            ctx.pending = await ctx.uow.pending.get(ctx.member.id, incoming.chat.chat_id, ctx.now)
+            if ctx.pending is not None:
+                await ctx.uow.pending.clear(ctx.member.id, incoming.chat.chat_id)
         return _command(router, ctx, incoming)
     if isinstance(incoming, ButtonPress):
         return _button(router, ctx, incoming)

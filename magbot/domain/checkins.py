@@ -34,6 +34,20 @@ def parse_mood(raw: str) -> int | None:
     return int(raw) if raw.isdecimal() and 1 <= int(raw) <= len(MOODS) else None
 
 
+def mood_from_words(raw: str) -> tuple[int | None, str]:
+    """`/checkin Okay` or `/checkin not great, long week` -> (the mood, the words after it); (None, all of it)
+    when the words don't start with a mood (any case; "ok" is Okay, a number 1-5 too)."""
+    text = " ".join(raw.split())
+    lowered = text.lower()
+    names = {label.lower(): n for n, label in enumerate(MOODS, 1)} | {"ok": 3}
+    names |= {str(n): n for n in range(1, len(MOODS) + 1)}
+    for name in sorted(names, key=len, reverse=True):  # "not great" before "great"
+        rest = lowered.removeprefix(name)
+        if rest != lowered and (not rest or not rest[0].isalnum()):
+            return names[name], text[len(name) :].strip(" ,.:;-!")
+    return None, text
+
+
 @dataclass(frozen=True)
 class CheckIn:
     id: int

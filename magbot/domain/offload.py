@@ -54,13 +54,10 @@ def offload_id_of_card(card: str | None) -> int | None:
     return None
 
 
-def parse_args(args: str) -> tuple[bool, str]:
-    """`/offload [heavy] [first words]` -> (heavy, words). The word "heavy" first adds the heavy-topic note."""
-    words = " ".join(args.split())
-    first, _, rest = words.partition(" ")
-    if first.lower().rstrip(":,.") == "heavy":
-        return True, rest.strip()
-    return False, words
+def parse_args(args: str) -> str:
+    """`/offload [first words]` -> the words, on one line. No word is taken as a flag: whether the topic is
+    heavy is asked with buttons. Too long is refused by the caller, never cut."""
+    return " ".join(args.split())
 
 
 def title(name: str | None) -> str:

@@ -145,3 +145,26 @@ class Poll:
     @property
     def is_open(self) -> bool:
         return self.status == "open"
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in "".join(ch if ch.isalnum() else " " for ch in text.lower()).split()}
+
+
+def first_word(question: str) -> str:
+    """A word of the question to show in an example (`/endpoll Bowling`), without its punctuation."""
+    return next(iter(question.split()), "").strip("?!.,:;\"'") or "football"
+
+
+def matching(polls: list[Poll], words: str) -> list[Poll]:
+    """The polls `/endpoll <words>` could mean: every word in its question or answers (all of them when no words).
+    A word matches the start of one of the poll's words, so "pizz" finds "Pizza?"."""
+    wanted = _words(words)
+    if not wanted:
+        return list(polls)
+    found = []
+    for poll in polls:
+        held = _words(" ".join((poll.question, *poll.options)))
+        if all(any(w.startswith(word) for w in held) for word in wanted):
+            found.append(poll)
+    return found

@@ -25,7 +25,9 @@ LATEST = timedelta(days=60)
 LONGEST_TEXT = 60  # letters: a time is a few words; anything longer is not one
 DEFAULT_AT = time(18, 0)  # `friday` alone: the evening, when the group meets
 TONIGHT_AT = time(19, 0)
-_RELATIVE = re.compile(r"^(?:in\s+)?(\d{1,4})\s*(m|min|mins|minutes?|h|hrs?|hours?|d|days?|w|weeks?)$")
+_RELATIVE = re.compile(
+    r"^(?:in\s+|for\s+)?(?:(\d{1,4})\s*|(?:an?|one)\s+)(m|min|mins|minutes?|h|hrs?|hours?|d|days?|w|weeks?)$"
+)
 _UNIT = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 # A clock time in the words: 19:00, 7.30, 7pm, 7 pm, noon, midnight. Without one, a day means DEFAULT_AT.
 _HAS_CLOCK = re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s*[ap]\.?m\b|\bnoon\b|\bmidday\b|\bmidnight\b")
@@ -47,11 +49,11 @@ class TimeProblem(Enum):
 
 
 def parse_duration(text: str) -> timedelta | None:
-    """`2d`, `3h`, `45m`, `1w`, `2 days`, `in 2 days` -> a timedelta; None if it is not one."""
+    """`2d`, `3h`, `45m`, `1w`, `2 days`, `in 2 days`, `a day`, `an hour` -> a timedelta; None if it is not one."""
     match = _RELATIVE.match(" ".join(text.lower().split()))
     if not match:
         return None
-    amount = int(match[1])
+    amount = int(match[1]) if match[1] else 1  # `a day`, `an hour`, `one week`
     return timedelta(**{_UNIT[match[2][0]]: amount}) if amount > 0 else None
 
 

@@ -19,6 +19,7 @@ from magbot.handlers import (
     buddies,
     checkins,
     decisions,
+    flows,
     help_offers,
     meetings,
     membership,
@@ -68,6 +69,7 @@ def features(router: Router) -> list[Feature]:
         help_offers.register(),
         activities.register(),
         own_content.register(),
+        flows.register(),
     ]
     made.append(texts.register([observer for feature in made for observer in feature.text_observers]))
     made.append(privacy.register([part for feature in made for part in feature.privacy]))
@@ -91,7 +93,7 @@ def assemble(declared: Sequence[Feature], router: Router) -> Jobs:
         for button in feature.buttons:
             router.button(button.kind, button.handler, members_only=button.members_only)
         for name, handler in feature.flows:
-            router.flow(name, handler)
+            router.flow(name, flows.with_way_out(handler))  # every conversation can be left
         for kind, handler in feature.events:
             router.on(kind, handler)
         for job_kind, job_handler in feature.jobs:

@@ -8,8 +8,9 @@ from magbot.core.events import Reply
 from magbot.core.feature import Feature
 from magbot.domain.members import clean_name
 from magbot.handlers.decisions import admit_invited, already_open, open_decision, vote_is_open_text
+from magbot.handlers.flows import ask, words_or_ask
 
-INVITE_HOW = "Who would you like to invite? Write their name or handle, like: /invite @tom_b. The group then votes."
+INVITE_HOW = "Who would you like to invite? Write their name or handle, like: Tom Brown, or @tom_b. The group votes."
 
 
 def handle_of(words: str) -> str:
@@ -18,10 +19,11 @@ def handle_of(words: str) -> str:
     return words if words.startswith("@") and ":" in words else words.lstrip("@").lower()
 
 
-async def invite(ctx: MemberContext) -> Reply:
-    handle, name = handle_of(ctx.args), clean_name(ctx.args.lstrip("@"))
+async def invite_someone(ctx: MemberContext, words: str) -> Reply:
+    """`/invite <name or handle>`, or the answer to "Who would you like to invite?"."""
+    handle, name = handle_of(words), clean_name(words.strip().lstrip("@"))
     if not handle.strip("@"):
-        return Reply([ctx.reply(INVITE_HOW)])
+        return await ask(ctx, "invite", INVITE_HOW)
     existing = await ctx.uow.members.in_group(ctx.group.id, handle)
     if existing is not None and existing.active:
         return Reply([ctx.reply(f"{existing.name} is already in the group.")])
@@ -51,8 +53,12 @@ async def join_request(ctx: Context) -> Reply:
     return Reply(await open_decision(scope, "admit", payload))
 
 
+invite, invite_answer = words_or_ask("invite", INVITE_HOW, invite_someone)
+
+
 def register() -> Feature:
     feature = Feature("admission")
     feature.command("invite", invite, summary="propose someone to join", example="/invite @tom_b")
+    feature.flow("invite", invite_answer)
     feature.on("JoinRequest", join_request)
     return feature

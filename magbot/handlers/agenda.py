@@ -84,21 +84,36 @@ async def agenda_button(ctx: MemberContext) -> Reply:
     found = await ctx.uow.meetings.suggestion(press.suggestion)
     if found is None or found.group_id != ctx.group.id:  # another group's topic is not his to touch
         return Reply(toast="That topic is no longer on the list.")
-    act = {"plus": _plus_one, "withdraw": _withdraw, "covered": _covered}[press.action]
+    act = {"plus": _plus_one, "withdraw": _withdraw, "covered": _covered, "unplus": _take_back,
+           "keepplus": _take_back}[press.action]  # fmt: skip
     return await act(ctx, found)
 
 
 async def _plus_one(ctx: MemberContext, found: Suggestion) -> Reply:
+    """+1 counts once: a second press (a double tap, often) takes nothing back, but asks privately."""
     if found.member_id == ctx.member.id:
         return Reply(toast="That's your own suggestion.")
-    given = await ctx.uow.meetings.toggle_plus_one(found.id, ctx.member.id)
+    if await ctx.uow.meetings.set_plus_one(found.id, ctx.member.id, True):
+        return Reply([await _card_edit(ctx, found)], toast="+1 given.")
+    buttons = ((AgendaPress("unplus", found.id).button("Yes"), AgendaPress("keepplus", found.id).button("No")),)
+    question = f'Your +1 for "{found.topic[:60]}" is already counted. Take it back?'
+    return Reply([ctx.dm(ctx.member, question, buttons=buttons)], toast="Already counted.")
+
+
+async def _take_back(ctx: MemberContext, found: Suggestion) -> Reply:
+    if ctx.pressed(AgendaPress).action == "keepplus":
+        return Reply([ctx.reply("Okay, your +1 stays.")])
+    if not await ctx.uow.meetings.set_plus_one(found.id, ctx.member.id, False):
+        return Reply([ctx.reply("There's no +1 of yours on that one now.")])
+    return Reply([await _card_edit(ctx, found), ctx.reply("Done: your +1 is taken back.")])
+
+
+async def _card_edit(ctx: MemberContext, found: Suggestion) -> Edit:
     updated = await ctx.uow.meetings.suggestion(found.id)
     assert updated is not None
     name = await _suggester_name(ctx, updated)
-    edit = Edit(
-        ctx.group_chat, suggestion_card(found.id), suggestion_text(updated, name), buttons=plus_button(found.id)
-    )
-    return Reply([edit], toast="+1 given." if given else "+1 taken back.")
+    text = suggestion_text(updated, name)
+    return Edit(ctx.group_chat, suggestion_card(found.id), text, buttons=plus_button(found.id))
 
 
 async def _withdraw(ctx: MemberContext, found: Suggestion) -> Reply:

@@ -58,6 +58,8 @@ async def buddy(ctx: MemberContext) -> Reply:
         text = "Who would you like as a buddy? If one of you goes quiet for a while, I'll tell the other, privately."
         return Reply([ctx.reply(text, buttons=buttons)])
     target_id = rules.find_by_name(others, wanted)
+    if target_id is None and rules.find_by_name({member.id: member.name}, wanted) is not None:
+        return Reply([ctx.reply("That's you. Pick someone else in the group: /buddy alone shows the names.")])
     if target_id is None:
         return Reply(
             [ctx.reply(f"I can't find '{wanted[:30]}' in the group. Type /buddy alone to pick from the names.")]
@@ -174,7 +176,8 @@ async def _erase(uow: UnitOfWork, member: Member) -> None:
 
 async def seen(ctx: MemberContext) -> None:
     """A member's message in the group: he was seen, so the buddy nudge leaves him be for a while."""
-    await ctx.uow.buddies.seen(ctx.member.id, ctx.now)
+    if not ctx.in_dm:  # only the group counts as being seen
+        await ctx.uow.buddies.seen(ctx.member.id, ctx.now)
 
 
 def register() -> Feature:

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from magbot.core.context import FlowContext, MemberContext
-from magbot.core.events import REMOVED_AT_REQUEST, Button, Delete, File, Outgoing, Reply, Text
+from magbot.core.events import REMOVED_AT_REQUEST, Button, ButtonPress, Delete, File, Outgoing, Reply, Text
 from magbot.core.feature import Feature
 from magbot.core.jobs import Due, JobKind, NoPayload
 from magbot.core.scope import GroupScope
@@ -29,6 +29,7 @@ FLOW = "checkin"
 WORDS_WAIT = timedelta(minutes=30)
 ROUND_GRACE = 3600
 SHARE_QUESTION = "Share with the group, or keep it just for you?"
+KEPT = "Okay. Your check-in is kept just for you, without any words."
 ROUND = JobKind("checkin-round", NoPayload)  # the row's group is the one asked
 
 
@@ -78,7 +79,14 @@ def _buttons(*pairs: tuple[str, Press]) -> tuple[tuple[Button, ...], ...]:
 
 
 async def checkin(ctx: MemberContext) -> Reply:
-    return Reply([ctx.reply(f"How are you doing, {ctx.member.name}?", buttons=mood_buttons(ctx.member.id))])
+    """/checkin asks with the five buttons; `/checkin Okay [a few words]` takes the mood (and words) at once."""
+    mood, words = rules.mood_from_words(ctx.args)
+    if mood is not None:
+        return await _record(ctx, mood, words)
+    question = f"How are you doing, {ctx.member.name}?"
+    if ctx.args:
+        question = f"Pick one of these, {ctx.member.name}: how are you doing? (Or type it, like: /checkin Okay)"
+    return Reply([ctx.reply(question, buttons=mood_buttons(ctx.member.id))])
 
 
 async def _not_his(ctx: MemberContext, owner_id: int) -> Reply | None:
@@ -93,17 +101,25 @@ async def _not_his(ctx: MemberContext, owner_id: int) -> Reply | None:
 async def mood_pressed(ctx: MemberContext) -> Reply:
     press = ctx.pressed(MoodPress)
     mood = press.mood
-    member, group = ctx.member, ctx.group
     if press.owner is not None and (refusal := await _not_his(ctx, press.owner)):
         return refusal
+    return await _record(ctx, mood)
+
+
+async def _record(ctx: MemberContext, mood: int, words: str = "") -> Reply:
+    """Keep the mood; then Rough's support, or the few words (asked for unless given), then share or keep."""
+    member, group = ctx.member, ctx.group
     done = await ctx.uow.checkins.add(group.id, member.id, mood, ctx.now)
     await ctx.uow.buddies.seen(member.id, ctx.now)
     log.info("checkin recorded id=%d", done.id)
     if mood == rules.ROUGH:
         return _rough(ctx, group, member, done.id)
+    if words:
+        return await _ask_share(ctx, done.id, rules.tidy_words(words))
     skip = _buttons(("Skip", StepPress("skip", member.id, done.id)))
     text = f"Thanks, {member.name}. Add a few words? Just type them {CHECKIN_WORDS.up_front}, or press Skip."
-    return await ask(ctx, FLOW, text, "words", {"checkin": done.id}, buttons=skip, lifetime=WORDS_WAIT)
+    data = {"checkin": done.id}
+    return await ask(ctx, FLOW, text, "words", data, buttons=skip, lifetime=WORDS_WAIT, stopped=KEPT)
 
 
 def _rough(ctx: MemberContext, group: Group, member: Member, checkin_id: int) -> Reply:
@@ -115,7 +131,11 @@ def _rough(ctx: MemberContext, group: Group, member: Member, checkin_id: int) ->
         "Let the group know?"
     )
     out: list[Outgoing] = [ctx.dm(member, text, buttons=ask)]
-    return Reply(out, toast=None if ctx.in_dm else "I've sent you a private message.")
+    if ctx.in_dm:
+        return Reply(out)
+    if isinstance(ctx.incoming, ButtonPress):
+        return Reply(out, toast="I've sent you a private message.")
+    return Reply([*out, ctx.reply("I've sent you a private message.")])  # `/checkin Rough` typed: no pop-up
 
 
 async def words_given(ctx: FlowContext) -> Reply:
@@ -137,7 +157,9 @@ async def _ask_share(ctx: MemberContext, checkin_id: int, words: str) -> Reply:
         ("Share with the group", StepPress("share", mid, checkin_id)),
         ("Just for me", StepPress("keep", mid, checkin_id)),
     )
-    return await ask(ctx, FLOW, SHARE_QUESTION, "share", data, buttons=choose, lifetime=WORDS_WAIT)
+    return await ask(
+        ctx, FLOW, SHARE_QUESTION, "share", data, buttons=choose, lifetime=WORDS_WAIT, stopped=KEPT
+    )
 
 
 async def step_pressed(ctx: MemberContext) -> Reply:

@@ -23,8 +23,9 @@ class Rsvp(Press, prefix="meeting", shape=(Const("rsvp"), IsoDate(), OneOf("yes"
 
 
 @dataclass(frozen=True)
-class AgendaPress(Press, prefix="agenda", shape=(OneOf("plus", "withdraw", "covered"), Id())):
-    """`agenda:<plus|withdraw|covered>:<suggestion id>`: +1, `Withdraw: ...` and `Covered: ...`."""
+class AgendaPress(Press, prefix="agenda", shape=(OneOf("plus", "withdraw", "covered", "unplus", "keepplus"), Id())):
+    """`agenda:<plus|withdraw|covered>:<suggestion id>`: +1, `Withdraw: ...` and `Covered: ...`; `unplus` and
+    `keepplus` answer "Take it back?" after a second +1."""
 
     action: str
     suggestion: int

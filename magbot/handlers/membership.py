@@ -129,9 +129,9 @@ async def members(ctx: MemberContext) -> Reply:
 
 async def leave(ctx: MemberContext) -> Reply:
     buttons = ((LeaveAnswer("yes", ctx.member.id).button("Yes"), LeaveAnswer("no", ctx.member.id).button("No")),)
-    return Reply(
-        [ctx.reply("Do you want to leave the group? You can ask to come back later.", buttons=buttons)]
-    )
+    question = ctx.dm(ctx.member, "Do you want to leave the group? You can ask to come back later.", buttons=buttons)
+    # Asked privately: whether he leaves is his business until he does.
+    return Reply([question]) if ctx.in_dm else Reply([question, ctx.reply("I've asked you in our private chat.")])
 
 
 async def leave_answer(ctx: MemberContext) -> Reply:
@@ -139,7 +139,7 @@ async def leave_answer(ctx: MemberContext) -> Reply:
     if press.member != member.id:
         return Reply(toast="That question was for someone else.")
     if press.answer != "yes":
-        return Reply([ctx.reply("Good, you're staying.")], toast="Okay.")
+        return Reply([ctx.dm(member, "Good, you're staying.")], toast="Okay.")
     await ctx.uow.members.set_status(member.id, "left")
     await ctx.uow.pending.clear_member(member.id)
     out = [

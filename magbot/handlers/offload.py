@@ -9,74 +9,34 @@ while replies are relayed, and purged at expiry or /forget.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
 
 from magbot.core.context import FlowContext, MemberContext
-from magbot.core.events import REMOVED_AT_REQUEST, Button, Delete, Edit, Outgoing, Post, Reply, Text
+from magbot.core.events import Edit, Outgoing, Post, Reply, Text
 from magbot.core.feature import Feature
-from magbot.core.jobs import Due, JobKind
-from magbot.core.scope import GroupScope
-from magbot.core.wire import Const, Id, OneOf, Press
 from magbot.domain import offload as rules
 from magbot.domain.dates import day_text
 from magbot.domain.limits import OFFLOAD
 from magbot.domain.members import Group, Member
-from magbot.handlers.flows import ask
+from magbot.handlers import offload_steps as steps
+from magbot.handlers.flows import ask, finish, waiting
+from magbot.handlers.offload_expiry import DRAFT_LIFETIME, EXPIRY, expire, forget_offload, plan_expiry
+from magbot.handlers.offload_steps import (
+    FLOW,
+    FLOW_WAIT,
+    AuthorPress,
+    HeavyPress,
+    ModePress,
+    SupportPress,
+    support_buttons,
+)
 from magbot.storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-FLOW = "offload"
-FLOW_WAIT = timedelta(minutes=30)
-EXPIRY_GRACE = 365 * 86400  # a purge is never skipped for being late
-DRAFT_LIFETIME = timedelta(days=1)
-
-
-@dataclass(frozen=True)
-class OffloadToExpire:
-    offload: int
-    stage: str  # "draft" (never posted) or "open"
-
-
-EXPIRY = JobKind("offload-expiry", OffloadToExpire)
-
-
-@dataclass(frozen=True)
-class SupportPress(Press, prefix="offload", shape=(OneOf(*rules.SUPPORT), Const("0"), Id())):
-    """`offload:<hear|been>:0:<offload id>`: anyone's support. The 0 stands where the author's buttons have his
-    member id; kept so buttons already in chats still work."""
-
-    kind: str
-    offload: int
-
-
-@dataclass(frozen=True)
-class ModePress(Press, prefix="offload", shape=(Const("mode"), Id(), Id(), OneOf(*rules.MODES))):
-    """`offload:mode:<member id>:<offload id>:<listen|advice>`: the author's choice of reply mode."""
-
-    owner: int
-    offload: int
-    mode: str
-
-
-@dataclass(frozen=True)
-class AuthorPress(Press, prefix="offload", shape=(OneOf("keep", "forget", "reply"), Id(), Id())):
-    """`offload:<keep|forget|reply>:<member id>:<offload id>`: the author's Keep, Forget it and Reply."""
-
-    action: str
-    owner: int
-    offload: int
-
-
-def support_buttons(offload_id: int) -> tuple[tuple[Button, ...], ...]:
-    return (tuple(SupportPress(kind, offload_id).button(label) for kind, label in rules.SUPPORT.items()),)
-
-
 async def offload(ctx: MemberContext) -> Reply:
     member, group = ctx.member, ctx.group
-    heavy, words = rules.parse_args(ctx.args)
+    words = rules.parse_args(ctx.args)
     if refusal := OFFLOAD.refusal(words):
         return Reply([ctx.reply(refusal)])
     if ctx.in_dm and not words:
@@ -84,48 +44,75 @@ async def offload(ctx: MemberContext) -> Reply:
             f"What's on your mind? Type it here {OFFLOAD.up_front}. The group sees it without your name, "
             "and I pass their replies to you privately."
         )
-        return await ask(ctx, FLOW, text, "text", {"heavy": heavy}, lifetime=FLOW_WAIT)
-    return await _draft(ctx, member, group, anonymous=ctx.in_dm, heavy=heavy, body=words)
+        return await ask(ctx, FLOW, text, "text", lifetime=FLOW_WAIT)
+    return await _draft(ctx, member, group, anonymous=ctx.in_dm, body=words)
 
 
-async def _draft(ctx: MemberContext, member: Member, group: Group, *, anonymous: bool, heavy: bool, body: str) -> Reply:
+async def _draft(ctx: MemberContext, member: Member, group: Group, *, anonymous: bool, body: str) -> Reply:
     draft = await ctx.uow.offloads.draft(
-        group.id, member.id, anonymous=anonymous, heavy=heavy, body=body,
+        group.id, member.id, anonymous=anonymous, heavy=False, body=body,
         now=ctx.now, expires=rules.expiry(ctx.now, group.settings.retention),
     )  # fmt: skip
     # A draft nobody finished goes within a day; a posted offload at the group's retention period.
-    await _plan_expiry(ctx.uow, draft, "draft", min(draft.expires_at, ctx.now + DRAFT_LIFETIME))
+    await plan_expiry(ctx.uow, draft, "draft", min(draft.expires_at, ctx.now + DRAFT_LIFETIME))
     log.info("offload drafted id=%d anonymous=%s", draft.id, anonymous)
-    modes = (tuple(ModePress(member.id, draft.id, key).button(label) for key, label in rules.MODES.items()),)
-    return Reply([ctx.reply(f"How would you like replies, {member.name}?", buttons=modes)])
+    return await steps.ask_heavy(ctx, draft.id)
 
 
 async def text_given(ctx: FlowContext) -> Reply:
-    """Guided steps in private: the anonymous offload's text, or the author's answer to a relayed reply."""
+    """Guided steps: the anonymous offload's text, a typed answer to a button question, or the author's answer
+    to a relayed reply."""
     member, group, pending, text = ctx.member, ctx.group, ctx.pending, ctx.incoming
     assert isinstance(text, Text)
     words = " ".join(text.text.split())
+    if pending.step in ("heavy", "mode", "send"):
+        return await _typed_answer(ctx, pending.step, words, dict(pending.data))
     if not words:
         return Reply([ctx.reply("Type a few words, for example: I can't sleep since the hearing.")])
     if refusal := OFFLOAD.refusal(words):
         return Reply([ctx.reply(refusal)])  # the step stays: his next message is the text again
-    await ctx.uow.pending.clear(member.id, text.chat.chat_id)
+    await finish(ctx)
     if pending.step == "text":
-        return await _draft(ctx, member, group, anonymous=True, heavy=bool(pending.data.get("heavy")), body=words)
-    found = await ctx.uow.offloads.get(int(pending.data.get("offload", 0)))
-    if found is None or found.author_id != member.id or found.status != "open":
+        return await _draft(ctx, member, group, anonymous=True, body=words)
+    return await _post_answer(ctx, int(pending.data.get("offload", 0)), words)
+
+
+async def _typed_answer(ctx: MemberContext, step: str, words: str, data: dict[str, Any]) -> Reply:
+    """Yes / No or the reply mode typed instead of pressed; anything else asks the same question again."""
+    offload_id, choice = int(data.get("offload", 0)), steps.typed_choice(step, words)
+    found = await ctx.uow.offloads.get(offload_id)
+    if found is None or found.author_id != ctx.member.id:
+        await finish(ctx)
+        return Reply([ctx.reply("That offload is gone.")])
+    if choice is None:
+        again = "Please press Yes or No."
+        if step == "heavy":
+            return await steps.ask_heavy(ctx, offload_id, f"{again} {steps.ASK_HEAVY}")
+        if step == "mode":
+            return await steps.ask_mode(ctx, offload_id, "Please press Just listen or Advice welcome.")
+        return await steps.ask_send(ctx, offload_id, str(data.get("words", "")))
+    if step == "heavy":
+        return await _heavy(ctx, found, choice)
+    if step == "mode":
+        return await _chose_mode(ctx, found, choice)
+    return await _send_answer(ctx, found, choice, str(data.get("words", "")))
+
+
+async def _post_answer(ctx: MemberContext, offload_id: int, words: str) -> Reply:
+    found = await ctx.uow.offloads.get(offload_id)
+    if found is None or found.author_id != ctx.member.id or found.status != "open":
         return Reply([ctx.reply("That offload is gone, so I couldn't post your answer.")])
     n = await ctx.uow.offloads.next_post(found.id)
     answer = ctx.scope.to_group(
         f"Someone (the author): {words}", thread=found.card, card=rules.post_card(found.id, n), protect=True,
-        about=member.id,
+        about=ctx.member.id,
     )
     return Reply([answer, ctx.reply("Posted in the thread, without your name.")])
 
 
 async def pressed(ctx: MemberContext) -> Reply:
     press, member = ctx.press, ctx.member
-    assert isinstance(press, SupportPress | ModePress | AuthorPress)
+    assert isinstance(press, SupportPress | ModePress | AuthorPress | HeavyPress)
     found = await ctx.uow.offloads.get(press.offload)
     if found is None or found.group_id != ctx.group.id:  # another group's offload is not his to touch
         return Reply(toast="That offload is gone.")
@@ -133,8 +120,10 @@ async def pressed(ctx: MemberContext) -> Reply:
         return await _support(ctx, found, member, press.kind)
     if press.owner != member.id or found.author_id != member.id:
         return Reply(toast="Only the person who started this offload can use that.")
+    if isinstance(press, HeavyPress):
+        return await _heavy(ctx, found, press.answer)
     if isinstance(press, ModePress):
-        return await _post(ctx, found, press.mode) if found.status == "draft" else _done_already()
+        return await _chose_mode(ctx, found, press.mode)
     action = press.action
     if action == "keep":
         await ctx.uow.offloads.keep(found.id)
@@ -144,25 +133,42 @@ async def pressed(ctx: MemberContext) -> Reply:
             [*await forget_offload(ctx.scope, found), ctx.reply("Gone. I've removed it, and what I kept.")]
         )
     if action == "reply":
-        text = f"Type your answer {OFFLOAD.up_front}. I'll post it in the thread as 'Someone (the author)'."
-        return await ask(ctx, FLOW, text, "answer", {"offload": found.id}, lifetime=FLOW_WAIT)
-    return _done_already()
+        return await steps.ask_answer(ctx, found.id)
+    pending = await waiting(ctx, FLOW)
+    if pending is None or pending.step != "send":
+        return Reply(toast="That has timed out. Press Reply under the message you're answering.")
+    return await _send_answer(ctx, found, "yes" if action == "send" else "no", str(pending.data.get("words", "")))
+
+
+async def _heavy(ctx: MemberContext, found: rules.Offload, answer: str) -> Reply:
+    if found.status != "draft":
+        return _done_already()
+    await ctx.uow.offloads.set_heavy(found.id, answer == "yes")
+    return await steps.ask_mode(ctx, found.id)
+
+
+async def _chose_mode(ctx: MemberContext, found: rules.Offload, mode: str) -> Reply:
+    if found.status != "draft":
+        return _done_already()
+    await finish(ctx)
+    return await _post(ctx, found, mode)
+
+
+async def _send_answer(ctx: MemberContext, found: rules.Offload, answer: str, words: str) -> Reply:
+    await finish(ctx)
+    if answer != "yes" or not words:
+        return Reply([ctx.reply("Okay, I didn't send it.")])
+    return await _post_answer(ctx, found.id, words)
 
 
 def _done_already() -> Reply:
     return Reply(toast="That's done already.")
 
 
-async def _plan_expiry(uow: UnitOfWork, found: rules.Offload, stage: str, due: datetime) -> None:
-    payload = OffloadToExpire(found.id, stage)
-    key = f"offload-expiry:{found.id}:{stage}"
-    await EXPIRY.plan(uow, key, due, payload, group_id=found.group_id, grace_seconds=EXPIRY_GRACE)
-
-
 async def _post(ctx: MemberContext, found: rules.Offload, mode: str) -> Reply:
     member, group = ctx.member, ctx.group
     await ctx.uow.offloads.open(found.id, mode, keep_body=found.anonymous)
-    await _plan_expiry(ctx.uow, found, "open", found.expires_at)
+    await plan_expiry(ctx.uow, found, "open", found.expires_at)
     opened = await ctx.uow.offloads.get(found.id)
     assert opened is not None
     name = None if found.anonymous else member.name
@@ -206,21 +212,6 @@ async def _support(ctx: MemberContext, found: rules.Offload, member: Member, kin
     return Reply([edit], toast="Thanks.")
 
 
-async def forget_offload(scope: GroupScope, found: rules.Offload, note: str = REMOVED_AT_REQUEST) -> list[Outgoing]:
-    """Delete what the bot posted (newest first, header last) and every row it kept. Where the platform no longer
-    lets the bot delete (Telegram, after 48 hours) each post is edited to `note`, so no words stay up."""
-    uow, chat = scope.uow, scope.group_chat
-    out: list[Outgoing] = [
-        Delete(chat, card=rules.post_card(found.id, n), or_edit_to=note) for n in range(found.posts, 0, -1)
-    ]
-    if found.status == "open":
-        out.append(Delete(chat, card=found.card, whole_thread=True, or_edit_to=note))
-    await uow.offloads.delete(found.id)
-    await uow.schedule.cancel(f"offload-expiry:{found.id}:")
-    log.info("offload removed id=%d", found.id)
-    return out
-
-
 async def forget(ctx: MemberContext) -> Reply:
     member, group = ctx.member, ctx.group
     thread = getattr(ctx.incoming, "thread", None)
@@ -249,33 +240,6 @@ async def forget(ctx: MemberContext) -> Reply:
     return Reply(await forget_offload(ctx.scope, found))
 
 
-async def relay(ctx: MemberContext, thread: str) -> Reply:
-    """A member's message inside an anonymous offload's thread goes to its author, privately."""
-    text, member = ctx.incoming, ctx.member
-    assert isinstance(text, Text)
-    card = await ctx.uow.cards.find_by_thread(ctx.platform, text.chat.chat_id, thread)
-    found = await ctx.uow.offloads.get(oid) if (oid := rules.offload_id_of_card(card)) else None
-    if found is None or not found.anonymous or found.status != "open" or found.author_id == member.id:
-        return Reply()
-    author = await ctx.uow.members.get(found.author_id)
-    if author is None or not author.active:
-        return Reply()
-    words = " ".join(text.text.split())
-    if refusal := OFFLOAD.refusal(words, "It was not passed on: please shorten it and reply again."):
-        return Reply([ctx.reply(refusal)])
-    line = f'{member.name} replied to your offload ("{rules.reminder_of(found.body)}"):\n{words}'
-    answer = ((AuthorPress("reply", author.id, found.id).button("Reply"),),)
-    return Reply([ctx.scope.dm(author, line, buttons=answer, protect=True)])
-
-
-async def expire(scope: GroupScope, job: Due[OffloadToExpire]) -> list[Outgoing]:
-    found = await scope.uow.offloads.get(job.payload.offload)
-    if found is None or found.kept or (job.payload.stage == "draft" and found.status != "draft"):
-        return []
-    note = f"(removed: offloads go after {scope.settings.retention.days} days)"
-    return await forget_offload(scope, found, note)  # planned with the offload's own group
-
-
 async def _collect(uow: UnitOfWork, member: Member) -> list[dict[str, Any]]:
     return [
         {"anonymous": o.anonymous, "status": o.status, "reply_mode": rules.MODES.get(o.mode, ""), "kept": o.kept,
@@ -288,12 +252,6 @@ async def _erase(uow: UnitOfWork, member: Member) -> None:
     await uow.offloads.erase_member(member.id)
 
 
-async def reply_in_thread(ctx: MemberContext) -> Reply | None:
-    """A text inside a thread may be a reply to an anonymous offload."""
-    text = ctx.incoming
-    return await relay(ctx, text.thread) if isinstance(text, Text) and text.thread else None
-
-
 def register() -> Feature:
     feature = Feature("offload")
     feature.command("offload", offload, summary="get something off your chest (in private: anonymously)")
@@ -302,7 +260,8 @@ def register() -> Feature:
     feature.button(SupportPress, pressed)
     feature.button(ModePress, pressed)
     feature.button(AuthorPress, pressed)
+    feature.button(HeavyPress, pressed)
     feature.job(EXPIRY, expire)
-    feature.observe_texts(reply_in_thread)
+    feature.observe_texts(steps.reply_in_thread)
     feature.holds("offloads", _collect, _erase)
     return feature

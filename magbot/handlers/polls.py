@@ -25,13 +25,11 @@ from magbot.core.feature import Feature
 from magbot.core.jobs import Due, JobKind
 from magbot.core.router import MEMBERS_ONLY_TOAST
 from magbot.core.scope import GroupScope
-from magbot.core.wire import Id, OneOf, Press, read_id
+from magbot.core.wire import Const, Id, Press, read_id
+from magbot.domain import polls as poll_rules
 from magbot.domain.dates import moment_text
 from magbot.domain.members import Member
 from magbot.domain.polls import (
-    MAX_OPTION,
-    MAX_OPTIONS,
-    MAX_QUESTION,
     POLL_EXAMPLE,
     Poll,
     PollError,
@@ -41,12 +39,11 @@ from magbot.domain.polls import (
     parse_poll,
     result_text,
 )
+from magbot.handlers import poll_flow
 from magbot.handlers.flows import ask, finish
 from magbot.storage.uow import UnitOfWork
 
 CLOSE_GRACE = int(timedelta(days=30).total_seconds())  # a late close is still a close
-ASK_QUESTION = f"What's the question? (Or do it in one go: {POLL_EXAMPLE})"
-ASK_OPTIONS = "Now the answers people can pick, one message each. Write done when you have them all."
 
 
 @dataclass(frozen=True)
@@ -55,14 +52,14 @@ class PollToClose:
 
 
 CLOSE = JobKind("poll_close", PollToClose)
+END_FLOW = "endpoll"
 
 
 @dataclass(frozen=True)
-class NamedAnswer(Press, prefix="poll", shape=(OneOf("anon", "named"), Id())):
-    """`poll:<anon|named>:<member id>`: the guided /poll's last question, for the member making it."""
+class EndPick(Press, prefix="poll", shape=(Const("end"), Id())):
+    """`poll:end:<poll id>`: one of his open polls, under "Which poll do you want to end?"."""
 
-    choice: str
-    owner: int
+    poll: int
 
 
 def poll_id_of(card: str) -> int | None:
@@ -94,7 +91,7 @@ async def start_poll(ctx: MemberContext, spec: PollSpec) -> Reply:
 
 async def poll(ctx: MemberContext) -> Reply:
     if not ctx.args:
-        return await ask(ctx, "poll", ASK_QUESTION, step="question")
+        return await poll_flow.begin(ctx)
     try:
         spec = parse_poll(ctx.args, ctx.now, ctx.group.settings.zone)
     except PollError as exc:
@@ -102,43 +99,12 @@ async def poll(ctx: MemberContext) -> Reply:
     return await start_poll(ctx, spec)
 
 
-async def poll_flow(ctx: FlowContext) -> Reply:
-    """The guided /poll: question -> answers (one a message, "done") -> anonymous or named."""
-    text = " ".join(str(getattr(ctx.incoming, "text", "")).replace("|", "/").split())
-    data: dict[str, Any] = dict(ctx.pending.data)
-    if ctx.pending.step == "question":
-        if not text or len(text) > MAX_QUESTION:
-            return await ask(ctx, "poll", "Please write the question in one short message.", "question")
-        return await ask(ctx, "poll", ASK_OPTIONS, "options", {"question": text, "options": []})
-    if ctx.pending.step != "options":
-        return await ask(ctx, "poll", "Please press Anonymous or Named above.", ctx.pending.step, data)
-    options: list[str] = data.get("options", [])
-    if text.lower() != "done":
-        if not text or len(text) > MAX_OPTION:
-            return await ask(ctx, "poll", f"Please keep each answer under {MAX_OPTION} letters.", "options", data)
-        if text.lower() in (o.lower() for o in options):
-            return await ask(ctx, "poll", "You have that one already. Next one, or done.", "options", data)
-        options.append(text)
-        data["options"] = options
-        if len(options) < MAX_OPTIONS:
-            return await ask(ctx, "poll", "Got it. Next one, or done.", "options", data)
-    if len(options) < 2:
-        return await ask(ctx, "poll", "A poll needs at least two answers. What's the next one?", "options", data)
-    mine = ctx.member.id
-    buttons = ((NamedAnswer("anon", mine).button("Anonymous"), NamedAnswer("named", mine).button("Named")),)
-    return await ask(ctx, "poll", "Should the result show who voted what?", "named", data, buttons=buttons)
+async def poll_answer(ctx: FlowContext) -> Reply:
+    return await poll_flow.text_given(ctx, start_poll)
 
 
-async def poll_named_answer(ctx: MemberContext) -> Reply:
-    press, member = ctx.pressed(NamedAnswer), ctx.member
-    if press.owner != member.id:
-        return Reply(toast="That question was for someone else.")
-    pending = await ctx.uow.pending.get(member.id, ctx.incoming.chat.chat_id, ctx.now)
-    if pending is None or pending.flow != "poll" or pending.step != "named":
-        return Reply(toast="That poll has timed out. Type /poll to start again.")
-    await finish(ctx)
-    spec = PollSpec(pending.data["question"], tuple(pending.data["options"]), named=press.choice == "named")
-    return await start_poll(ctx, spec)
+async def poll_button(ctx: MemberContext) -> Reply:
+    return await poll_flow.pressed(ctx, start_poll)
 
 
 async def vote(ctx: Context) -> Reply:
@@ -158,9 +124,14 @@ async def vote(ctx: Context) -> Reply:
     if incoming.toggle and in_range != incoming.option_ids:  # a forged answer button: it must not unvote him
         return Reply(toast="That button is no longer in use.")
     chosen = in_range
-    if incoming.toggle and found.multi:  # a button press adds that answer, or takes it back
+    if incoming.toggle and found.multi:  # a button press adds that answer, or takes it back: say which
         mine = {option for voter, option in await ctx.uow.polls.votes(found.id) if voter == member.id}
-        chosen = tuple(sorted(mine ^ set(chosen)))
+        chosen = tuple(sorted(mine ^ set(in_range)))
+        await ctx.uow.polls.vote(found.id, member.id, chosen)
+        pressed = ", ".join(found.options[i] for i in in_range)[:60]
+        if set(in_range) <= mine:
+            return Reply(toast=f"Taken back: {pressed}.")
+        return Reply(toast=f"Added: {pressed}. Press it again to take it back.")
     await ctx.uow.polls.vote(found.id, member.id, chosen if found.multi else chosen[:1])
     return Reply(toast="Your vote is in. You can change it until the poll closes." if chosen else None)
 
@@ -210,14 +181,48 @@ async def _poll_scope(scope: GroupScope, found: Poll) -> GroupScope:
 
 
 async def end_poll(ctx: MemberContext) -> Reply:
-    """/endpoll: the creator ends his poll (the one replied to, or his newest open one)."""
-    open_polls = await ctx.uow.polls.open_in_group(ctx.group.id)
+    """/endpoll [words]: the creator ends his poll: the one replied to, the one the words name, or his only one;
+    with several he could mean, he is asked which."""
     target = await _replied_poll(ctx)
-    if target is None:
-        own = [p for p in open_polls if p.creator_id == ctx.member.id]
-        target = own[-1] if own else (open_polls[-1] if open_polls else None)
-    if target is None or not target.is_open:
+    if target is not None and target.group_id == ctx.group.id:
+        return await _end(ctx, target)
+    return await end_by_words(ctx, ctx.args)
+
+
+async def end_by_words(ctx: MemberContext, words: str) -> Reply:
+    open_polls = await ctx.uow.polls.open_in_group(ctx.group.id)
+    if not open_polls:
         return Reply([ctx.reply("There's no open poll to end. /polls shows the open ones.")])
+    matching = poll_rules.matching(open_polls, words)
+    if not matching:
+        shown = " ".join(words.split())[:40]
+        return Reply([ctx.reply(f'No open poll matches "{shown}". Try a word of its question, like: '
+                                f"/endpoll {poll_rules.first_word(open_polls[-1].question)}. /polls shows them.")])
+    own = [p for p in matching if p.creator_id == ctx.member.id]
+    if not own:
+        return Reply([ctx.reply("Only the person who started a poll can end it.")])
+    if len(own) == 1:
+        return await _end(ctx, own[0])
+    buttons = tuple((EndPick(p.id).button(p.question[:40]),) for p in own)
+    return await ask(ctx, END_FLOW, "Which poll do you want to end?", "which", buttons=buttons)
+
+
+async def end_answer(ctx: FlowContext) -> Reply:
+    await finish(ctx)
+    return await end_by_words(ctx, str(getattr(ctx.incoming, "text", "")))
+
+
+async def end_pressed(ctx: MemberContext) -> Reply:
+    found = await ctx.uow.polls.get(ctx.pressed(EndPick).poll)
+    if found is None or found.group_id != ctx.group.id or not found.is_open:
+        return Reply(toast="That poll has closed already.")
+    await finish(ctx)
+    return await _end(ctx, found)
+
+
+async def _end(ctx: MemberContext, target: Poll) -> Reply:
+    if not target.is_open:
+        return Reply([ctx.reply("That poll has closed already. /polls shows the open ones.")])
     if target.creator_id != ctx.member.id:
         return Reply([ctx.reply("Only the person who started a poll can end it.")])
     out = await close_poll(await _poll_scope(ctx.scope, target), target)
@@ -260,8 +265,10 @@ def register() -> Feature:
     feature.command("poll", poll, summary="ask the group a question", example=POLL_EXAMPLE)
     feature.command("endpoll", end_poll, summary="end a poll you started")
     feature.command("polls", list_polls, summary="open polls")
-    feature.flow("poll", poll_flow)
-    feature.button(NamedAnswer, poll_named_answer)
+    feature.flow(poll_flow.FLOW, poll_answer)
+    feature.flow(END_FLOW, end_answer)
+    feature.button(poll_flow.PollStep, poll_button)
+    feature.button(EndPick, end_pressed)
     feature.on("PollVote", vote)
     feature.job(CLOSE, close_due)
     feature.holds("polls", _collect, _erase)

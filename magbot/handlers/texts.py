@@ -1,8 +1,9 @@
 """The one fallback for plain texts that no guided flow is waiting for.
 
-In a private chat it points to /help. In the group it runs, in order, the text observers features declared
-(`Feature.observe_texts`: a buddy was seen, a reply inside an anonymous offload's thread goes to its author);
-it knows none of those features itself.
+It runs, in order, the text observers features declared (`Feature.observe_texts`: a buddy was seen in the group,
+a reply inside an anonymous offload's thread goes to its author, the author's words typed in private are offered
+to his thread); it knows none of those features itself. Each observer checks where the text was. In a private
+chat that no observer answered, it points to /help.
 """
 
 from __future__ import annotations
@@ -22,8 +23,6 @@ def register(observers: Sequence[TextObserver]) -> Feature:
 
     async def on_text(ctx: MemberContext) -> Reply:
         # Reached only from a member: routing answers a stranger's text itself.
-        if ctx.in_dm:
-            return Reply([ctx.reply(DM_HINT)])
         out: list[Outgoing] = []
         toast: str | None = None
         for observer in watching:  # each sees every text: one answering does not hide it from the next
@@ -31,6 +30,8 @@ def register(observers: Sequence[TextObserver]) -> Feature:
             if reply is not None:
                 out += reply.out
                 toast = toast or reply.toast
+        if ctx.in_dm and not out:  # nobody took it up: never silence in private
+            return Reply([ctx.reply(DM_HINT)])
         return Reply(out, toast=toast)
 
     feature = Feature("texts")

@@ -120,14 +120,15 @@ class Meetings:
         votes = int(count or 0)
         return Suggestion(row.id, row.topic, row.member_id, row.anonymous, votes, row.created_at, row.group_id)
 
-    async def toggle_plus_one(self, suggestion_id: int, member_id: int) -> bool:
-        """True when the +1 is now given, False when it was taken back."""
+    async def set_plus_one(self, suggestion_id: int, member_id: int, given: bool) -> bool:
+        """Give (`given`) or take back his +1; True when that changed anything."""
         row = await self._session.get(SuggestionVoteRow, (suggestion_id, member_id))
-        if row:
-            await self._session.delete(row)
-            await self._session.flush()
+        if given == (row is not None):
             return False
-        self._session.add(SuggestionVoteRow(suggestion_id=suggestion_id, member_id=member_id))
+        if row is not None:
+            await self._session.delete(row)
+        else:
+            self._session.add(SuggestionVoteRow(suggestion_id=suggestion_id, member_id=member_id))
         await self._session.flush()
         return True
 

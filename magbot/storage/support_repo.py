@@ -157,6 +157,10 @@ class Offloads:
             values["body"] = None
         await self._session.execute(update(OffloadRow).where(OffloadRow.id == offload_id).values(**values))
 
+    async def set_heavy(self, offload_id: int, heavy: bool) -> None:
+        """The author's answer to "Is it a heavy topic?", while it is still a draft."""
+        await self._session.execute(update(OffloadRow).where(OffloadRow.id == offload_id).values(heavy=heavy))
+
     async def next_post(self, offload_id: int) -> int:
         """Count one more message the bot posts in the thread; returns its number (for its card name)."""
         row = await self._session.get(OffloadRow, offload_id)

@@ -21,7 +21,7 @@ async def test_story_matches_its_transcript(name: str, database_url: str, tmp_pa
 
 TWICE = [
     "membership", "meetings", "polls", "decisions", "support_offloads", "resources", "activities", "console",
-    "notices_and_times",
+    "notices_and_times", "conversations", "conversations_polls",
 ]
 
 

@@ -1,5 +1,6 @@
 """Activities through the real dispatcher: sign-ups survive a restart and the reminder still goes once, only the
-organiser calls off, /cancel works on a reply, a weekly one is posted once a week, and /forgetme takes sign-ups."""
+organiser calls off (by the post's button; /cancel only stops a conversation), a weekly one is posted once a week,
+and /forgetme takes sign-ups."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from sqlalchemy import text
 
 from magbot.app import App
 from magbot.core.clock import ManualClock
-from magbot.core.events import ChatRef, Command, MessageRef, UserRef
 from tests.conftest import settings_for, sqlite_url
 from tests.story import console_app, story
 
@@ -37,12 +37,15 @@ async def test_signups_and_the_reminder_survive_a_restart(tmp_path: Path, clock:
 async def test_only_the_organiser_calls_it_off_and_everyone_signed_up_is_told(app: App) -> None:
     await story(app).say(*SETUP, FOOTBALL, "sam [I'm in]", "tom [Maybe]")
     assert await story(app).say("sam: /cancel") == [
-        "[group] You have no activities coming up to call off. /activities shows what's on."
+        "[group] There's nothing to stop: I'm not waiting for an answer from you here."
     ]
-    lines = await story(app).say("dave: /cancel", "dave [Call off: Football, Saturday 28 November]")
+    assert await story(app).say("sam [Call it off]") == [
+        "[toast sam] Only the organiser can call it off. To drop out, press Can't."
+    ]
+    lines = await story(app).say("dave [Call it off]", "dave [Yes]")
     called_off = "Called off by the organiser: Football, Saturday 28 November, 10:00, Pollok Park."
     assert f"[group] (edited) {called_off}" in lines
-    told = [line for line in lines if line.startswith("[dm ")]
+    told = [line for line in lines if line.startswith(("[dm sam]", "[dm tom]"))]
     assert told == [
         "[dm sam] Sorry, Football, Saturday 28 November, 10:00, Pollok Park is called off.",
         "[dm tom] Sorry, Football, Saturday 28 November, 10:00, Pollok Park is called off.",
@@ -51,18 +54,24 @@ async def test_only_the_organiser_calls_it_off_and_everyone_signed_up_is_told(ap
     assert (await story(app).say("sam: /activities"))[0].startswith("[group] Nothing planned yet.")
 
 
-async def test_cancel_on_a_reply_to_the_post(app: App) -> None:
-    await story(app).say(*SETUP, FOOTBALL)
-    async with app.uow() as uow:
-        card = await uow.cards.find("console", "group", "activity:1")
-    assert card is not None
-    chat = ChatRef("console", "group")
-    for who, expected in (("sam", "Only the organiser can call it off"), ("dave", "Done. It's called off")):
-        command = Command(f"test:{who}", chat, UserRef("console", who, who.title()), app.clock.now(), name="cancel",
-                          reply_to=MessageRef(chat, card.message_id))
-        await app.dispatcher.dispatch(command)
-        lines = await story(app).say(":advance 1m")  # the console sends what is in the outbox
-        assert any(expected in line for line in lines), (who, lines)
+async def test_calling_off_a_weekly_one_asks_whether_to_stop_it_every_week(app: App) -> None:
+    await story(app).say(*SETUP, "tom: /activity Five-a-side | wednesday 19:00 | Sports centre | every week")
+    lines = await story(app).say("tom [Call it off]", "tom [Yes]")
+    assert lines[-1] == "[dm tom] Next week's will still go up. Stop it every week from now on? [Yes] [No]"
+    assert await story(app).say("sam [Yes]") == ["(console) Sam can't see a [Yes] button"]  # it's tom's, in private
+    assert await story(app).say("tom [Yes]") == ["[toast tom] Stopped.", "[dm tom] Done: it won't go up again."]
+    posted = [line for line in await story(app).say(":at 2026-12-05 20:00") if "Five-a-side," in line]
+    assert posted == []
+
+
+async def test_activity_with_only_what_carries_on_and_never_mind_stops_it(app: App) -> None:
+    await story(app).say(*SETUP)
+    assert await story(app).say("dave: /activity Pool night") == [
+        "[group] When is it? Write the day and time, like saturday 10:00, tomorrow 7pm or 28/11 19:00. [Cancel]"
+    ]
+    stopped = ["[group] Okay, stopped. Nothing was saved."]
+    assert await story(app).say("dave: never mind", "dave: friday 19:00") == stopped  # and the next text is just text
+    assert (await story(app).say("sam: /activities"))[0].startswith("[group] Nothing planned yet.")
 
 
 async def test_a_weekly_activity_goes_up_once_each_week_a_few_days_ahead(app: App) -> None:

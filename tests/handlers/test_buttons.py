@@ -47,7 +47,9 @@ def test_every_feature_declares_its_kinds() -> None:
     names = {kind.__name__ for kind in KINDS}
     assert len(names) == len(KINDS) >= 20
     assert {"VotePress", "AgendaPress", "MoodPress", "StepPress", "ActivityPress", "OutOfDate", "OfferPress",
-            "SupportPress", "ModePress", "AuthorPress", "NamedAnswer", "Rsvp", "RunCommand", "LeaveAnswer"} <= names
+            "SupportPress", "ModePress", "AuthorPress", "PollStep",
+            "CancelPress", "KindPress", "WhoPress", "HeavyPress", "EndPick", "Rsvp", "RunCommand",
+            "LeaveAnswer"} <= names
 
 
 @given(st.sampled_from(KINDS).flatmap(presses))

@@ -162,9 +162,10 @@ async def test_a_buddy_nudge_goes_only_to_the_other_buddy_once_per_silence(app: 
 
 async def test_forgetme_leaves_no_check_in_buddy_or_offload_row_naming_him(app: App) -> None:
     await story(app).say(*SETUP, "sam: /checkin", "sam [Good]", "sam [Skip]", "sam [Share with the group]")
-    await story(app).say("dave: /buddy sam", "sam [Yes]", "sam> /offload", "sam> it's a lot", "sam [Just listen]")
-    await story(app).say("sam: /offload heavy", "sam [Advice welcome]", "dave [I hear you]", "dave> /offload")
-    await story(app).say("dave> my own thing", "dave [Advice welcome]", "sam [Been there]")
+    await story(app).say("dave: /buddy sam", "sam [Yes]", "sam> /offload", "sam> it's a lot", "sam [No]")
+    await story(app).say("sam [Just listen]", "sam: /offload", "sam [Yes]", "sam [Advice welcome]")
+    await story(app).say("dave [I hear you]", "dave> /offload", "dave> my own thing", "dave [No]")
+    await story(app).say("dave [Advice welcome]", "sam [Been there]")
     async with app.uow() as uow:
         sam = await uow.members.in_group(1, "sam")
         assert sam is not None

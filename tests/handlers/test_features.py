@@ -159,6 +159,11 @@ async def test_the_text_fallback_runs_every_observer_in_order(app: App) -> None:
     router = Router()
     assemble([fallback], router)
     app.dispatcher = Dispatcher(app.uow, router, app.clock, app.policy, on_outbox=app.wake_outbox)
-    lines = await story(app).say("dave: hello", "dave> hello")
+    lines = await story(app).say("dave: hello")
     assert seen == ["first", "second", "third"]  # one answering does not hide the text from the next
-    assert lines == ["[group] two", "[group] three", "[dm dave] Type /help to see what I can do."]
+    assert lines == ["[group] two", "[group] three"]
+    assert await story(app).say("dave> hello") == ["[dm dave] two", "[dm dave] three"]  # private texts too
+    router = Router()
+    assemble([texts.register([observer("quiet", None)])], router)
+    app.dispatcher = Dispatcher(app.uow, router, app.clock, app.policy, on_outbox=app.wake_outbox)
+    assert await story(app).say("dave> hello") == ["[dm dave] Type /help to see what I can do."]  # never silence

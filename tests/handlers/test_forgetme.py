@@ -60,7 +60,8 @@ async def share_everything(app: App) -> None:
         "zebedee> /checkin", "zebedee [Rough]", "zebedee [Yes]",
         f"zebedee: /share {WORDS[1]} #food", f"zebedee: /suggest {WORDS[2]}", "tom [+1]", f"zebedee: /offer {WORDS[3]}",
         "dave: /suggest Bus passes", "zebedee [+1]",
-        "zebedee> /offload", f"zebedee> I'm {WORDS[4]}", "zebedee [Just listen]", "tom -> hang on in there",
+        "zebedee> /offload", f"zebedee> I'm {WORDS[4]}", "zebedee [No]", "zebedee [Just listen]",
+        "tom -> hang on in there",
         "zebedee [Reply]", f"zebedee> {WORDS[5]}", "zebedee> /mycheckins",
     )  # fmt: skip
 

@@ -27,7 +27,7 @@ async def queued(app: App) -> list[dict[str, object]]:
 
 
 async def test_the_header_starts_a_protected_thread_and_heavy_words_hide_behind_a_spoiler(app: App) -> None:
-    await story(app).say(*SETUP, "dave: /offload heavy lost my flat today")
+    await story(app).say(*SETUP, "dave: /offload lost my flat today", "dave [Yes]")
     press = ButtonPress(
         "t-1", ChatRef("console", "group"), UserRef("console", "dave", "Dave"), app.clock.now(),
         data="offload:mode:1:1:listen",
@@ -47,7 +47,8 @@ async def test_the_header_starts_a_protected_thread_and_heavy_words_hide_behind_
 
 async def test_an_anonymous_offload_never_shows_its_authors_name_to_the_group(app: App) -> None:
     await story(app).say(*SETUP)
-    lines = await story(app).say("tom> /offload", "tom> can't stop thinking about it", "tom [Advice welcome]")
+    lines = await story(app).say("tom> /offload", "tom> can't stop thinking about it", "tom [No]")
+    lines += await story(app).say("tom [Advice welcome]")
     lines += await story(app).say("sam -> what happened?", "tom [Reply]", "tom> I'll tell you on thursday")
     lines += await story(app).say("tom -> my own reply, under my name", "dave [I hear you]")
     seen_by_group = [line for line in lines if line.startswith(("[group]", "[thread"))]
@@ -63,8 +64,8 @@ async def test_an_anonymous_offload_never_shows_its_authors_name_to_the_group(ap
 async def test_offloads_go_after_the_groups_retention_period_unless_kept(tmp_path: Path) -> None:
     settings = settings_for(sqlite_url(tmp_path), tmp_path, defaults={"retention_days": "2"})
     async with console_app(settings, ManualClock(START)) as app:
-        await story(app).say(*SETUP, "sam> /offload", "sam> one", "sam [Just listen]")
-        await story(app).say("dave: /offload two", "dave [Just listen]", "dave [Keep]")
+        await story(app).say(*SETUP, "sam> /offload", "sam> one", "sam [No]", "sam [Just listen]")
+        await story(app).say("dave: /offload two", "dave [No]", "dave [Just listen]", "dave [Keep]")
         lines = await story(app).say(":advance 1d")
         assert not [line for line in lines if "deleted" in line]
         lines = await story(app).say(":advance 1d")
@@ -76,7 +77,7 @@ async def test_offloads_go_after_the_groups_retention_period_unless_kept(tmp_pat
 
 
 async def test_an_unfinished_draft_and_its_words_go_within_a_day(app: App) -> None:
-    await story(app).say(*SETUP, "tom> /offload", "tom> started typing then left it")
+    await story(app).say(*SETUP, "tom> /offload", "tom> started typing then left it", "tom [No]")
     async with app.uow() as uow:
         assert (await uow.offloads.get(1)) is not None
     assert await story(app).say(":advance 1d") == []  # nothing was posted, so nothing to delete
@@ -88,7 +89,7 @@ async def test_an_unfinished_draft_and_its_words_go_within_a_day(app: App) -> No
 async def test_forget_needs_the_author_and_an_answer_to_a_forgotten_offload_is_not_posted(app: App) -> None:
     await story(app).say(*SETUP)
     assert await story(app).say("sam> /forget") == ["[dm sam] You have no offloads up right now."]
-    await story(app).say("sam> /offload", "sam> hard week", "sam [Just listen]", "dave -> here for you")
+    await story(app).say("sam> /offload", "sam> hard week", "sam [No]", "sam [Just listen]", "dave -> here for you")
     assert await story(app).say("dave -> /forget") == [
         "[thread 1] Only the person who started this offload can remove it."
     ]

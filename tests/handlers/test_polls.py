@@ -90,18 +90,65 @@ async def test_only_the_creator_ends_a_poll_also_by_replying_to_it(app: App) -> 
 async def test_the_guided_poll_asks_step_by_step(app: App) -> None:
     await founded(app)
     lines = await story(app).say(
-        "sam> /poll", "sam> Curry on Friday?", "sam> Yes", "sam> done", "sam> No", "sam> done", "sam [Named]"
-    )
-    assert lines[0].startswith("[dm sam] What's the question?")
-    assert lines[1].startswith("[dm sam] Now the answers")
-    assert lines[3] == "[dm sam] A poll needs at least two answers. What's the next one?"
-    assert lines[5] == "[dm sam] Should the result show who voted what? [Anonymous] [Named]"
-    assert lines[6:] == [
+        "sam> /poll", "sam> Curry on Friday?", "sam> Yes", "sam [Done]", "sam> yes", "sam> No", "sam> done",
+        "sam [One answer]", "sam [Named]", "sam [In 3 days]",
+    )  # fmt: skip
+    assert lines[:8] == [
+        "[dm sam] What's the question? (Or do it in one go: /poll Football on Saturday? | Yes | No | Maybe closes "
+        "friday 18:00) [Cancel]",
+        "[dm sam] Now the answers people can pick, one message each. Press Done when you have them all. [Done] "
+        "[Cancel]",
+        "[dm sam] Got it: Yes. Next one, or press Done. [Done] [Cancel]",
+        "[dm sam] A poll needs at least two answers. What's the next one? [Done] [Cancel]",
+        "[dm sam] You have yes already. Next one, or press Done. [Done] [Cancel]",
+        "[dm sam] Got it: No. Next one, or press Done. [Done] [Cancel]",
+        "[dm sam] Can people pick one answer, or several? [One answer] [Several] [Cancel]",
+        "[dm sam] Should the result show who voted what? [Anonymous] [Named] [Cancel]",
+    ]
+    assert lines[8] == "[dm sam] When should the poll close? [In a day] [In 3 days] [In a week] [Pick a time] [Skip] " \
+                       "[Cancel]"
+    assert lines[9:] == [
         "[group] Curry on Friday? [Yes] [No]",
-        "[group] Poll from Sam. Names are shown. Closes Monday 30 November, 10:00.",
+        "[group] Poll from Sam. Names are shown. Closes Thursday 26 November, 10:00.",
         "[dm sam] Your poll is up in the group.",
     ]
     assert await story(app).say("sam [Named]") == ["[toast sam] That poll has timed out. Type /poll to start again."]
+
+
+async def test_a_guided_multi_answer_poll_with_a_time_says_what_a_press_did(app: App) -> None:
+    await founded(app)
+    await story(app).say("dave: /poll", "dave: Food?", "dave: Pizza", "dave: Curry", "dave [Done]", "dave: several")
+    assert await story(app).say("dave [Anonymous]", "dave [Pick a time]", "dave: someday") == [
+        "[group] When should the poll close? [In a day] [In 3 days] [In a week] [Pick a time] [Skip] [Cancel]",
+        "[group] When should it close? For example: friday 18:00, tomorrow 19:00, or 2d (two days). [Cancel]",
+        "[group] I can't tell when that is. Write it like friday 18:00, 2d (two days) or 3h (three hours). [Cancel]",
+    ]
+    lines = await story(app).say("dave: friday 18:00")
+    assert lines[1] == (
+        "[group] Poll from Dave. Votes are anonymous, pick as many as you like. Closes Friday 27 November, 18:00."
+    )
+    assert await story(app).say("sam [Pizza]", "sam [Curry]", "sam [Pizza]") == [
+        "[toast sam] Added: Pizza. Press it again to take it back.",
+        "[toast sam] Added: Curry. Press it again to take it back.",
+        "[toast sam] Taken back: Pizza.",
+    ]
+    assert await rows(app, "SELECT member_id, option FROM poll_votes") == [(2, 1)]
+
+
+async def test_endpoll_ends_the_poll_its_words_name_and_asks_which_when_several(app: App) -> None:
+    await founded(app)
+    nothing = ["[group] There's no open poll to end. /polls shows the open ones."]
+    assert await story(app).say("dave: /endpoll") == nothing
+    await story(app).say("dave: /poll Curry? | yes | no", "dave: /poll Pizza tonight? | yes | no")
+    assert await story(app).say("dave: /endpoll chips") == [
+        '[group] No open poll matches "chips". Try a word of its question, like: /endpoll Pizza. /polls shows them.'
+    ]
+    assert (await story(app).say("dave: /endpoll pizza"))[-1].startswith("[group] Poll closed: Pizza tonight?")
+    await story(app).say("dave: /poll Pub? | yes | no")
+    assert await story(app).say("dave: /endpoll") == ["[group] Which poll do you want to end? [Curry?] [Pub?] [Cancel]"]
+    assert (await story(app).say("dave [Pub?]"))[-1].startswith("[group] Poll closed: Pub?")
+    assert await story(app).say("sam: /endpoll curry") == ["[group] Only the person who started a poll can end it."]
+    assert (await story(app).say("dave: /endpoll"))[-1].startswith("[group] Poll closed: Curry?")
 
 
 async def test_a_poll_closes_on_its_deadline_after_a_restart(tmp_path: Path) -> None:

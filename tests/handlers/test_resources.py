@@ -57,7 +57,7 @@ async def test_a_guided_need_and_a_friendly_error(app: App) -> None:
     await setup(app)
     assert await story(app).say("tom> /need", "tom> ") == [
         "[dm tom] What do you need? Write it in one message (up to 500 letters). "
-        "For example: A lift to Perth on Friday",
+        "For example: A lift to Perth on Friday [Cancel]",
         "[dm tom] Please say it in a few words (under 500 letters). For example: /need A lift to Perth on Friday",
     ]
     lines = await story(app).say("tom> /need", "tom> I need a winter coat, size L")

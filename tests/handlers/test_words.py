@@ -54,7 +54,7 @@ async def test_a_notice_from_the_private_chat_asks_there(app: App) -> None:
     await story(app).say(*SETUP)
     lines = await story(app).say("dave> /notice", "dave> Room 2 this week")
     assert lines[0] == "[dm dave] What should I tell the group about the next meeting? One message, please " \
-                       "(up to 500 letters)."
+                       "(up to 500 letters). [Cancel]"
     assert lines[1:] == [
         f"[group] Notice about the meeting {WHEN} (from Dave): Room 2 this week",
         f"[dm dave] Done, it's posted in the group. Dave, is this week's meeting off? ({WHEN}) "
@@ -72,7 +72,7 @@ async def test_a_long_anonymous_offload_is_refused_not_cut(app: App) -> None:
         "Please shorten it and send it again."
     ]
     lines = await story(app).say("dave> " + "x" * 2000)  # the step is still waiting: the shorter text is taken
-    assert lines[0].startswith("[dm dave] How would you like replies")
+    assert lines[0].startswith("[dm dave] Is it a heavy topic?")
 
 
 async def test_the_same_limit_in_the_group(app: App) -> None:

@@ -1,4 +1,4 @@
-"""Activities, one folder for the feature: /activity, /activities, /cancel and the sign-up buttons (the waiting
+"""Activities, one folder for the feature: /activity, /activities, calling off and the sign-up buttons (the waiting
 list moved up in order) here; the post in `cards.py`, the guided /activity in `flow.py`, the scheduled sends (the
 24-hour reminder, the weekly posts) in `jobs.py`. Its rules are in domain/activities.py, its storage in
 storage/activities_repo.py and models_activities.py."""
@@ -11,7 +11,6 @@ from magbot.core.context import MemberContext
 from magbot.core.events import Edit, Outgoing, Post, Reply
 from magbot.core.feature import Feature
 from magbot.core.scope import GroupScope, group_chat
-from magbot.core.wire import read_id
 from magbot.domain.activities import (
     ACTIVITY_EXAMPLE,
     Activity,
@@ -23,7 +22,6 @@ from magbot.domain.activities import (
     press,
     waiting_position,
 )
-from magbot.domain.dates import day_text
 from magbot.domain.members import Member
 from magbot.handlers.activities import flow as activity_flow
 from magbot.handlers.activities import jobs as activity_jobs
@@ -56,6 +54,8 @@ TOASTS = {
 async def activity(ctx: MemberContext) -> Reply:
     if not ctx.args:
         return await ask(ctx, activity_flow.FLOW, activity_flow.ASK_WHAT, "what")
+    if "|" not in ctx.args:  # only what it is: carry on asking for when and where
+        return await activity_flow.take_answer(ctx, "what", ctx.args, {})
     try:
         spec = parse_activity(ctx.args, ctx.now, ctx.group.settings.zone)
     except ActivityError as exc:
@@ -98,6 +98,8 @@ async def activity_button(ctx: MemberContext) -> Reply:
     found = await ctx.uow.activities.get(press_.activity)
     if found is None or found.group_id != group.id:
         return Reply(toast="That activity is no longer here.")
+    if action in ("weekly", "oneoff") and found.organiser_id == ctx.member.id and found.series_id:
+        return await _weekly_answer(ctx, found.series_id, action)  # after it was called off: the ones to come
     if found.status == "cancelled":
         return Reply(toast="That one was called off.")
     if found.starts_at <= ctx.now:
@@ -145,33 +147,6 @@ def _unchanged(answer: str, status: str, signups: tuple[SignUp, ...], member_id:
 # ---------------------------------------------------------------- calling it off
 
 
-async def cancel(ctx: MemberContext) -> Reply:
-    """/cancel on a reply to the post calls it off; alone, it offers his own coming activities as buttons."""
-    reply_to = getattr(ctx.incoming, "reply_to", None)
-    if reply_to is not None:
-        card = await ctx.uow.cards.find_by_message(ctx.platform, ctx.group.chat_id, reply_to.message_id)
-        raw = (card or "").removeprefix("activity:")
-        found = await ctx.uow.activities.get(number) if (number := read_id(raw)) else None
-        if found is None or found.status != "open" or found.starts_at <= ctx.now:
-            return Reply([ctx.reply("That isn't an activity that's coming up. Reply /cancel to its post.")])
-        if found.organiser_id != ctx.member.id:
-            return Reply([ctx.reply("Only the organiser can call it off. To drop out, press Can't on the post.")])
-        out = await call_off(ctx.scope, found, ctx.member, ctx.reply)
-        if found.series_id and "week" in ctx.args.lower():
-            await ctx.uow.activities.stop_series(found.series_id)
-            out.append(ctx.reply("And it won't go up again: the weekly one is stopped."))
-        elif found.series_id:
-            out.append(ctx.reply("Next week's will still go up. To stop them all: reply /cancel every week to it."))
-        return Reply(out)
-    own = [a for a in await ctx.uow.activities.upcoming(ctx.group.id, ctx.now) if a.organiser_id == ctx.member.id]
-    if not own:
-        return Reply([ctx.reply("You have no activities coming up to call off. /activities shows what's on.")])
-    zone = ctx.group.settings.zone
-    buttons = tuple((ActivityPress("callyes", a.id).button(
-        f"Call off: {a.what[:20]}, {day_text(a.starts_at.astimezone(zone).date())}"),) for a in own)
-    return Reply([ctx.reply("Which one do you want to call off? Everyone signed up will be told.", buttons=buttons)])
-
-
 async def _cancel_button(ctx: MemberContext, act: Activity, action: str) -> Reply:
     if act.organiser_id != ctx.member.id:
         return Reply(toast="Only the organiser can call it off. To drop out, press Can't.")
@@ -181,7 +156,19 @@ async def _cancel_button(ctx: MemberContext, act: Activity, action: str) -> Repl
         question = f"Call off {headline(act, ctx.group.settings.zone)}? Everyone signed up will be told."
         buttons = ((ActivityPress("callyes", act.id).button("Yes"), ActivityPress("callno", act.id).button("No")),)
         return Reply([ctx.dm(ctx.member, question, buttons=buttons)], toast="I've asked you in our private chat.")
-    return Reply(await call_off(ctx.scope, act, ctx.member, ctx.reply), toast="Called off.")
+    out = await call_off(ctx.scope, act, ctx.member, ctx.reply)
+    if act.series_id:  # one week off is not the end of the weekly one: ask, rather than guess
+        question = "Next week's will still go up. Stop it every week from now on?"
+        yes_no = ((ActivityPress("weekly", act.id).button("Yes"), ActivityPress("oneoff", act.id).button("No")),)
+        out.append(ctx.reply(question, buttons=yes_no))
+    return Reply(out, toast="Called off.")
+
+
+async def _weekly_answer(ctx: MemberContext, series_id: int, action: str) -> Reply:
+    if action == "oneoff":
+        return Reply([ctx.reply("Okay, the weekly one goes on. Only this one is off.")])
+    await ctx.uow.activities.stop_series(series_id)
+    return Reply([ctx.reply("Done: it won't go up again.")], toast="Stopped.")
 
 
 async def call_off(scope: GroupScope, act: Activity, by: Member, reply: Callable[[str], Post]) -> list[Outgoing]:
@@ -219,7 +206,6 @@ def register() -> Feature:
     feature.command("activity", activity, summary="plan football, a trip, a meal", example=ACTIVITY_EXAMPLE)
     feature.command("activities", list_activities, summary="activities coming up, and who is in")
     feature.command("calendar", calendar, summary="meetings and activities for your phone's calendar")
-    feature.command("cancel", cancel, summary="call off an activity you organised")
     feature.flow(activity_flow.FLOW, activity_flow.flow_text)
     feature.button(ActivityPress, activity_button)
     feature.button(activity_flow.SkipPress, flow_button)

@@ -18,7 +18,8 @@ from magbot.storage.uow import UnitOfWork
 Buttons = tuple[tuple[Button, ...], ...]
 REMIND_GRACE_SECONDS = 6 * 3600
 ANSWERS = ("in", "maybe", "cant", "guest")  # sign-up answers on the post
-CALLING_OFF = ("cancel", "callyes", "callno")  # the post's `Call it off`, then the organiser's private Yes / No
+# The post's `Call it off`, then the organiser's private Yes / No; for a weekly one, then stop it every week or not.
+CALLING_OFF = ("cancel", "callyes", "callno", "weekly", "oneoff")
 
 
 @dataclass(frozen=True)

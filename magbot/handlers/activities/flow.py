@@ -61,7 +61,7 @@ async def _ask(ctx: MemberContext, step: str, prompt: str, data: dict[str, Any],
     return await ask(ctx, FLOW, prompt, step, data, buttons=rows)
 
 
-async def _step(ctx: MemberContext, step: str, text: str, data: dict[str, Any]) -> Reply:
+async def take_answer(ctx: MemberContext, step: str, text: str, data: dict[str, Any]) -> Reply:
     """One answer ("" when skipped) moves the conversation on; a wrong one asks again, kindly."""
     zone = ctx.group.settings.zone
     try:
@@ -86,7 +86,7 @@ async def _step(ctx: MemberContext, step: str, text: str, data: dict[str, Any]) 
 
 async def flow_text(ctx: FlowContext) -> Reply:
     text = str(getattr(ctx.incoming, "text", ""))
-    return await _step(ctx, ctx.pending.step, text, dict(ctx.pending.data))
+    return await take_answer(ctx, ctx.pending.step, text, dict(ctx.pending.data))
 
 
 async def flow_button(ctx: MemberContext, start: Start) -> Reply:
@@ -100,7 +100,7 @@ async def flow_button(ctx: MemberContext, start: Start) -> Reply:
         return Reply(toast="That has timed out. Type /activity to start again.")
     data = dict(pending.data)
     if isinstance(press, SkipPress) and pending.step in ("places", "cost"):
-        return await _step(ctx, pending.step, "", data)
+        return await take_answer(ctx, pending.step, "", data)
     if not isinstance(press, GuestsPress) or pending.step != "guests":
         return Reply(toast="Please answer the newest question.")
     await finish(ctx)

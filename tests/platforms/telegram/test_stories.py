@@ -56,9 +56,9 @@ async def test_leave_yes_bans_then_unbans_so_he_can_come_back(world: World) -> N
     await world.setup_group()
     world.say(SAM, "/leave")
     await world.step()
-    question = world.last_message(GROUP)
+    question = world.last_message(SAM)  # asked in his private chat
     yes = next(b for b in buttons(question) if b["text"] == "Yes")
-    world.fake.inject_callback_query(SAM, yes["callback_data"], GROUP, question["message_id"])
+    world.fake.inject_callback_query(SAM, yes["callback_data"], SAM, question["message_id"])
     await world.step()
     assert world.fake.calls_to("answerCallbackQuery")[-1]["text"] == "You've left the group. Take care."
     assert [c["user_id"] for c in world.fake.calls_to("banChatMember")] == [SAM]
@@ -72,7 +72,7 @@ async def test_a_strangers_press_on_a_members_button_is_refused(world: World) ->
     await world.setup_group()
     world.say(DAVE, "/leave")
     await world.step()
-    question = world.last_message(GROUP)
+    question = world.last_message(DAVE)
     sent_before = len(world.fake.sent_messages())
     yes = next(b for b in buttons(question) if b["text"] == "Yes")
     world.fake.inject_callback_query(STRANGER, yes["callback_data"], GROUP, question["message_id"])
@@ -90,8 +90,8 @@ async def test_forged_button_data_for_another_member_is_refused(world: World) ->
     dave = await member_id(world, DAVE)
     world.say(SAM, "/leave")
     await world.step()
-    question = world.last_message(GROUP)
-    world.fake.inject_callback_query(SAM, f"leave:yes:{dave}", GROUP, question["message_id"])
+    question = world.last_message(SAM)
+    world.fake.inject_callback_query(SAM, f"leave:yes:{dave}", SAM, question["message_id"])
     await world.step()
     assert world.fake.calls_to("answerCallbackQuery")[-1]["text"] == "That question was for someone else."
     assert await world.member_ids() == {str(DAVE), str(SAM)}
