@@ -89,9 +89,9 @@ class Runner:
                         pending |= self._lead(stop)
                 failed = any(self._failure(task, stop) for task in done if task is not stopped)
         finally:
-            self._scheduler.shutdown()
             stop.set()
             self._outbox.wake()
+            await self._scheduler.stop()
             await asyncio.gather(*self._tasks.values(), stopped, return_exceptions=True)
             for sig in signals:
                 loop.remove_signal_handler(sig)
