@@ -92,6 +92,7 @@ class PgLeadership:
         self._notifying: asyncio.Task[None] | None = None
         self._again = False
         self.leading = False
+        self.tries = 0  # lock attempts made (tests and logs)
 
     def on_nudge(self, callback: Callable[[], None]) -> None:
         self._on_nudge = callback
@@ -113,6 +114,7 @@ class PgLeadership:
     async def lead(self, stop: asyncio.Event) -> bool:
         while not stop.is_set():
             try:
+                self.tries += 1
                 if await self._query(f"SELECT pg_try_advisory_lock({LEADER}, 1)"):
                     await self._listen()
                     self.leading = True
