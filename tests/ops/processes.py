@@ -1,21 +1,10 @@
-"""Real `magbot run` processes for the operations tests, configured like the fault suite's (bench/faults_bot.py)."""
+"""HTTP reads of a running instance's health server (the processes themselves are bench/faults_bot.py's)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-from bench.faults_bot import BotConfig, BotProcess
-from bench.faults_fake import FaultyTelegram
+import aiohttp
 
 
-@dataclass(frozen=True)
-class OpsConfig(BotConfig):
-    """The fault suite's config, with environment variables of our own on top (a health port, a wrong token)."""
-
-    extra: dict[str, str] = field(default_factory=dict)
-
-    def env(self, fake: FaultyTelegram) -> dict[str, str]:
-        return {**super().env(fake), **self.extra}
-
-
-__all__ = ["BotProcess", "OpsConfig"]
+async def get(port: int, path: str) -> tuple[int, str]:
+    async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{port}{path}", timeout=10) as answer:
+        return answer.status, await answer.text()

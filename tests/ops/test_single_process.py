@@ -8,9 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.faults_bot import free_port
+from bench.faults_bot import BotConfig, BotProcess, free_port
 from bench.faults_fake import FaultyTelegram
-from tests.ops.processes import BotProcess, OpsConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 LIMIT_S = 60
@@ -52,7 +51,7 @@ def test_a_second_run_on_the_same_sqlite_file_refuses_and_a_killed_one_leaves_no
 
 async def test_run_exits_non_zero_when_its_receive_loop_dies(tmp_path: Path) -> None:
     async with FaultyTelegram() as fake:
-        config = OpsConfig(tmp_path, f"sqlite+aiosqlite:///{tmp_path}/bot.db", "polling", free_port(),
+        config = BotConfig(tmp_path, f"sqlite+aiosqlite:///{tmp_path}/bot.db", "polling", free_port(),
                            extra={"MAGBOT_TELEGRAM_TOKEN": "123:not-the-token"})  # Telegram refuses it: the loop dies
         bot = BotProcess(config, fake, 0)
         await bot.start()
@@ -63,7 +62,7 @@ async def test_run_exits_non_zero_when_its_receive_loop_dies(tmp_path: Path) -> 
 
 async def test_sigterm_in_webhook_mode_stops_cleanly_with_no_error_line(tmp_path: Path) -> None:
     async with FaultyTelegram() as fake:
-        config = OpsConfig(tmp_path, f"sqlite+aiosqlite:///{tmp_path}/bot.db", "webhook", free_port())
+        config = BotConfig(tmp_path, f"sqlite+aiosqlite:///{tmp_path}/bot.db", "webhook", free_port())
         bot = BotProcess(config, fake, 0)
         await bot.start()
         assert await bot.wait_ready(), bot.log_text()
