@@ -4,6 +4,9 @@ test_failover.py): live, ready, not ready when the outbox is stuck, and metrics 
 from __future__ import annotations
 
 import asyncio
+import json
+import subprocess
+import sys
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -18,6 +21,16 @@ from tests.fakes.sender import ScriptedSender
 from tests.ops.processes import get
 
 NAME, WORDS = "Zebedee", "pigeonloft"
+DOCKERFILE = Path(__file__).resolve().parents[2] / "Dockerfile"
+
+
+def docker_healthcheck(port: int) -> int:
+    """The image's HEALTHCHECK command, run here against `port`: its exit status (0 healthy)."""
+    line = next(line for line in DOCKERFILE.read_text().splitlines() if line.strip().startswith("CMD [\"python"))
+    command = json.loads(line.strip()[len("CMD "):])
+    assert command[0] == "python" and ":9108/healthz" in command[2]
+    script = command[2].replace(":9108/", f":{port}/")
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=30, check=False).returncode
 
 
 class QuietPlatform:
@@ -64,6 +77,7 @@ async def test_health_and_metrics_answer_over_http(tmp_path: Path) -> None:
         assert await get(port, "/healthz/live") == (200, "live: yes\n")
         status, body = await get(port, "/healthz")
         assert status == 200 and "database: ok" in body and "quiet: running" in body and "role: leader" in body
+        assert await asyncio.to_thread(docker_healthcheck, port) == 0
 
         chat, member = ChatRef("quiet", "-1001"), UserRef("quiet", "7101", NAME)
         assert platform.dispatch is not None
@@ -84,6 +98,7 @@ async def test_health_and_metrics_answer_over_http(tmp_path: Path) -> None:
             await uow.outbox.add([Post(ChatRef("other", "-9"), "stuck")], START - timedelta(hours=1))
         status, body = await get(port, "/healthz/ready")
         assert status == 503 and "outbox oldest: 3600s (over 600s)" in body, body
+        assert await asyncio.to_thread(docker_healthcheck, port) != 0
         _, metrics = await get(port, "/metrics")
         assert 'magbot_outbox_depth{status="pending"} 1.0' in metrics and "magbot_outbox_oldest_seconds 3600.0" in metrics
     finally:
