@@ -100,7 +100,8 @@ async def test_health_and_metrics_answer_over_http(tmp_path: Path) -> None:
         assert status == 503 and "outbox oldest: 3600s (over 600s)" in body, body
         assert await asyncio.to_thread(docker_healthcheck, port) != 0
         _, metrics = await get(port, "/metrics")
-        assert 'magbot_outbox_depth{status="pending"} 1.0' in metrics and "magbot_outbox_oldest_seconds 3600.0" in metrics
+        assert 'magbot_outbox_depth{status="pending"} 1.0' in metrics
+        assert "magbot_outbox_oldest_seconds 3600.0" in metrics
     finally:
         stop.set()
         assert await asyncio.wait_for(serving, 20) is True  # a clean stop
