@@ -5,7 +5,9 @@
 Each run: three instances start on one fresh database with a health server each; one becomes the leader (it
 polls the fake Bot API and sends) and the groups are set up (the fault suite's world: bench/faults_world.py).
 Members act in a steady stream; in the middle of it the leader is SIGKILLed, and the stream goes on.
-Takeover is the time from the kill to the first getUpdates of the new leader. At the end the survivors drain
+Takeover is the time from the kill to the first getUpdates of the new leader (polling), or to its first send
+(webhook mode: `--mode webhook`, a balancer in front sends each update to a random live instance, so the
+followers go on receiving while nobody leads). At the end the survivors drain
 and are stopped with SIGTERM, and the fault suite's checks run (lost, doubled, resent, order, limits, leaks,
 crashes). It prints `runs N, lost L, doubled D, resent K, crashes C` and the takeover seconds.
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import random
 import sys
 import tempfile
 import time
@@ -24,7 +27,10 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make `bench`, `magbot` and `tests` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.faults_bot import BotProcess, free_port
+from aiohttp import ClientError, ClientSession, ClientTimeout, web
+
+from bench.faults_bot import BotProcess, free_port, push_webhooks
+from bench.faults_fake import OUTBOX_METHODS
 from bench.faults_session import Options, Report, Session, until
 
 INSTANCES = 3
@@ -41,26 +47,69 @@ class FailoverReport:
     stopped_codes: list[int | None] = field(default_factory=list)
 
 
+class Balancer:
+    """The proxy in front of the instances in webhook mode: each POST goes to a random live instance; one that
+    refuses (killed) is answered 502, so Telegram's side delivers the update again, as a real proxy would."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.port, self.rng = free_port(), rng
+        self.targets: list[int] = []
+        self._runner: web.AppRunner | None = None
+
+    async def __aenter__(self) -> Balancer:
+        app = web.Application()
+        app.router.add_post("/telegram", self._forward)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _forward(self, request: web.Request) -> web.Response:
+        port = self.rng.choice(self.targets)
+        headers = {k: v for k, v in request.headers.items() if k.lower().startswith("x-telegram")}
+        url, body = f"http://127.0.0.1:{port}/telegram", await request.read()
+        try:
+            async with ClientSession(timeout=ClientTimeout(total=30)) as http, http.post(
+                url, data=body, headers=headers
+            ) as answer:
+                return web.Response(status=answer.status)
+        except (ClientError, OSError, TimeoutError):
+            return web.Response(status=502)
+
+
 class FailoverSession(Session):
     def __init__(self, options: Options, seed: int, workdir: Path, url: str, actions: int = 16) -> None:
         super().__init__(options, seed, 1, workdir, url)
         self.actions = actions
         self.health_ports: dict[int, int] = {}
         self.result = FailoverReport()
+        self.balancer = Balancer(random.Random(seed))
 
     async def spawn_instance(self) -> BotProcess:
         number = len(self.processes)
         port = free_port()
-        config = replace(self.config, extra={"MAGBOT_HEALTH_LISTEN": f"127.0.0.1:{port}"})
+        extra = {"MAGBOT_HEALTH_LISTEN": f"127.0.0.1:{port}"}
+        if self.options.mode == "webhook":  # each listens on its own port, behind the one public address
+            listen = free_port()
+            self.balancer.targets.append(listen)
+            extra.update(MAGBOT_TELEGRAM_LISTEN=f"127.0.0.1:{listen}",
+                         MAGBOT_TELEGRAM_WEBHOOK_URL=f"http://127.0.0.1:{self.balancer.port}/telegram")
+        config = replace(self.config, extra=extra)
         process = BotProcess(config, self.fake, number)
         self.processes.append(process)
         self.health_ports[number] = port
         await process.start()
         return process
 
-    async def run(self) -> Report:  # type: ignore[override]
+    async def run(self) -> Report:
         began = time.monotonic()
-        async with self.fake:
+        stop = asyncio.Event()
+        async with self.fake, self.balancer:
+            pusher = asyncio.create_task(push_webhooks(self.fake, stop)) if self.options.mode == "webhook" else None
             try:
                 self.fake.epoch = 1  # what the first leader sends
                 instances = [await self.spawn_instance() for _ in range(INSTANCES)]
@@ -73,6 +122,9 @@ class FailoverSession(Session):
                 await self._check_health(survivors)
                 await self._drain_all(survivors)
             finally:
+                stop.set()
+                if pusher is not None:
+                    await pusher
                 for process in self.processes:
                     if process.running:
                         await process.kill()
@@ -102,9 +154,11 @@ class FailoverSession(Session):
         killed_at = time.monotonic()
         await leader.kill()
         self.fake.epoch = 2  # what the next leader sends
-        self.world.act()  # a member writes while nobody leads
+        self.world._dm()  # a member writes while nobody leads: his reply is the new leader's first send
+        # Polling: the new leader's first getUpdates. Webhook: followers go on receiving, so its first send.
+        methods = {"getupdates"} if self.options.mode == "polling" else OUTBOX_METHODS
         polled = await until(
-            lambda: any(c.method == "getUpdates" for c in self.fake.calls[calls_before:]), TAKEOVER_LIMIT_S, 0.01
+            lambda: any(c.method.lower() in methods for c in self.fake.calls[calls_before:]), TAKEOVER_LIMIT_S, 0.01
         )
         if not polled:
             raise RuntimeError(f"no instance took over within {TAKEOVER_LIMIT_S:.0f}s")
@@ -181,10 +235,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--fault-rate", type=float, default=0.0)
+    parser.add_argument("--mode", choices=("polling", "webhook"), default="polling")
     args = parser.parse_args(argv)
     if not os.environ.get("MAGBOT_TEST_PG_URL"):
         raise SystemExit("needs MAGBOT_TEST_PG_URL")
-    options = Options(seed=args.seed, db="postgres", fault_rate=args.fault_rate, drain_limit=120)
+    options = Options(seed=args.seed, db="postgres", mode=args.mode, fault_rate=args.fault_rate, drain_limit=120)
     result = asyncio.run(run_failover(options, args.runs))
     print(summary(result))
     print("takeover seconds: " + ", ".join(f"{t:.2f}" for t in result.takeovers))

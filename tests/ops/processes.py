@@ -6,5 +6,6 @@ import aiohttp
 
 
 async def get(port: int, path: str) -> tuple[int, str]:
-    async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{port}{path}", timeout=10) as answer:
+    limit = aiohttp.ClientTimeout(total=10)
+    async with aiohttp.ClientSession(timeout=limit) as http, http.get(f"http://127.0.0.1:{port}{path}") as answer:
         return answer.status, await answer.text()

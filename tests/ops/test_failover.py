@@ -1,5 +1,6 @@
 """Three `magbot run` instances on one PostgreSQL, the leader SIGKILLed mid-stream: another takes over within
-30 s, nothing is lost or doubled, /healthz and /metrics name the new leader (bench/failover.py; longer there)."""
+30 s, nothing is lost or doubled, /healthz and /metrics name the new leader (bench/failover.py; longer there).
+Polling: only the leader polls. Webhook: every instance answers updates; only the leader sends."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from tests.conftest import PG_URL
 pytestmark = [pytest.mark.postgres, pytest.mark.skipif(not PG_URL, reason="MAGBOT_TEST_PG_URL is not set")]
 
 
-async def test_killing_the_leader_of_three_loses_and_doubles_nothing(tmp_path: Path) -> None:
-    options = Options(seed=3, db="postgres", fault_rate=0.0, drain_limit=90)
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+async def test_killing_the_leader_of_three_loses_and_doubles_nothing(mode: str, tmp_path: Path) -> None:
+    # Webhook mode: a balancer sends each update to a random live instance, so followers answer updates too.
+    options = Options(seed=3, db="postgres", mode=mode, fault_rate=0.0, drain_limit=90)
     result = await run_failover(options, 1, tmp_path)
     report, v = result.report, result.report.verdict
     notes = "\n".join([*v.notes[:20], *result.health])
