@@ -101,13 +101,14 @@ class Schedule:
         The row is claimed first with FOR UPDATE SKIP LOCKED (PostgreSQL; SQLite has one writer): a second
         scheduler passes over a row another one is running instead of waiting for its transaction.
         """
-        claimed = await self._session.scalar(
-            select(ScheduledRow.id)
-            .where(ScheduledRow.id == job_id, ScheduledRow.status == "pending")
-            .with_for_update(skip_locked=True)
-        )
-        if claimed is None:
-            return False
+        if self._session.bind is not None and self._session.bind.dialect.name == "postgresql":
+            claimed = await self._session.scalar(  # on SQLite a statement more would buy nothing
+                select(ScheduledRow.id)
+                .where(ScheduledRow.id == job_id, ScheduledRow.status == "pending")
+                .with_for_update(skip_locked=True)
+            )
+            if claimed is None:
+                return False
         result = await self._session.execute(
             update(ScheduledRow)
             .where(ScheduledRow.id == job_id, ScheduledRow.status == "pending")

@@ -147,3 +147,20 @@ async def test_without_the_claims_two_senders_double_messages(pg_url: str) -> No
     sent = await run_two_senders_at_once(pg_url, claimed=False)
     ids = [outbox_id for _, outbox_id in sent]
     assert len(ids) > len(set(ids)), sent
+
+
+async def test_a_scheduled_row_another_scheduler_is_running_is_passed_over_not_waited_for(pg_url: str) -> None:
+    engine = make_engine(pg_url)
+    uow = UnitOfWorkFactory(session_factory(engine))
+    try:
+        async with uow() as work:
+            await work.schedule.plan("bench:1", "noop", NOW)
+            (job,) = await work.schedule.due(NOW)
+        async with uow() as first:
+            assert await first.schedule.finish(job.id, "done", NOW)  # running it: the row is locked until commit
+            async with uow() as second:  # another scheduler meanwhile: told at once that it is taken
+                assert await asyncio.wait_for(second.schedule.finish(job.id, "done", NOW), 5) is False
+        async with uow() as third:
+            assert await third.schedule.finish(job.id, "done", NOW) is False  # and after the commit: done
+    finally:
+        await engine.dispose()
