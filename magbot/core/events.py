@@ -208,6 +208,13 @@ class Mute(Outgoing):
 
 
 @dataclass(frozen=True)
+class Unmute(Outgoing):
+    """A mute's end: the member may post in the group again (Telegram lifts it at `until` by itself too)."""
+
+    user_id: str
+
+
+@dataclass(frozen=True)
 class Remove(Outgoing):
     user_id: str
 
@@ -222,5 +229,5 @@ class Reply:
 
 OUTGOING_KINDS: dict[str, type[Outgoing]] = {
     cls.__name__: cls
-    for cls in (Post, Edit, Delete, NativePoll, ClosePoll, File, ApproveJoin, DeclineJoin, Mute, Remove)
+    for cls in (Post, Edit, Delete, NativePoll, ClosePoll, File, ApproveJoin, DeclineJoin, Mute, Unmute, Remove)
 }

@@ -18,6 +18,7 @@ from typing import Literal
 from magbot.core.context import Context, FlowContext, MemberContext, open_dm_button
 from magbot.core.events import ButtonPress, Command, Outgoing, Reply, Text
 from magbot.core.wire import Press
+from magbot.domain.timewords import when_text
 
 HandlerResult = Reply | list[Outgoing]
 Handler = Callable[[Context], Awaitable[HandlerResult]]  # open to strangers: group and member may be None
@@ -126,6 +127,8 @@ NOTHING: Choice = (None, Reply())
 
 async def choose_handler(router: Router, ctx: Context) -> Choice:
     incoming = ctx.incoming
+    if isinstance(incoming, Command | ButtonPress | Text) and _muted_here(ctx):
+        return await _muted(ctx)
     if isinstance(incoming, Command):
         if ctx.member is not None:  # a new command ends any guided conversation in this chat
             await ctx.uow.pending.clear(ctx.member.id, incoming.chat.chat_id)
@@ -136,6 +139,31 @@ async def choose_handler(router: Router, ctx: Context) -> Choice:
         return await _text(router, ctx)
     handler = router.events.get(type(incoming).__name__)
     return (handler, Reply()) if handler else NOTHING
+
+
+def _muted_here(ctx: Context) -> bool:
+    return ctx.member is not None and not ctx.in_dm and ctx.member.muted_at(ctx.now)
+
+
+async def _muted(ctx: Context) -> Choice:
+    """A muted member's group command, text or press: not acted on; he is told privately until when.
+
+    A press gets its pop-up (private, and Telegram wants every press answered); messages get one private answer
+    a day (`Member.mute_answer_due`), so a member who keeps trying is not flooded.
+    """
+    member, group = ctx.member, ctx.group
+    assert member is not None and member.muted_until is not None and group is not None
+    until = when_text(member.muted_until, group.settings.zone)
+    if isinstance(ctx.incoming, ButtonPress):
+        return None, Reply(toast=f"You're muted in the group until {until}. Our private chat still works.")
+    if not member.mute_answer_due(ctx.now):
+        return NOTHING
+    await ctx.uow.members.mark_mute_told(member.id, ctx.now)
+    text = (
+        f"You're muted in the group until {until}, so I won't act on what you write there. "
+        "Our private chat still works: try /checkin or /help here."
+    )
+    return None, Reply([ctx.dm(member, text)])
 
 
 def _stranger(ctx: Context) -> Choice:

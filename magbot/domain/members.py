@@ -13,6 +13,7 @@ MemberStatus = Literal["active", "left", "removed"]
 # After /setup, people may press "I'm a member" on the setup post for this long; after that,
 # membership changes only by a group decision.
 FOUNDING_WINDOW = timedelta(days=7)
+MUTE_ANSWER_EVERY = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -44,10 +45,20 @@ class Member:
     joined_at: datetime
     dm_open: bool = False
     unreachable_told: bool = False
+    muted_until: datetime | None = None
+    mute_told_at: datetime | None = None
 
     @property
     def active(self) -> bool:
         return self.status == "active"
+
+    def muted_at(self, now: datetime) -> bool:
+        """A passed mute decision holds: he may not post, command or press in the group until `muted_until`."""
+        return self.active and self.muted_until is not None and now < self.muted_until
+
+    def mute_answer_due(self, now: datetime) -> bool:
+        """His group messages while muted get one private answer a day, not one each (docs/DECISIONS.md)."""
+        return self.mute_told_at is None or now - self.mute_told_at >= MUTE_ANSWER_EVERY
 
 
 def member_list_text(members: list[Member]) -> str:

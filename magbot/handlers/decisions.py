@@ -43,6 +43,7 @@ from magbot.domain.decisions import (
 )
 from magbot.domain.members import Group, Member
 from magbot.domain.timewords import parse_duration, when_text
+from magbot.handlers.mutes import mute_begins
 from magbot.storage.uow import UnitOfWork
 
 CLOSE_GRACE = int(timedelta(days=30).total_seconds())  # a late close is still a close
@@ -145,6 +146,21 @@ async def vote(ctx: MemberContext) -> Reply:
         out = await close_decision(ctx.scope, decision)
         return Reply(out, toast=f"Your vote is in: {LABELS[choice]}. That settles it: the result is in the group.")
     return Reply(toast=f"Your vote is in: {LABELS[choice]}. You can change it until it closes.")
+
+
+async def member_gone(scope: GroupScope, member: Member) -> list[Outgoing]:
+    """He left or was removed: every open vote re-counts without him (quorum included) and may close now."""
+    await scope.uow.decisions.withdraw(member.id)
+    return await settle_open(scope)
+
+
+async def settle_open(scope: GroupScope) -> list[Outgoing]:
+    """Close each open vote of the group whose outcome can no longer change (after the member list changed)."""
+    out: list[Outgoing] = []
+    for decision in await scope.uow.decisions.of_group(scope.group.id, status="open"):
+        if decision.rules.settled(await scope.uow.decisions.tally(decision.id), decision.eligible):
+            out += await close_decision(scope, decision)
+    return out
 
 
 async def close_decision(scope: GroupScope, decision: Decision) -> list[Outgoing]:
@@ -266,14 +282,16 @@ async def _remove(act: Acting) -> Outcome:
     assert act.about is not None
     await act.uow.members.set_status(act.about.id, "removed")
     await act.uow.pending.clear_member(act.about.id)
-    return [Remove(act.chat, act.about.user_id)], f"{act.about.name} is no longer in the group."
+    recounted = await member_gone(act.scope, act.about)
+    return [Remove(act.chat, act.about.user_id), *recounted], f"{act.about.name} is no longer in the group."
 
 
 async def _mute(act: Acting) -> Outcome:
     assert act.about is not None
     until = act.now + (parse_duration(act.decision.payload.get("duration", "")) or timedelta(days=1))
     text = f"{act.about.name} is muted until {when_text(until, act.group.settings.zone)}."
-    return [Mute(act.chat, act.about.user_id, until)], text
+    told = await mute_begins(act.scope, act.about, until)
+    return [Mute(act.chat, act.about.user_id, until), *told], text
 
 
 ACTIONS: dict[Kind, OnResult] = {
@@ -350,7 +368,8 @@ async def _collect(uow: UnitOfWork, member: Member) -> dict[str, Any]:
 
 
 async def _erase(uow: UnitOfWork, member: Member) -> None:
-    """Ballots and flags go; decisions keep their tallies but lose his name."""
+    """Ballots and flags go (out of open votes' electorates too); decisions keep their tallies but lose his name."""
+    await uow.decisions.withdraw(member.id)  # /forgetme then re-checks the open votes (settle_open)
     for decision in await uow.decisions.of_group(member.group_id, limit=100_000):
         p = decision.payload
         if decision.about_member_id == member.id or member.user_id in (p.get("user_id"), p.get("handle")):

@@ -9,6 +9,7 @@ from magbot.core.events import Button, ButtonPress, Edit, Remove, Reply
 from magbot.core.feature import CommandMenu, Feature, MenuEntry
 from magbot.core.wire import Const, Id, OneOf, Press, Word
 from magbot.domain.members import FOUNDING_WINDOW, Group, clean_name, member_list_text
+from magbot.handlers.decisions import member_gone
 
 
 @dataclass(frozen=True)
@@ -143,8 +144,22 @@ async def leave_answer(ctx: MemberContext) -> Reply:
     out = [
         ctx.to_group(f"{member.name} has left the group. All the best."),
         Remove(ctx.group_chat, member.user_id),
+        *await member_gone(ctx.scope, member),
     ]
     return Reply(out, toast="You've left the group. Take care.")
+
+
+async def left_the_chat(ctx: Context) -> Reply:
+    """He left (or was taken out of) the group chat on the platform: the chat is the group, so he has left it
+    (coming back is a join request and an admission vote). Nothing if the bot already took him off the list."""
+    member, group = ctx.member, ctx.group
+    if member is None or group is None or ctx.in_dm:
+        return Reply()
+    await ctx.uow.members.set_status(member.id, "left")
+    await ctx.uow.pending.clear_member(member.id)
+    scope = ctx.scope_of(group)
+    left = scope.to_group(f"{member.name} has left the group. All the best.")
+    return Reply([left, *await member_gone(scope, member)])
 
 
 async def bot_blocked(ctx: Context) -> Reply:
@@ -163,6 +178,7 @@ def register() -> Feature:
     feature.button(JoinAsFounder, join_as_founder, members_only=False)
     feature.button(LeaveAnswer, leave_answer)
     feature.on("BotBlocked", bot_blocked)
+    feature.on("MemberLeft", left_the_chat)
     return feature
 
 

@@ -13,6 +13,7 @@ from magbot.core.feature import Feature, PrivacyPart
 from magbot.core.scope import group_chat
 from magbot.core.wire import OneOf, Press
 from magbot.domain.members import FOUNDING_WINDOW, Member
+from magbot.handlers.decisions import settle_open
 from magbot.storage.uow import UnitOfWork
 
 
@@ -98,6 +99,7 @@ async def forget_me_answer(ctx: MemberContext, parts: Parts) -> Reply:
             await part.erase(ctx.uow, member)
         if group:  # off the member list means out of the closed chat too
             out.append(Remove(group_chat(group), member.user_id))
+            out += await settle_open(ctx.scope_of(group))  # open votes re-count without him
     out.append(ctx.reply("Done. I've erased everything I held about you. Take care."))
     return Reply(out)
 

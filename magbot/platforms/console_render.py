@@ -21,6 +21,7 @@ from magbot.core.events import (
     Outgoing,
     Post,
     Remove,
+    Unmute,
 )
 from magbot.core.records import CardPlace
 from magbot.core.wire import poll_option_data
@@ -137,6 +138,8 @@ def _action_text(message: Outgoing) -> str:
             return f"({user} not let in)"
         case Mute():
             return f"({user} muted)"
+        case Unmute():
+            return f"({user} can post again)"
         case Remove():
             return f"({user} removed from the chat)"
     return f"({type(message).__name__})"

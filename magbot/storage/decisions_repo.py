@@ -117,6 +117,27 @@ class Decisions:
         )
         return list(rows)
 
+    async def withdraw(self, member_id: int) -> list[int]:
+        """He is no longer a member: out of every open decision's electorate and quorum, his ballot (and his vote,
+        if he cast one) gone. Closed decisions keep who took part. Returns the open decisions he was in."""
+        ids = list(
+            await self._session.scalars(
+                select(DecisionBallotRow.decision_id)
+                .join(DecisionRow, DecisionRow.id == DecisionBallotRow.decision_id)
+                .where(DecisionBallotRow.member_id == member_id, DecisionRow.status == "open")
+            )
+        )
+        if ids:
+            await self._session.execute(
+                delete(DecisionBallotRow).where(
+                    DecisionBallotRow.member_id == member_id, DecisionBallotRow.decision_id.in_(ids)
+                )
+            )
+            await self._session.execute(
+                update(DecisionRow).where(DecisionRow.id.in_(ids)).values(eligible=DecisionRow.eligible - 1)
+            )
+        return ids
+
     async def close(self, decision_id: int, status: str, tally: Tally, now: datetime) -> bool:
         """Keep the tallies and who took part; forget every choice. False if already closed."""
         result = await self._session.execute(

@@ -46,6 +46,8 @@ def _member(row: MemberRow) -> Member:
         joined_at=row.joined_at,
         dm_open=row.dm_open,
         unreachable_told=row.unreachable_told,
+        muted_until=row.muted_until,
+        mute_told_at=row.mute_told_at,
     )
 
 
@@ -146,6 +148,15 @@ class Members:
         await self._session.execute(
             update(MemberRow).where(MemberRow.id == member_id).values(unreachable_told=True)
         )
+
+    async def set_mute(self, member_id: int, until: datetime | None) -> None:
+        """Start (until a time) or end (None) a member's mute; the private answer is due again either way."""
+        await self._session.execute(
+            update(MemberRow).where(MemberRow.id == member_id).values(muted_until=until, mute_told_at=None)
+        )
+
+    async def mark_mute_told(self, member_id: int, now: datetime) -> None:
+        await self._session.execute(update(MemberRow).where(MemberRow.id == member_id).values(mute_told_at=now))
 
     async def delete(self, member_id: int) -> None:
         row = await self._session.get(MemberRow, member_id)

@@ -48,6 +48,8 @@ class MemberRow(Base):
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime())
     dm_open: Mapped[bool] = mapped_column(Boolean, default=False)
     unreachable_told: Mapped[bool] = mapped_column(Boolean, default=False)
+    muted_until: Mapped[datetime | None] = mapped_column(UTCDateTime())  # a passed mute decision, until then
+    mute_told_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # last private "you're muted" answer
 
 
 class FormerMemberRow(Base):

@@ -9,7 +9,7 @@ import pytest
 from tests.story import STORIES, play_story
 
 
-@pytest.mark.parametrize("name", ["polls", "decisions"])
+@pytest.mark.parametrize("name", ["polls", "decisions", "mutes"])
 async def test_decision_story_matches_its_transcript(name: str, database_url: str, tmp_path: Path) -> None:
     transcript = await play_story(name, database_url, tmp_path)
     assert transcript == (STORIES / f"{name}.expected").read_text()

@@ -116,7 +116,7 @@ async def test_a_mute_passes_with_its_duration(app: App) -> None:
     ]
     await story(app).say("dave: /propose mute Tom 2d")
     lines = await story(app).say("dave [Yes]", "sam [Yes]")
-    assert lines[-2:] == [
+    assert lines[-3:-1] == [
         "[group] Vote closed: Mute Tom for 2d? / Passed. Yes 2, No 0, Abstain 0. "
         "/ Tom is muted until Wednesday 25 Nov, 10:00.",
         "[group] (tom muted)",

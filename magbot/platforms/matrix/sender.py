@@ -13,8 +13,9 @@ the bot keeps one device). Only a crash between a completed send and the outbox 
 - NativePoll / ClosePoll: `m.poll.start` / `m.poll.end` (with MSC3381 fallbacks).  File: upload (encrypted in an
   encrypted room), then `m.file`/`m.image`, after the caption.
 - ApproveJoin: invite the knocking person.  DeclineJoin, Remove: kick (politely).  Mute: power level -1 for the
-  person, below `events_default` (0), so the server refuses his messages; Matrix has no timed mute, so `until`
-  is not enforced here.
+  person, below `events_default` (0), so the server refuses his messages and reactions; Matrix has no timed mute,
+  so the bot's own mute-end job sends Unmute at `until`, which takes his entry out again (back to `users_default`:
+  members hold no level of their own, the bot being the group's only admin).
 - A private chat is addressed by the person's user id; the first message opens (and remembers) an encrypted
   direct room with him. Until he accepts the invite, messages wait in the room; he reads them once he joins.
 """
@@ -42,6 +43,7 @@ from magbot.core.events import (
     Outgoing,
     Post,
     Remove,
+    Unmute,
 )
 from magbot.core.records import CardPlace
 from magbot.platforms.matrix import render
@@ -54,6 +56,7 @@ log = logging.getLogger(__name__)
 ENCRYPTION = {"type": "m.room.encryption", "state_key": "", "content": {"algorithm": "m.megolm.v1.aes-sha2"}}
 DECLINE_REASON = "Thank you for your interest. The group decided not to add new members this time."
 REMOVE_REASON = "You have left the group. All the best."
+MUTED_LEVEL = -1  # below events_default (0): the server refuses his messages and reactions in the room
 VOTE_PRIVATELY = "Vote in our private chat with me"
 
 
@@ -111,7 +114,9 @@ class MatrixSender:
         elif isinstance(message, Remove):
             raise_for(await client.room_kick(room_id, message.user_id, reason=REMOVE_REASON))
         elif isinstance(message, Mute):
-            await self._mute(client, room_id, message.user_id)
+            await self._set_level(client, room_id, message.user_id, MUTED_LEVEL)
+        elif isinstance(message, Unmute):
+            await self._set_level(client, room_id, message.user_id, None)
         else:
             raise Undeliverable(f"matrix cannot send {type(message).__name__}")
         return None
@@ -223,13 +228,20 @@ class MatrixSender:
         content = render.file_content(message.name, message.mime, len(message.data), url, file_info)
         await self._send(client, room_id, "m.room.message", content, tx, dm)
 
-    async def _mute(self, client: AsyncClient, room_id: str, user_id: str) -> None:
+    async def _set_level(self, client: AsyncClient, room_id: str, user_id: str, level: int | None) -> None:
+        """His power level in the room: `level`, or (None) his muted entry taken out; no event if nothing changes."""
         current = await client.room_get_state_event(room_id, "m.room.power_levels")
         raise_for(current)
         assert isinstance(current, RoomGetStateEventResponse)
         levels = dict(current.content)
-        levels["users"] = {**levels.get("users", {}), user_id: -1}
-        raise_for(await client.room_put_state(room_id, "m.room.power_levels", levels))
+        users = dict(levels.get("users", {}))
+        if level is not None:
+            users[user_id] = level
+        elif users.get(user_id) == MUTED_LEVEL:
+            del users[user_id]
+        if users == levels.get("users", {}):
+            return  # a retried row, already done
+        raise_for(await client.room_put_state(room_id, "m.room.power_levels", {**levels, "users": users}))
 
 
 def _thread_root(message: Post, places: Places) -> str | None:

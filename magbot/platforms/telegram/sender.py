@@ -28,6 +28,7 @@ from magbot.core.events import (
     Outgoing,
     Post,
     Remove,
+    Unmute,
 )
 from magbot.core.records import CardPlace
 from magbot.core.wire import poll_option_data
@@ -121,6 +122,8 @@ class TelegramSender:
                 await bot.restrict_chat_member(
                     chat, int(message.user_id), ChatPermissions.no_permissions(), until_date=message.until
                 )
+            case Unmute():  # until_date lifts it too; this makes the end exact (and harmless if already lifted)
+                await bot.restrict_chat_member(chat, int(message.user_id), ChatPermissions.all_permissions())
             case Remove():  # out of the chat now, free to ask to come back later
                 await bot.ban_chat_member(chat, int(message.user_id))
                 await bot.unban_chat_member(chat, int(message.user_id), only_if_banned=True)

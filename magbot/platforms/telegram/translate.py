@@ -107,6 +107,11 @@ def translate(update: Update, bot_username: str, now: datetime, poll: PollOrigin
 
 def _message(message: Message, bot_username: str) -> Incoming | None:
     chat, sender = chat_ref(message.chat), message.from_user
+    left = message.left_chat_member
+    if chat is not None and not chat.is_dm and left is not None and not left.is_bot:
+        # The service message of a leave (also when chat_member updates are not delivered); a second word of
+        # the same leave finds him already off the member list.
+        return MemberLeft(f"tg:{message.chat.id}:{message.message_id}", chat, user_ref(left), message.date)
     if chat is None or sender is None or sender.is_bot or message.sender_chat is not None:
         return None
     body = message.text if message.text is not None else message.caption

@@ -97,10 +97,12 @@ class Member:
         return len(self.events)
 
     async def send(self, room_id: str, text: str, **extra: Any) -> str:
+        """A message; `Forbidden` when the server refuses it (his power level is below the room's send level)."""
         return await self.send_event(room_id, "m.room.message", {"msgtype": "m.text", "body": text, **extra})
 
     async def send_event(self, room_id: str, kind: str, content: dict[str, Any]) -> str:
         response = await self.c.room_send(room_id, kind, content, ignore_unverified_devices=True)
+        _refused(response)
         assert isinstance(response, RoomSendResponse), response
         return str(response.event_id)
 
@@ -117,6 +119,7 @@ class Member:
         kind, encrypted = self.c.encrypt(room_id, "m.reaction", content)
         method, path, data = Api.room_send(self.c.access_token, room_id, kind, encrypted, str(uuid.uuid4()))
         response = await self.c._send(RoomSendResponse, method, path, data, (room_id,))
+        _refused(response)
         assert isinstance(response, RoomSendResponse), response
         return str(response.event_id)
 
@@ -175,6 +178,15 @@ def message_from(sender: str, room: str, contains: str = "") -> Pred:
         return room_id == room and event.sender == sender and kind == "m.room.message" and contains in body
 
     return pred
+
+
+class Forbidden(Exception):
+    """The homeserver refused a member's event (M_FORBIDDEN): he may not send it in that room."""
+
+
+def _refused(response: object) -> None:
+    if getattr(response, "status_code", None) == "M_FORBIDDEN":
+        raise Forbidden(str(response))
 
 
 @dataclass

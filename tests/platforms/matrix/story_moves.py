@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from magbot.core.events import JoinRequest
 from magbot.platforms.console_lines import ConsoleError, Said
 from magbot.platforms.matrix.render import UNSTABLE_POLL_START, matrix_to
-from tests.platforms.matrix.conftest import Member
+from tests.platforms.matrix.conftest import Forbidden, Member
 from tests.platforms.matrix.story_render import Card
 
 if TYPE_CHECKING:
@@ -52,7 +52,10 @@ class Moves:
         if mine and mine not in self.d.transcript.redacted:  # Element: pressing it again takes it away first
             response = await member.c.room_redact(card.room_id, mine)
             await self.d.handled(str(response.event_id))
-        event_id = await member.react(card.room_id, card.event_id, label)
+        try:
+            event_id = await member.react(card.room_id, card.event_id, label)
+        except Forbidden:
+            raise ConsoleError(f"the server does not let {member.name} react in the group while he is muted") from None
         self.reactions[(key, card.event_id, label)] = event_id
         self.d.transcript.pressed[event_id] = f"{key}'s [{label}]"
         await self.d.handled(event_id)
@@ -89,7 +92,11 @@ class Moves:
             if target is None:
                 raise ConsoleError(f"there's no message from {said.reply_to.capitalize()} in the group to reply to")
             extra = {"m.relates_to": {"m.in_reply_to": {"event_id": target}}}
-        event_id = await member.send(self.d.room, said.rest, **extra)
+        try:
+            event_id = await member.send(self.d.room, said.rest, **extra)
+        except Forbidden:
+            muted = f"the server does not let {said.display_name} post in the group while he is muted"
+            raise ConsoleError(muted) from None
         self.d.transcript.authors[event_id] = said.display_name
         if said.where != "thread":
             self.said[key] = event_id

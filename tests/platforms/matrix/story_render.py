@@ -177,6 +177,9 @@ class Transcript:
             for user_id in sorted(u for u, level in users.items() if level < 0 and u not in self.muted):
                 self.muted.add(user_id)
                 self.note(f"{prefix} ({self.names.get(user_id, user_id).lstrip('@')} muted)")
+            for user_id in sorted(u for u in self.muted if users.get(u, 0) >= 0):  # his level given back
+                self.muted.discard(user_id)
+                self.note(f"{prefix} ({self.names.get(user_id, user_id).lstrip('@')} can post again)")
         else:
             self.note(f"{prefix} ({kind})")
 

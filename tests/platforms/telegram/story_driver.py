@@ -119,6 +119,8 @@ class TelegramStory:
         thread: int | None = None,
         topic: bool = False,
     ) -> None:
+        if self.fake.member_status(GROUP, user) == "restricted":  # Telegram refuses it: the bot never sees it
+            raise ConsoleError(f"Telegram does not let {said.display_name} post in the group while he is muted")
         sent = self.fake.inject_message(
             GROUP,
             user,

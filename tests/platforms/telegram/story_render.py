@@ -9,6 +9,7 @@ appear, whether the bot used a forum topic (its topic id) or a reply chain (its 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -109,6 +110,8 @@ class Renderer:
             "restrictChatMember": "muted",
             "banChatMember": "removed from the chat",  # with the unban after it: out, free to come back
         }.get(method)
+        if method == "restrictChatMember" and _lifted(params):
+            done = "can post again"
         return f"{self._chat(int(params['chat_id']))} ({self.who(int(params['user_id']))} {done})" if done else None
 
     def _sent(self, message: JSONDict, params: JSONDict) -> str:
@@ -136,6 +139,14 @@ class Renderer:
 
     def _chat(self, chat: int) -> str:
         return f"[dm {self.who(chat)}]" if chat > 0 else "[group]"
+
+
+def _lifted(params: JSONDict) -> bool:
+    """A restriction with every right to send given back: the end of a mute."""
+    permissions = params.get("permissions")
+    if isinstance(permissions, str):
+        permissions = json.loads(permissions)
+    return isinstance(permissions, dict) and bool(permissions.get("can_send_messages"))
 
 
 def _body(message: JSONDict, filename: str = "") -> str:

@@ -164,6 +164,13 @@ def test_chat_member_joins_and_leaves() -> None:
     assert translate(change(member("member"), member("administrator", **_admin())), BOT, NOW) is None
 
 
+def test_the_service_message_of_a_leave_is_a_member_leaving() -> None:
+    left = translate(update(message=message(None, left_chat_member=DAVE)), BOT, NOW)
+    assert isinstance(left, MemberLeft) and left.key == "tg:-100555:7" and left.sender.user_id == "5001"
+    bot = {"id": 9, "is_bot": True, "first_name": "Other"}
+    assert translate(update(message=message(None, left_chat_member=bot)), BOT, NOW) is None
+
+
 def test_blocking_the_bot_in_private() -> None:
     bot = {"id": 1, "is_bot": True, "first_name": "Magbot"}
     body = {
