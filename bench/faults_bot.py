@@ -14,7 +14,7 @@ import random
 import signal
 import socket
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.faults_fake import FaultyTelegram
@@ -37,6 +37,7 @@ class BotConfig:
     database_url: str
     mode: str  # polling | webhook
     webhook_port: int
+    extra: dict[str, str] = field(default_factory=dict)  # more environment, e.g. a health port per instance
 
     def write(self, fake: FaultyTelegram) -> Path:
         path = self.workdir / "magbot.toml"
@@ -68,6 +69,7 @@ class BotConfig:
             MAGBOT_TELEGRAM_WEBHOOK_SECRET=WEBHOOK_SECRET,
             PYTHONPATH=str(ROOT),
         )
+        env.update(self.extra)
         return env
 
 

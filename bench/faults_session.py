@@ -130,6 +130,11 @@ class Session:
         bot = await self.spawn()
         if not await bot.wait_ready():
             raise RuntimeError(f"the bot did not start; see {bot.log_path}")
+        await self._set_up_world()
+        await bot.kill()  # the first kill is not counted: it only ends the set-up
+
+    async def _set_up_world(self) -> None:
+        """The groups set up, their members in, one of them gone again, by a bot that is running."""
         self.world.set_up_groups()
         if not await until(self.world.press_setup_buttons, SETUP_LIMIT_S):
             raise RuntimeError("the setup posts did not arrive")
@@ -137,7 +142,6 @@ class Session:
         if not await until(self.world.confirm_leaving, SETUP_LIMIT_S):
             raise RuntimeError("the /leave question did not arrive")
         await until(lambda: not self._unanswered(self.world.expected.setup_presses), SETUP_LIMIT_S)
-        await bot.kill()  # the first kill is not counted: it only ends the set-up
 
     async def _crash_run(self) -> None:
         bot = await self.spawn()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 from collections.abc import Callable
 
 from magbot.config import Settings
@@ -15,7 +14,12 @@ from magbot.core.platform import Platform
 from magbot.core.sender import OutboxSender
 from magbot.domain.group_settings import default_settings
 from magbot.handlers import build_features
+from magbot.ops.health import HealthServer, Probes
+from magbot.ops.leader import leadership_for
+from magbot.ops.metrics import Metrics
+from magbot.ops.runner import Loop, Runner
 from magbot.scheduler import Scheduler
+from magbot.storage.claims import ChatClaims, is_postgres
 from magbot.storage.db import make_engine, session_factory
 from magbot.storage.migrate import ensure_schema
 from magbot.storage.uow import UnitOfWorkFactory
@@ -36,7 +40,11 @@ class App:
             defaults=default_settings(settings.defaults),
         )
         self.platforms: list[Platform] = []
-        self.outbox = OutboxSender(self.uow, self.clock, [])
+        self.metrics = Metrics()
+        self.claims = ChatClaims(settings.database_url) if is_postgres(settings.database_url) else None
+        self.outbox = OutboxSender(self.uow, self.clock, [], self.claims)
+        self.wake_hooks: list[Callable[[], None]] = []  # e.g. telling the leader, when another instance leads
+        self.health: HealthServer | None = None
         self.dispatcher = Dispatcher(
             self.uow, self.router, self.clock, self.policy, on_outbox=self.wake_outbox
         )
@@ -44,10 +52,13 @@ class App:
 
     def add_platform(self, platform: Platform) -> None:
         self.platforms.append(platform)
-        self.outbox = OutboxSender(self.uow, self.clock, [p.sender for p in self.platforms])
+        senders = [self.metrics.counted(p.sender) for p in self.platforms]
+        self.outbox = OutboxSender(self.uow, self.clock, senders, self.claims)
 
     def wake_outbox(self) -> None:
         self.outbox.wake()
+        for hook in self.wake_hooks:
+            hook()
 
     async def prepare(self, *, create_if_empty: bool = True) -> None:
         await ensure_schema(self.engine, create_if_empty=create_if_empty)
@@ -55,42 +66,33 @@ class App:
     async def close(self) -> None:
         for platform in self.platforms:
             await platform.close()
+        if self.claims is not None:
+            await self.claims.close()
         await self.engine.dispose()
 
-    async def serve(self, stop: asyncio.Event | None = None) -> None:
-        """Run every platform's receive loop, the outbox sender and the scheduler until SIGINT/SIGTERM (or `stop`).
+    async def serve(self, stop: asyncio.Event | None = None) -> bool:
+        """Run until SIGINT/SIGTERM (or `stop`); False when a loop died meanwhile (magbot/ops/runner.py).
 
         If a receive loop or the sender dies, everything stops and the error is logged: a bot that looks alive but
         no longer reads its chat would be worse than one that exits and is restarted by its supervisor.
         """
-        stop = stop or asyncio.Event()
-        loop = asyncio.get_running_loop()
-        signals = [sig for sig in (signal.SIGINT, signal.SIGTERM) if _on_signal(loop, sig, stop.set)]
-        self.scheduler.start()
-        tasks = [asyncio.create_task(p.run(self.dispatcher.dispatch, stop), name=p.name) for p in self.platforms]
-        tasks.append(asyncio.create_task(self.outbox.run(stop), name="outbox"))
-        stopped = asyncio.create_task(stop.wait(), name="stop")
-        log.info("magbot running platforms=%s", ",".join(p.name for p in self.platforms))
+        leadership = leadership_for(self.settings.database_url)
+        leadership.on_nudge(self.outbox.wake)
+        self.wake_hooks.append(leadership.nudge)
+        runner = Runner(self.platforms, self.metrics.timed(self.dispatcher.dispatch), self.outbox, self.scheduler,
+                        leadership)
+        extra: dict[str, Loop] = {}
+        if self.settings.health_listen:
+            self.health = HealthServer(
+                self.settings.health_listen,
+                Probes(self.uow, self.clock, self.metrics, runner.receiving, lambda: leadership.leading),
+            )
+            extra["health"] = self.health.run
         try:
-            done, _ = await asyncio.wait([stopped, *tasks], return_when=asyncio.FIRST_COMPLETED)
-            for task in done - {stopped}:
-                error = task.exception() if not task.cancelled() else None
-                log.error("%s stopped error=%s", task.get_name(), type(error).__name__ if error else "none")
+            return await runner.serve(stop or asyncio.Event(), extra)
         finally:
-            self.scheduler.shutdown()
-            stop.set()
-            self.outbox.wake()
-            await asyncio.gather(*tasks, stopped, return_exceptions=True)
-            for sig in signals:
-                loop.remove_signal_handler(sig)
-
-
-def _on_signal(loop: asyncio.AbstractEventLoop, sig: signal.Signals, callback: Callable[[], None]) -> bool:
-    try:
-        loop.add_signal_handler(sig, callback)
-    except (NotImplementedError, RuntimeError):  # not the main thread, or a platform without signals
-        return False
-    return True
+            self.wake_hooks.remove(leadership.nudge)
+            await leadership.close()
 
 
 def make_platforms(app: App) -> list[Platform]:

@@ -1,4 +1,4 @@
-"""`magbot run | console | migrate | check`: the operator's commands."""
+"""`magbot run | console | migrate | check | backup`: the operator's commands."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from magbot.app import App, make_platforms
 from magbot.config import ConfigError, Settings, load_settings
 from magbot.core.clock import ManualClock, SystemClock
 from magbot.logs import LOG_FORMAT, configure_logging
+from magbot.ops.backup import BackupError, backup
+from magbot.ops.single import AlreadyRunning, only_process
 from magbot.storage.migrate import SchemaOutOfDate, current_revision, head_revision, upgrade
 
 log = logging.getLogger("magbot")
@@ -69,17 +71,18 @@ def use_clock_in_logs(clock: ManualClock) -> None:
 
 
 async def run_bot(settings: Settings) -> int:
-    if tuple(settings.platforms) == ("console",):
-        return await run_console(settings)
-    app = App(settings)
-    try:
-        await app.prepare()
-        for platform in make_platforms(app):
-            app.add_platform(platform)
-        await app.serve()
-    finally:
-        await app.close()
-    return 0
+    with only_process(settings.database_url):  # SQLite serves one process (magbot/ops/single.py)
+        if tuple(settings.platforms) == ("console",):
+            return await run_console(settings)
+        app = App(settings)
+        try:
+            await app.prepare()
+            for platform in make_platforms(app):
+                app.add_platform(platform)
+            clean = await app.serve()
+        finally:
+            await app.close()
+    return 0 if clean else 1  # a loop died: exit non-zero so the supervisor restarts it
 
 
 async def migrate(settings: Settings) -> int:
@@ -119,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     console_parser.add_argument("--start", help="console clock start, London time: '2026-11-23 10:00'")
     sub.add_parser("migrate", help="bring the database schema up to date")
     sub.add_parser("check", help="validate config, database and platform credentials")
+    backup_parser = sub.add_parser("backup", help="copy the SQLite database to FILE, safely while the bot runs")
+    backup_parser.add_argument("file", help="where the copy goes (must not exist yet)")
     args = parser.parse_args(argv)
     try:
         settings = load_settings(args.config)
@@ -127,10 +132,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     # In the console, the chat is the screen: only warnings go to stderr beside it.
     console = args.command == "console" or (args.command == "run" and tuple(settings.platforms) == ("console",))
-    configure_logging("WARNING" if console and settings.log_level != "DEBUG" else settings.log_level)
+    level = "WARNING" if console and settings.log_level != "DEBUG" else settings.log_level
+    configure_logging(level, "text" if console else settings.log_format)
     try:
         if args.command == "console":
             return asyncio.run(run_console(settings, args.start))
+        if args.command == "backup":
+            print(backup(settings.database_url, Path(args.file)))
+            return 0
         action = {"run": run_bot, "migrate": migrate, "check": check}[args.command]
         return asyncio.run(action(settings))
     except SchemaOutOfDate as exc:
@@ -139,5 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:  # e.g. a platform whose token or homeserver is missing
         print(f"magbot: config problem: {exc}", file=sys.stderr)
         return 2
+    except (AlreadyRunning, BackupError) as exc:
+        print(f"magbot: {exc}", file=sys.stderr)
+        return 4
     except KeyboardInterrupt:
         return 130

@@ -58,6 +58,8 @@ class Settings:
     data_dir: str = "data"
     database_url: str = "sqlite+aiosqlite:///data/magbot.db"
     log_level: str = "INFO"
+    log_format: str = "text"
+    health_listen: str = ""
     telegram: TelegramSettings = TelegramSettings()
     matrix: MatrixSettings = MatrixSettings()
     setup_allowed: tuple[str, ...] = ()
@@ -72,6 +74,8 @@ KEYS: dict[str, type] = {
     "data_dir": str,
     "database.url": str,
     "log.level": str,
+    "log.format": str,
+    "health.listen": str,
     "telegram.base_url": str,
     "telegram.base_file_url": str,
     "telegram.mode": str,
@@ -176,6 +180,9 @@ def _build(values: dict[str, Any], defaults: dict[str, str], env: Mapping[str, s
     level = values.get("log.level", "INFO").upper()
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError("'log.level' must be one of DEBUG, INFO, WARNING, ERROR")
+    log_format = values.get("log.format", "text").lower()
+    if log_format not in ("text", "json"):
+        raise ConfigError("'log.format' must be 'text' (key=value lines) or 'json' (one JSON object a line)")
     mode = values.get("telegram.mode", "polling")
     if mode not in ("polling", "webhook"):
         raise ConfigError("'telegram.mode' must be 'polling' or 'webhook'")
@@ -184,6 +191,8 @@ def _build(values: dict[str, Any], defaults: dict[str, str], env: Mapping[str, s
         data_dir=values.get("data_dir", "data"),
         database_url=values.get("database.url", "sqlite+aiosqlite:///data/magbot.db"),
         log_level=level,
+        log_format=log_format,
+        health_listen=values.get("health.listen", ""),
         telegram=_section(TelegramSettings, "telegram", values, env),
         matrix=_section(MatrixSettings, "matrix", values, env),
         setup_allowed=values.get("setup.allowed", ()),

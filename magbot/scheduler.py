@@ -15,6 +15,7 @@ the buddies' daily check) gets the unit of work and the time.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import traceback
 from collections.abc import Awaitable, Callable
@@ -54,6 +55,7 @@ class Scheduler:
     ) -> None:
         self._uow, self._clock, self._jobs, self._on_outbox = uow, clock, jobs, on_outbox
         self._aps: AsyncIOScheduler | None = None
+        self._waking: asyncio.Task[object] | None = None  # a production wake-up under way
 
     async def tick(self) -> int:
         """Plan ahead, then run every due job once. Returns how many jobs sent or ran."""
@@ -129,6 +131,7 @@ class Scheduler:
         self._aps.start()
 
     async def _wake(self) -> None:
+        self._waking = asyncio.current_task()
         await self.tick()
         when = await self.next_due()
         if self._aps is not None and when is not None:
@@ -139,3 +142,12 @@ class Scheduler:
     def shutdown(self) -> None:
         if self._aps is not None:
             self._aps.shutdown(wait=False)
+
+    async def stop(self, limit_s: float = 10.0) -> None:
+        """Stop the wake-ups, letting a tick under way finish first: APScheduler's shutdown cancels a running job
+        (logged as an error, and the tick's current job is rolled back, to run at the next start)."""
+        if self._aps is not None:
+            self._aps.pause()
+        if self._waking is not None and not self._waking.done():
+            await asyncio.wait({self._waking}, timeout=limit_s)
+        self.shutdown()

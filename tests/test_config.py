@@ -32,6 +32,8 @@ def test_env_overrides_every_key(tmp_path: Path) -> None:
         "MAGBOT_PLATFORMS": "telegram,matrix",
         "MAGBOT_TELEGRAM_TOKEN": "123:abc",
         "MAGBOT_DEFAULTS_MEETING_DAY": "fri",
+        "MAGBOT_HEALTH_LISTEN": "0.0.0.0:9108",
+        "MAGBOT_LOG_FORMAT": "JSON",
     }
     settings = load_settings(path, env=env)
     assert settings.database_url == "postgresql+asyncpg://db/magbot"
@@ -39,6 +41,7 @@ def test_env_overrides_every_key(tmp_path: Path) -> None:
     assert settings.telegram.token == "123:abc"
     assert "123:abc" not in repr(settings)
     assert settings.defaults["meeting_day"] == "Friday"
+    assert (settings.health_listen, settings.log_format) == ("0.0.0.0:9108", "json")
     assert env_name("telegram.base_url") == "MAGBOT_TELEGRAM_BASE_URL"
 
 
@@ -51,6 +54,7 @@ def test_env_overrides_every_key(tmp_path: Path) -> None:
         ('[database]\nurll = "x"\n', "database.urll"),
         ('[defaults]\nmeeting_time = "25:00"\n', "time like 19:00"),
         ('[log]\nlevel = "LOUD"\n', "log.level"),
+        ('[log]\nformat = "xml"\n', "log.format"),
         ("platforms = [", "not valid TOML"),
     ],
 )

@@ -86,3 +86,37 @@ def test_a_library_info_line_does_not_read_like_a_fault(captured: io.StringIO) -
     finally:
         logging.getLogger("alembic.runtime.migration").setLevel(logging.NOTSET)
     assert captured.getvalue() == "INFO alembic.runtime.migration logged a line (its text is not kept)\n"
+
+
+JSON_RUN = f"""
+import logging
+from magbot.logs import configure_logging
+configure_logging("INFO", "json")
+try:
+    raise ValueError("Can not load invalid JSON data: " + {BODY!r})
+except ValueError:
+    logging.getLogger("telegram.request").exception("Can not load invalid JSON data: %s", {BODY!r})
+logging.getLogger("httpx").warning("HTTP Request: POST https://api.telegram.org/bot123:SECRET/sendMessage")
+logging.getLogger("aiohttp.server").error("Error handling request %s", "Sam")
+logging.getLogger("magbot.core.dispatch").info("event kind=%s out=%d", "Command", 1)
+"""
+
+
+def test_json_logs_are_one_object_a_line_with_every_library_still_cut() -> None:
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-c", JSON_RUN], capture_output=True, text=True, timeout=60,
+                          cwd=root, check=True)
+    lines = [json.loads(line) for line in done.stderr.splitlines()]  # every line is JSON
+    assert [(line["level"], line["logger"], line["message"]) for line in lines] == [
+        ("ERROR", "telegram.request", "reported a problem: ValueError"),
+        ("WARNING", "httpx", "reported a problem"),
+        ("ERROR", "aiohttp.server", "reported a problem"),
+        ("INFO", "magbot.core.dispatch", "event kind=Command out=1"),
+    ]
+    assert all("time" in line and "error" not in line for line in lines)
+    assert "Sam" not in done.stderr and "SECRET" not in done.stderr

@@ -74,6 +74,7 @@ class Dispatcher:
     async def _handle(self, incoming: Incoming) -> DispatchResult:
         incoming = cleaned(incoming)
         async with self._uow() as uow:
+            await uow.events.serialize_chat(incoming.chat.platform, incoming.chat.chat_id)  # several instances
             now = self._clock.now()
             if not await uow.events.claim(incoming.key, now):
                 return DispatchResult(duplicate=True)

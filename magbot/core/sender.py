@@ -19,6 +19,7 @@ from magbot.core.events import ChatRef, CloseChat, Delete, Edit, Outgoing, Post
 from magbot.core.ratelimit import RateLimiter
 from magbot.core.records import CardPlace
 from magbot.core.scope import group_chat
+from magbot.storage.claims import ChatClaims
 from magbot.storage.delivery_repo import QueuedMessage
 from magbot.storage.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -29,8 +30,11 @@ IDLE_WAKE = 30.0
 
 
 class OutboxSender:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, senders: list[Sender]) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory, clock: Clock, senders: list[Sender], claims: ChatClaims | None = None
+    ) -> None:
         self._uow, self._clock = uow, clock
+        self._claims = claims  # several instances on PostgreSQL: one sender per chat at a time (storage/claims.py)
         self._senders = {sender.platform: sender for sender in senders}
         self._limiters = {sender.platform: RateLimiter(sender.rate) for sender in senders}
         self._wake = asyncio.Event()
@@ -67,7 +71,10 @@ class OutboxSender:
 
             async def drain(chat_id: str, sender: Sender = sender, gate: asyncio.Semaphore = gate) -> float | None:
                 async with gate:
-                    return await self._drain(sender, chat_id)
+                    if self._claims is None:
+                        return await self._drain(sender, chat_id)
+                    async with self._claims.hold(sender.platform, chat_id) as mine:
+                        return await self._drain(sender, chat_id) if mine else None
 
             waits += [w for w in await asyncio.gather(*(drain(c) for c in chats)) if w is not None]
             async with self._uow() as uow:

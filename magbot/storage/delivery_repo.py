@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from magbot.core.events import Edit, Outgoing, Post
 from magbot.core.records import CardPlace
+from magbot.storage.claims import CHAT_LOCK, INCOMING_CHAT
 from magbot.storage.codec import decode, encode
 from magbot.storage.db import insert_ignoring_duplicates, rows_affected
 from magbot.storage.models import CardRow, OutboxRow, ProcessedEventRow
@@ -32,6 +33,12 @@ class ProcessedEvents:
             {"key_hash": hash_key(key), "processed_at": now},
             ["key_hash"],
         )
+
+    async def serialize_chat(self, platform: str, chat_id: str) -> None:
+        """On PostgreSQL, wait for any other transaction handling this chat's updates (another instance's, in
+        webhook mode), and hold the chat until this one ends; SQLite's BEGIN IMMEDIATE already does as much."""
+        if self._session.bind is not None and self._session.bind.dialect.name == "postgresql":
+            await self._session.execute(CHAT_LOCK, {"space": INCOMING_CHAT, "chat": f"{platform}:{chat_id}"})
 
     async def forget_older_than(self, cutoff: datetime) -> int:
         result = await self._session.execute(

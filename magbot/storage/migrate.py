@@ -8,8 +8,10 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from magbot.storage.claims import LEADER
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -46,7 +48,11 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 
 
 async def upgrade(engine: AsyncEngine) -> None:
+    """To the head. On PostgreSQL, one instance at a time: several started together on an empty database would
+    each create the schema (the others fail on duplicate tables); behind the lock they find it made, a no-op."""
     async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            await connection.execute(text(f"SELECT pg_advisory_xact_lock({LEADER}, 2)"))
         await connection.run_sync(_upgrade)
 
 

@@ -96,7 +96,19 @@ class Schedule:
         ]
 
     async def finish(self, job_id: int, status: str, now: datetime) -> bool:
-        """Mark done/skipped; False if another worker got there first (so the caller must not send)."""
+        """Mark done/skipped; False if another worker got there first (so the caller must not send).
+
+        The row is claimed first with FOR UPDATE SKIP LOCKED (PostgreSQL; SQLite has one writer): a second
+        scheduler passes over a row another one is running instead of waiting for its transaction.
+        """
+        if self._session.bind is not None and self._session.bind.dialect.name == "postgresql":
+            claimed = await self._session.scalar(  # on SQLite a statement more would buy nothing
+                select(ScheduledRow.id)
+                .where(ScheduledRow.id == job_id, ScheduledRow.status == "pending")
+                .with_for_update(skip_locked=True)
+            )
+            if claimed is None:
+                return False
         result = await self._session.execute(
             update(ScheduledRow)
             .where(ScheduledRow.id == job_id, ScheduledRow.status == "pending")

@@ -110,6 +110,7 @@ def test_the_token_a_name_or_member_text_in_a_log_is_a_leak() -> None:
     ]
 
 
-def test_the_clean_stop_false_alarm_is_not_a_crash_but_a_real_error_is() -> None:
-    assert crashes_in("2026 ERROR magbot.app telegram stopped error=none") == []
-    assert crashes_in("2026 ERROR magbot.app telegram stopped error=OSError") != []
+def test_a_loop_that_stopped_is_a_crash_whatever_its_error() -> None:
+    # A clean SIGTERM logs no such line any more (tests/ops/test_single_process.py), so none is excused.
+    assert crashes_in("2026 ERROR magbot.ops.runner telegram stopped error=none") != []
+    assert crashes_in("2026 ERROR magbot.ops.runner telegram stopped error=OSError") != []
