@@ -35,7 +35,7 @@ async def test_a_backup_of_a_running_bot_restores_into_a_bot_that_carries_on(tmp
     url, copy = sqlite_url(tmp_path), tmp_path / "backups" / "copy.db"
     async with console_app(settings_for(url, tmp_path), ManualClock(START)) as running:
         before = await story(running).say(*BEFORE)
-        assert any("voting_hours" in line for line in before), before
+        assert any("how long votes stay open to 24 hours" in line for line in before), before
         done = magbot_backup(url, copy, tmp_path)  # the first bot is still running meanwhile
         assert done.returncode == 0, done.stderr
         assert "backup:" in done.stdout and copy.exists()
@@ -48,7 +48,7 @@ async def test_a_backup_of_a_running_bot_restores_into_a_bot_that_carries_on(tmp
         settings = "\n".join(await story(fresh).say("dave: /settings"))
         assert "the church hall" in settings and "the pub" not in settings, settings
         closed = "\n".join(await story(fresh).say(":at 2026-11-25 10:05"))  # 48 hours after the proposal
-        assert "Vote closed: Change voting_hours to 24? / Passed. Yes 1" in closed, closed  # Sam's ballot counted
+        assert "Vote closed: Change how long votes stay open to 24 hours? / Passed. Yes 1" in closed, closed  # Sam's ballot counted
         reminded = "\n".join(await story(fresh).say(":at 2026-11-25 18:00"))
         assert "Reminder: our meeting is tomorrow" in reminded, reminded
 
