@@ -1,23 +1,62 @@
-"""PTB's `Bot` with one addition: getUpdates returning the raw JSON, for the receive loop to parse one by one.
+"""getUpdates through PTB's public API, with each update readable on its own.
 
-`Bot.get_updates` parses a batch as a whole: a single update PTB cannot read fails every call (the loop
-would be wedged behind it for good), and PTB then logs the raw batch, texts and names included, at CRITICAL.
+`Bot.get_updates` parses a batch as a whole: a single update PTB cannot read fails the call (the loop would
+be wedged behind it for good), and PTB then logs the raw batch, texts and names included, at CRITICAL. So
+the getUpdates connection is a public `HTTPXRequest` subclass (Bot's `get_updates_request`, used for nothing
+else) that takes the raw answer for us and hands PTB an empty batch: we parse each update on our own, and an
+unreadable one is confirmed like any other. No protected PTB name (`Bot._post` and the like) is used, so a PTB
+release cannot break receiving there; tests/platforms/telegram/test_public_api.py checks it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from telegram import Bot
+from telegram import Bot, Update
+from telegram.request import HTTPXRequest
 
 READ_MARGIN = 10.0  # seconds beyond the long-poll time before a getUpdates call counts as hung
 
 
-class TelegramBot(Bot):
-    __slots__ = ()
+class UpdatesRequest(HTTPXRequest):
+    """The connection pool for getUpdates (one call at a time) that keeps each raw answer for `take`."""
 
-    async def get_raw_updates(self, offset: int | None, long_poll: float, allowed: list[str]) -> list[dict[str, Any]]:
-        data: dict[str, Any] = {"offset": offset, "timeout": int(long_poll), "allowed_updates": allowed}
-        # `_post` is Bot's hook for subclasses (PTB's own ExtBot builds on it); getUpdates uses its own pool.
-        result = await self._post("getUpdates", data, read_timeout=long_poll + READ_MARGIN)
-        return list(result or [])
+    def __init__(self) -> None:
+        super().__init__(connection_pool_size=1)
+        self._raw: list[dict[str, Any]] = []
+
+    async def post(self, *args: Any, **kwargs: Any) -> Any:
+        result = await super().post(*args, **kwargs)  # errors (network, 409, 5xx) raise here as usual
+        self._raw = [item for item in result if isinstance(item, dict)] if isinstance(result, list) else []
+        return []  # PTB parses nothing, so it never logs a body it could not read
+
+    def take(self) -> list[dict[str, Any]]:
+        raw, self._raw = self._raw, []
+        return raw
+
+
+class UpdatesClient:
+    """getUpdates on a Bot built with an `UpdatesRequest` as its `get_updates_request`."""
+
+    def __init__(self, bot: Bot, request: UpdatesRequest) -> None:
+        self.bot, self._request = bot, request
+
+    @classmethod
+    def create(cls, token: str, **kwargs: Any) -> UpdatesClient:
+        request = UpdatesRequest()
+        return cls(Bot(token, get_updates_request=request, **kwargs), request)
+
+    async def fetch(self, offset: int | None, long_poll: float, allowed: list[str]) -> list[Update | int]:
+        """The next batch: each update parsed, or its bare update_id where PTB cannot read it."""
+        self._request.take()
+        await self.bot.get_updates(
+            offset=offset, timeout=int(long_poll), allowed_updates=allowed, read_timeout=READ_MARGIN
+        )
+        return [self._one(item) for item in self._request.take()]
+
+    def _one(self, item: dict[str, Any]) -> Update | int:
+        try:
+            parsed = Update.de_json(item, self.bot)
+        except Exception:  # the caller logs it by id and confirms it, so it cannot block those behind it
+            parsed = None
+        return parsed if parsed is not None else int(str(item.get("update_id", 0)))

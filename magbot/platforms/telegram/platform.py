@@ -13,7 +13,7 @@ import logging
 import re
 from urllib.parse import urlsplit
 
-from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
+from telegram import Bot, BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, TelegramError
 
 from magbot.config import ConfigError, TelegramSettings
@@ -21,7 +21,7 @@ from magbot.core.clock import Clock, SystemClock
 from magbot.core.delivery import RatePolicy
 from magbot.core.platform import Dispatch
 from magbot.core.router import Router
-from magbot.platforms.telegram.client import TelegramBot
+from magbot.platforms.telegram.client import UpdatesClient
 from magbot.platforms.telegram.errors import reason
 from magbot.platforms.telegram.receive import Backoff, Poller, Receiver, pause, unless_stopped
 from magbot.platforms.telegram.sender import TelegramSender
@@ -64,18 +64,19 @@ class TelegramPlatform:
         if settings.mode == "webhook":
             check_webhook_settings(settings)
         self._settings, self._router = settings, router
-        self._bot = TelegramBot(settings.token, base_url=settings.base_url, base_file_url=settings.base_file_url)
+        updates = UpdatesClient.create(settings.token, base_url=settings.base_url, base_file_url=settings.base_file_url)
+        self._bot = updates.bot
         self.sender = TelegramSender(self._bot, uow, rate)
         state = TelegramState(uow)
-        self.receiver = Receiver(self._bot, self.sender, state, clock or SystemClock())
-        self.poller = Poller(self._bot, self.receiver, state)
+        self.receiver = Receiver(self._bot, self.sender, state, clock or SystemClock(), uow)
+        self.poller = Poller(updates, self.receiver, state)
         self.webhook = WebhookServer(settings, self._bot, self.receiver)
         self._poll_timeout = poll_timeout
         self._started = False
         self.ready = asyncio.Event()  # set once updates are being received (tests and health checks wait on it)
 
     @property
-    def bot(self) -> TelegramBot:
+    def bot(self) -> Bot:
         return self._bot
 
     @property

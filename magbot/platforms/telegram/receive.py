@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from telegram import Bot, Update
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
@@ -20,11 +20,13 @@ from magbot.core.clock import Clock
 from magbot.core.dispatch import DispatchResult
 from magbot.core.events import Incoming
 from magbot.core.platform import Dispatch
-from magbot.platforms.telegram.client import TelegramBot
+from magbot.platforms.telegram.client import UpdatesClient
 from magbot.platforms.telegram.render import MAX_TOAST, truncate
 from magbot.platforms.telegram.sender import TelegramSender
 from magbot.platforms.telegram.state import TelegramState
 from magbot.platforms.telegram.translate import ALLOWED_UPDATES, translate
+from magbot.platforms.telegram.upgrade import follow_upgrade
+from magbot.storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -37,8 +39,10 @@ MAX_ANSWER_WAIT = 3.0
 class Receiver:
     """Handles one update, whether it came from getUpdates or from the webhook."""
 
-    def __init__(self, bot: Bot, sender: TelegramSender, state: TelegramState, clock: Clock) -> None:
-        self._bot, self._sender, self._state, self._clock = bot, sender, state, clock
+    def __init__(
+        self, bot: Bot, sender: TelegramSender, state: TelegramState, clock: Clock, uow: UnitOfWorkFactory
+    ) -> None:
+        self._bot, self._sender, self._state, self._clock, self._uow = bot, sender, state, clock, uow
         self.pause: Callable[[float], Awaitable[None]] = asyncio.sleep  # between answer tries; tests pass a no-op
 
     async def handle(self, update: Update, dispatch: Dispatch) -> DispatchResult | None:
@@ -50,6 +54,7 @@ class Receiver:
         return result
 
     async def incoming(self, update: Update) -> Incoming | None:
+        await self._follow_upgrade(update)
         chat = update.effective_chat
         if chat is not None and chat.type == chat.SUPERGROUP:
             self._sender.note_chat(str(chat.id), bool(chat.is_forum))
@@ -65,6 +70,17 @@ class Receiver:
         kind = type(incoming).__name__ if incoming is not None else "ignored"
         log.debug("telegram update id=%d kind=%s", update.update_id, kind)
         return incoming
+
+    async def _follow_upgrade(self, update: Update) -> None:
+        """A group became a supergroup (a new chat id): what the bot keeps moves there (upgrade.py)."""
+        message = update.message
+        if message is None:
+            return
+        old, new = message.chat_id, message.migrate_to_chat_id
+        if message.migrate_from_chat_id is not None:
+            old, new = message.migrate_from_chat_id, message.chat_id
+        if new is not None:
+            await follow_upgrade(self._uow, str(old), str(new))
 
     async def _answer(self, callback_id: str, toast: str | None) -> None:
         """Answer a press, trying again after a network error or a 5xx while the query is still young enough;
@@ -93,8 +109,8 @@ class Receiver:
 class Poller:
     """getUpdates with an offset that is confirmed only after the batch was dispatched."""
 
-    def __init__(self, bot: TelegramBot, receiver: Receiver, state: TelegramState) -> None:
-        self._bot, self._receiver, self._state = bot, receiver, state
+    def __init__(self, client: UpdatesClient, receiver: Receiver, state: TelegramState) -> None:
+        self._client, self._receiver, self._state = client, receiver, state
         self._offset: int | None = None
         self._loaded = False
 
@@ -103,23 +119,11 @@ class Poller:
         return self._offset
 
     async def fetch(self, long_poll: float) -> tuple[Update, ...]:
-        """The next batch. Each update is parsed on its own: one PTB cannot read is skipped, not fatal.
-
-        (Bot.get_updates parses the batch as a whole: see client.py.)
-        """
+        """The next batch. Each update is read on its own: one PTB cannot read is skipped, not fatal (client.py)."""
         if not self._loaded:
             self._offset, self._loaded = await self._state.offset(), True
-        raw = await self._bot.get_raw_updates(self._offset, long_poll, list(ALLOWED_UPDATES))
-        return tuple(self._parse(item) for item in raw)
-
-    def _parse(self, item: dict[str, Any]) -> Update:
-        update_id = int(str(item.get("update_id", 0)))
-        try:
-            parsed = Update.de_json(item, self._bot)
-        except Exception as exc:  # confirmed like any other, so it cannot block those behind it
-            log.warning("telegram update not understood update_id=%d error=%s", update_id, type(exc).__name__)
-            parsed = None
-        return parsed if parsed is not None else Update(update_id)
+        batch = await self._client.fetch(self._offset, long_poll, list(ALLOWED_UPDATES))
+        return tuple(_readable(item) for item in batch)
 
     async def process(self, updates: tuple[Update, ...], dispatch: Dispatch) -> int:
         """Dispatch a batch in order; store the offset after it (or after the last one done, on failure)."""
@@ -139,6 +143,15 @@ class Poller:
         if confirmed is not None and confirmed != self._offset:
             await self._state.save_offset(confirmed)
             self._offset = confirmed
+
+
+def _readable(item: Update | int) -> Update:
+    """An update PTB could not read stays in the batch as a bare id: confirmed like any other, so it cannot
+    block those behind it."""
+    if isinstance(item, Update):
+        return item
+    log.warning("telegram update not understood update_id=%d", item)
+    return Update(item)
 
 
 async def unless_stopped(work: Awaitable[T], stop: asyncio.Event) -> T | None:
