@@ -10,11 +10,14 @@ release cannot break receiving there; tests/platforms/telegram/test_public_api.p
 
 from __future__ import annotations
 
+import json
+from http import HTTPStatus
 from typing import Any
 
 from telegram import Bot, Update
 from telegram.request import HTTPXRequest
 
+EMPTY_BATCH = b'{"ok": true, "result": []}'
 READ_MARGIN = 10.0  # seconds beyond the long-poll time before a getUpdates call counts as hung
 
 
@@ -25,10 +28,20 @@ class UpdatesRequest(HTTPXRequest):
         super().__init__(connection_pool_size=1)
         self._raw: list[dict[str, Any]] = []
 
-    async def post(self, *args: Any, **kwargs: Any) -> Any:
-        result = await super().post(*args, **kwargs)  # errors (network, 409, 5xx) raise here as usual
-        self._raw = [item for item in result if isinstance(item, dict)] if isinstance(result, list) else []
-        return []  # PTB parses nothing, so it never logs a body it could not read
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        """The HTTP call (BaseRequest's documented hook): a good answer's updates are kept here, and PTB is
+        handed an empty batch, so it parses nothing and never logs a body it could not read. Errors (409, 5xx,
+        an unreadable answer) go to PTB untouched, to be raised as usual."""
+        status, payload = await super().do_request(*args, **kwargs)
+        try:
+            answer = json.loads(payload)
+        except ValueError:
+            return status, payload
+        result = answer.get("result") if isinstance(answer, dict) and answer.get("ok") else None
+        if status != HTTPStatus.OK or not isinstance(result, list):
+            return status, payload
+        self._raw = [item for item in result if isinstance(item, dict)]
+        return status, EMPTY_BATCH
 
     def take(self) -> list[dict[str, Any]]:
         raw, self._raw = self._raw, []

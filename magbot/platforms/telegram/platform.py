@@ -68,7 +68,7 @@ class TelegramPlatform:
         self._bot = updates.bot
         self.sender = TelegramSender(self._bot, uow, rate)
         state = TelegramState(uow)
-        self.receiver = Receiver(self._bot, self.sender, state, clock or SystemClock(), uow)
+        self.receiver = Receiver(self._bot, self.sender, state, clock or SystemClock())
         self.poller = Poller(updates, self.receiver, state)
         self.webhook = WebhookServer(settings, self._bot, self.receiver)
         self._poll_timeout = poll_timeout

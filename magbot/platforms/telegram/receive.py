@@ -25,8 +25,6 @@ from magbot.platforms.telegram.render import MAX_TOAST, truncate
 from magbot.platforms.telegram.sender import TelegramSender
 from magbot.platforms.telegram.state import TelegramState
 from magbot.platforms.telegram.translate import ALLOWED_UPDATES, translate
-from magbot.platforms.telegram.upgrade import follow_upgrade
-from magbot.storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -36,13 +34,13 @@ T = TypeVar("T")
 ANSWER_RETRIES = (0.5, 1.0, 2.0)
 MAX_ANSWER_WAIT = 3.0
 
+
 class Receiver:
     """Handles one update, whether it came from getUpdates or from the webhook."""
 
-    def __init__(
-        self, bot: Bot, sender: TelegramSender, state: TelegramState, clock: Clock, uow: UnitOfWorkFactory
-    ) -> None:
-        self._bot, self._sender, self._state, self._clock, self._uow = bot, sender, state, clock, uow
+    def __init__(self, bot: Bot, sender: TelegramSender, state: TelegramState, clock: Clock) -> None:
+        self._bot, self._sender, self._state, self._clock = bot, sender, state, clock
+        self.upgrades = sender.upgrades  # one record of upgraded groups, for receiving and sending
         self.pause: Callable[[float], Awaitable[None]] = asyncio.sleep  # between answer tries; tests pass a no-op
 
     async def handle(self, update: Update, dispatch: Dispatch) -> DispatchResult | None:
@@ -67,6 +65,8 @@ class Receiver:
         except (ValueError, TypeError, AttributeError) as exc:  # an odd update must not stop the loop
             log.warning("telegram update not understood update_id=%d error=%s", update.update_id, type(exc).__name__)
             return None
+        if incoming is not None:
+            incoming = await self.upgrades.follow(incoming)
         kind = type(incoming).__name__ if incoming is not None else "ignored"
         log.debug("telegram update id=%d kind=%s", update.update_id, kind)
         return incoming
@@ -80,7 +80,7 @@ class Receiver:
         if message.migrate_from_chat_id is not None:
             old, new = message.migrate_from_chat_id, message.chat_id
         if new is not None:
-            await follow_upgrade(self._uow, str(old), str(new))
+            await self.upgrades.upgraded(str(old), str(new))
 
     async def _answer(self, callback_id: str, toast: str | None) -> None:
         """Answer a press, trying again after a network error or a 5xx while the query is still young enough;

@@ -62,7 +62,9 @@ def offences(source: str, private: set[str]) -> list[str]:
 def test_the_checker_catches_a_protected_call_and_a_private_import() -> None:
     private = ptb_private_names()
     assert "_post" in private
-    bad = "from telegram._utils.types import JSONDict\nasync def f(bot):\n    return await bot._post('getUpdates', {})\n"
+    bad = (
+        "from telegram._utils.types import JSONDict\nasync def f(bot):\n    return await bot._post('getUpdates', {})\n"
+    )
     assert offences(bad, private) == ["line 1: import telegram._utils.types", "line 3: ._post"]
     assert offences("def f(e):\n    return getattr(e, '_retry_after', None)\n", private) == [
         "line 2: getattr _retry_after"
