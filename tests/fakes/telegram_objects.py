@@ -194,6 +194,7 @@ class MemberState:
             member["is_anonymous"] = False
         elif self.status == "administrator":
             member |= {"can_be_edited": False, "is_anonymous": False, **dict.fromkeys(ADMIN_RIGHTS, True)}
+            member |= {key: value for key, value in self.permissions.items() if key in ADMIN_RIGHTS}  # rights withheld
         elif self.status == "restricted":
             member |= {"is_member": self.is_member, "until_date": self.until_date}
             member |= permissions_json(self.permissions)

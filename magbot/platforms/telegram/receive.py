@@ -18,13 +18,15 @@ from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 
 from magbot.core.clock import Clock
 from magbot.core.dispatch import DispatchResult
-from magbot.core.events import Incoming
+from magbot.core.events import Command, Incoming
 from magbot.core.platform import Dispatch
+from magbot.platforms.telegram import rights
 from magbot.platforms.telegram.client import UpdatesClient
 from magbot.platforms.telegram.render import MAX_TOAST, truncate
 from magbot.platforms.telegram.sender import TelegramSender
 from magbot.platforms.telegram.state import TelegramState
 from magbot.platforms.telegram.translate import ALLOWED_UPDATES, translate
+from magbot.storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -35,11 +37,18 @@ ANSWER_RETRIES = (0.5, 1.0, 2.0)
 MAX_ANSWER_WAIT = 3.0
 
 
+def is_setup(incoming: Incoming | None) -> bool:
+    """/setup in a group: the moment to say what the bot may not do there."""
+    return isinstance(incoming, Command) and incoming.name == "setup" and not incoming.chat.is_dm
+
+
 class Receiver:
     """Handles one update, whether it came from getUpdates or from the webhook."""
 
-    def __init__(self, bot: Bot, sender: TelegramSender, state: TelegramState, clock: Clock) -> None:
-        self._bot, self._sender, self._state, self._clock = bot, sender, state, clock
+    def __init__(
+        self, bot: Bot, sender: TelegramSender, state: TelegramState, clock: Clock, uow: UnitOfWorkFactory
+    ) -> None:
+        self._bot, self._sender, self._state, self._clock, self._uow = bot, sender, state, clock, uow
         self.upgrades = sender.upgrades  # one record of upgraded groups, for receiving and sending
         self.pause: Callable[[float], Awaitable[None]] = asyncio.sleep  # between answer tries; tests pass a no-op
 
@@ -49,6 +58,8 @@ class Receiver:
         result = await dispatch(incoming) if incoming is not None else None
         if update.callback_query is not None:  # always answered, so the member's spinner stops
             await self._answer(update.callback_query.id, result.toast if result else None)
+        if is_setup(incoming) and result is not None and not result.duplicate and incoming is not None:
+            await rights.check_group(self._bot, self._uow, self._clock, incoming.chat.chat_id, always=True)
         return result
 
     async def incoming(self, update: Update) -> Incoming | None:
