@@ -37,9 +37,7 @@ class App:
         )
         self.platforms: list[Platform] = []
         self.outbox = OutboxSender(self.uow, self.clock, [])
-        self.dispatcher = Dispatcher(
-            self.uow, self.router, self.clock, self.policy, on_outbox=self.wake_outbox
-        )
+        self.dispatcher = Dispatcher(self.uow, self.router, self.clock, self.policy, on_outbox=self.wake_outbox)
         self.scheduler = Scheduler(self.uow, self.clock, jobs, on_outbox=self.wake_outbox)
 
     def add_platform(self, platform: Platform) -> None:
@@ -104,5 +102,5 @@ def make_platforms(app: App) -> list[Platform]:
         elif name == "matrix":
             from magbot.platforms.matrix import MatrixPlatform
 
-            made.append(MatrixPlatform(app.settings.matrix, app.uow, app.settings.data_dir))
+            made.append(MatrixPlatform(app.settings.matrix, app.uow, app.settings.data_dir, clock=app.clock))
     return made

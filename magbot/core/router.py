@@ -155,9 +155,7 @@ def _command(router: Router, ctx: Context, command: Command) -> Choice:
     if ctx.member is None and (route.members_only or wrong_place):
         return _stranger(ctx)  # even where a command may be open to him, a wrong-place hint is not for strangers
     if len(command.args) > MAX_ARGS:
-        return None, Reply(
-            [ctx.reply(f"That's a bit long for me. Please keep it under {MAX_ARGS} characters.")]
-        )
+        return None, Reply([ctx.reply(f"That's a bit long for me. Please keep it under {MAX_ARGS} characters.")])
     if wrong_place and ctx.in_dm:
         return None, Reply([ctx.reply(f"/{command.name} works in the group chat. {route.example}".strip())])
     if wrong_place:

@@ -30,9 +30,7 @@ def _whole(low: int, high: int) -> Callable[[str], str]:
     def check(text: str) -> str:
         if text.strip().isdecimal() and low <= int(text) <= high:
             return str(int(text))
-        raise SettingError(
-            f"Write a whole number from {low} to {high}, for example {low + (high - low) // 4}."
-        )
+        raise SettingError(f"Write a whole number from {low} to {high}, for example {low + (high - low) // 4}.")
 
     return check
 
@@ -85,9 +83,7 @@ def _offsets(text: str) -> str:
     items = [item.strip().lower() for item in text.split(",") if item.strip()]
     for item in items:
         if not re.fullmatch(r"(\d{1,2}h|\d{1,2}d@\d{1,2}:\d{2})", item):
-            raise SettingError(
-                "Write reminder times like 1d@18:00, 2h (a day before at 18:00, and 2 hours before)."
-            )
+            raise SettingError("Write reminder times like 1d@18:00, 2h (a day before at 18:00, and 2 hours before).")
     if not items:
         raise SettingError("Write reminder times like 1d@18:00, 2h.")
     return ", ".join(items)

@@ -133,9 +133,7 @@ async def pressed(ctx: MemberContext) -> Reply:
         await ctx.uow.offloads.keep(found.id)
         return Reply([ctx.reply("Kept. It stays up until you /forget it.")])
     if action == "forget":
-        return Reply(
-            [*await forget_offload(ctx.scope, found), ctx.reply("Gone. I've removed it, and what I kept.")]
-        )
+        return Reply([*await forget_offload(ctx.scope, found), ctx.reply("Gone. I've removed it, and what I kept.")])
     if action == "reply":
         text = "Type your answer. I'll post it in the thread as 'Someone (the author)'."
         return await ask(ctx, FLOW, text, "answer", {"offload": found.id}, lifetime=FLOW_WAIT)

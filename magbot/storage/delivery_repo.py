@@ -34,9 +34,7 @@ class ProcessedEvents:
         )
 
     async def forget_older_than(self, cutoff: datetime) -> int:
-        result = await self._session.execute(
-            delete(ProcessedEventRow).where(ProcessedEventRow.processed_at < cutoff)
-        )
+        result = await self._session.execute(delete(ProcessedEventRow).where(ProcessedEventRow.processed_at < cutoff))
         return rows_affected(result)
 
 
@@ -83,9 +81,7 @@ class Outbox:
     async def head(self, platform: str, chat_id: str) -> QueuedMessage | None:
         row = await self._session.scalar(
             select(OutboxRow)
-            .where(
-                OutboxRow.platform == platform, OutboxRow.chat_id == chat_id, OutboxRow.status == "pending"
-            )
+            .where(OutboxRow.platform == platform, OutboxRow.chat_id == chat_id, OutboxRow.status == "pending")
             .order_by(OutboxRow.id)
             .limit(1)
         )
@@ -103,9 +99,7 @@ class Outbox:
         """Keep a private chat's messages until the person opens the chat with the bot."""
         await self._session.execute(
             update(OutboxRow)
-            .where(
-                OutboxRow.platform == platform, OutboxRow.chat_id == chat_id, OutboxRow.status == "pending"
-            )
+            .where(OutboxRow.platform == platform, OutboxRow.chat_id == chat_id, OutboxRow.status == "pending")
             .values(status="held")
         )
 
@@ -127,9 +121,7 @@ class Outbox:
         return min((await self._heads(platform)).values(), default=None)
 
     async def count(self, status: str = "pending") -> int:
-        return len(
-            (await self._session.scalars(select(OutboxRow.id).where(OutboxRow.status == status))).all()
-        )
+        return len((await self._session.scalars(select(OutboxRow.id).where(OutboxRow.status == status))).all())
 
     async def drop_for_chat(self, platform: str, chat_id: str) -> None:
         await self._session.execute(

@@ -36,6 +36,7 @@ from nio import (
 from magbot.core.events import ButtonPress, ChatRef
 from magbot.core.platform import Dispatch
 from magbot.platforms.matrix import render
+from magbot.platforms.matrix.rights import PowerChecks
 from magbot.platforms.matrix.sender import MatrixSender
 from magbot.platforms.matrix.session import (
     MatrixConfigError,
@@ -64,6 +65,7 @@ class SyncLoop:
         self._session, self._state, self._sender = session, state, sender
         self._filter = {"room": {"timeline": {"limit": timeline_limit}}} if timeline_limit else None
         self._chats: dict[tuple[str, str], ChatRef] = {}
+        self.checks: PowerChecks | None = None  # the bot's power levels, said in a room that lacks some
 
     # ---------------------------------------------------------------- the loop
 
@@ -117,6 +119,8 @@ class SyncLoop:
             for room_id in response.rooms.join:
                 self._sender.synced_room(room_id)
         await self._state.save_next_batch(response.next_batch)
+        if self.checks is not None:
+            await self.checks.after_sync(client)
         return dispatched
 
     # ---------------------------------------------------------------- rooms
@@ -216,6 +220,8 @@ class SyncLoop:
             count += 1
             if result.duplicate:
                 continue
+            if self.checks is not None:
+                await self.checks.after_event(client, incoming)
             if isinstance(incoming, ButtonPress) and not incoming.chat.is_dm:
                 # A reaction in a room is seen by all: every press there is taken back, toast or not (a mood
                 # in a check-in, a choice later kept "just for me"), as a button press is seen by nobody.
