@@ -23,13 +23,16 @@ async def test_signups_and_the_reminder_survive_a_restart(tmp_path: Path, clock:
     settings = settings_for(sqlite_url(tmp_path), tmp_path)
     async with console_app(settings, clock) as app:
         lines = await story(app).say(*SETUP, FOOTBALL, "sam [I'm in]", "tom [I'm in]", "sam [Can't]")
-        assert "[dm tom] Good news: a place came free, so you're in for Football, Saturday 28 November at 10:00, " \
-               "Pollok Park. Can't make it after all? Press Can't on the post." in lines
+        assert (
+            "[dm tom] Good news: a place came free, so you're in for Football, Saturday 28 November at 10:00, "
+            "Pollok Park. Can't make it after all? Press Can't on the post." in lines
+        )
     async with console_app(settings, clock) as app:  # a deploy: a new process on the same database
         lines = await story(app).say(":at 2026-11-27 10:00", ":at 2026-11-27 11:00")
         reminders = [line for line in lines if "Reminder: Football" in line]
-        assert reminders == ["[dm tom] Reminder: Football tomorrow (Saturday 28 November) at 10:00, Pollok Park. "
-                             "See you there!"]
+        assert reminders == [
+            "[dm tom] Reminder: Football tomorrow (Saturday 28 November) at 10:00, Pollok Park. See you there!"
+        ]
         async with app.uow() as uow:
             assert await uow.schedule.status_of("activity:1:remind") == "done"
 
@@ -58,8 +61,14 @@ async def test_cancel_on_a_reply_to_the_post(app: App) -> None:
     assert card is not None
     chat = ChatRef("console", "group")
     for who, expected in (("sam", "Only the organiser can call it off"), ("dave", "Done. It's called off")):
-        command = Command(f"test:{who}", chat, UserRef("console", who, who.title()), app.clock.now(), name="cancel",
-                          reply_to=MessageRef(chat, card.message_id))
+        command = Command(
+            f"test:{who}",
+            chat,
+            UserRef("console", who, who.title()),
+            app.clock.now(),
+            name="cancel",
+            reply_to=MessageRef(chat, card.message_id),
+        )
         await app.dispatcher.dispatch(command)
         lines = await story(app).say(":advance 1m")  # the console sends what is in the outbox
         assert any(expected in line for line in lines), (who, lines)

@@ -110,8 +110,18 @@ def test_building_twice_gives_two_bots_nothing_left_behind() -> None:
     assert len(first_jobs.planners) == len(second_jobs.planners)
 
 
-PARTS = {"membership", "meetings_and_agenda", "polls", "decisions", "checkins", "buddies", "offloads", "resources",
-         "help_offers", "activities"}
+PARTS = {
+    "membership",
+    "meetings_and_agenda",
+    "polls",
+    "decisions",
+    "checkins",
+    "buddies",
+    "offloads",
+    "resources",
+    "help_offers",
+    "activities",
+}
 
 
 async def test_every_declared_privacy_part_is_in_mydata(app: App) -> None:

@@ -12,6 +12,7 @@ import logging
 from magbot.config import MatrixSettings
 from magbot.core.clock import Clock, SystemClock
 from magbot.core.platform import Dispatch
+from magbot.platforms.matrix.late_keys import LateEvents
 from magbot.platforms.matrix.rights import PowerChecks
 from magbot.platforms.matrix.sender import MatrixSender
 from magbot.platforms.matrix.session import MatrixSession, check_login
@@ -41,6 +42,7 @@ class MatrixPlatform:
         self.sender = MatrixSender(self.session, self.state)
         self.loop = SyncLoop(self.session, self.state, self.sender, timeline_limit)
         self.loop.checks = PowerChecks(uow, clock or SystemClock())
+        self.loop.late = LateEvents(uow, clock or SystemClock())
         self._poll_ms = poll_ms
 
     @property

@@ -9,6 +9,7 @@ anywhere before the save replays the round; the dispatcher's event keys (`mx:<ev
 - A `limited` timeline is back-filled with `/messages` from its `prev_batch` back to the previous token, so no
   event is skipped. In a room the bot has just joined, only events after its own join count.
 - A private room is reported as the person's private chat: ChatRef("matrix", "@user:server", "dm").
+- An event the bot cannot decrypt yet is kept and handled once its key comes (late_keys.py).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from nio import (
 from magbot.core.events import ButtonPress, ChatRef
 from magbot.core.platform import Dispatch
 from magbot.platforms.matrix import render
+from magbot.platforms.matrix.late_keys import LateEvents, keys_arrived
 from magbot.platforms.matrix.rights import PowerChecks
 from magbot.platforms.matrix.sender import MatrixSender
 from magbot.platforms.matrix.session import (
@@ -66,6 +68,7 @@ class SyncLoop:
         self._filter = {"room": {"timeline": {"limit": timeline_limit}}} if timeline_limit else None
         self._chats: dict[tuple[str, str], ChatRef] = {}
         self.checks: PowerChecks | None = None  # the bot's power levels, said in a room that lacks some
+        self.late: LateEvents | None = None  # events whose key has not come yet (late_keys.py)
 
     # ---------------------------------------------------------------- the loop
 
@@ -115,6 +118,12 @@ class SyncLoop:
                 dispatched += await self._dispatch_room(client, room_id, events, dispatch)
             for room_id, info in response.rooms.leave.items():
                 await self._left_room(room_id, info.timeline.events)
+            if self.late is not None:  # before the token is saved: a crash replays this too
+                dispatched += await self.late.retry(
+                    client,
+                    keys_arrived(response),
+                    lambda room, events: self._dispatch_room(client, room, events, dispatch),
+                )
         else:
             for room_id in response.rooms.join:
                 self._sender.synced_room(room_id)
@@ -207,7 +216,7 @@ class SyncLoop:
         count = 0
         for event in events:
             if isinstance(event, MegolmEvent):
-                await self._undecryptable(client, event)
+                await self._undecryptable(client, room_id, event)
                 continue
             if isinstance(event, RoomMemberEvent) and event.membership in ("leave", "ban"):
                 chat = await self.chat_for(room_id, event.state_key)
@@ -230,8 +239,10 @@ class SyncLoop:
                 await self._toast(client, room_id, event, result.toast)
         return count
 
-    async def _undecryptable(self, client: AsyncClient, event: MegolmEvent) -> None:
+    async def _undecryptable(self, client: AsyncClient, room_id: str, event: MegolmEvent) -> None:
         log.warning("matrix could not decrypt kind=m.room.encrypted event=%s; asking for the key", event.event_id)
+        if self.late is not None:
+            await self.late.keep(room_id, event.event_id)
         with contextlib.suppress(LocalProtocolError):  # already asked for this session
             await client.request_room_key(event)
 
