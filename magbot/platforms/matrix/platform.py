@@ -43,6 +43,7 @@ class MatrixPlatform:
         self.loop = SyncLoop(self.session, self.state, self.sender, timeline_limit)
         self.loop.checks = PowerChecks(uow, clock or SystemClock())
         self.loop.late = LateEvents(uow, clock or SystemClock())
+        self.loop.uow = uow
         self._poll_ms = poll_ms
 
     @property

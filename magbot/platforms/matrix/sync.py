@@ -10,6 +10,7 @@ anywhere before the save replays the round; the dispatcher's event keys (`mx:<ev
   event is skipped. In a room the bot has just joined, only events after its own join count.
 - A private room is reported as the person's private chat: ChatRef("matrix", "@user:server", "dm").
 - An event the bot cannot decrypt yet is kept and handled once its key comes (late_keys.py).
+- A tombstone (room upgrade) is followed to the new room; private rooms are marked in `m.direct` (rooms.py).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from nio import (
     ReactionEvent,
     RoomMemberEvent,
     RoomMessagesResponse,
+    RoomUpgradeEvent,
     SyncResponse,
 )
 
@@ -39,6 +41,7 @@ from magbot.core.platform import Dispatch
 from magbot.platforms.matrix import render
 from magbot.platforms.matrix.late_keys import LateEvents, keys_arrived
 from magbot.platforms.matrix.rights import PowerChecks
+from magbot.platforms.matrix.rooms import follow_tombstone, mark_direct
 from magbot.platforms.matrix.sender import MatrixSender
 from magbot.platforms.matrix.session import (
     MatrixConfigError,
@@ -49,6 +52,7 @@ from magbot.platforms.matrix.session import (
 )
 from magbot.platforms.matrix.state import MatrixState
 from magbot.platforms.matrix.translate import PLATFORM, Translator, is_own_join, person_of
+from magbot.storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +73,7 @@ class SyncLoop:
         self._chats: dict[tuple[str, str], ChatRef] = {}
         self.checks: PowerChecks | None = None  # the bot's power levels, said in a room that lacks some
         self.late: LateEvents | None = None  # events whose key has not come yet (late_keys.py)
+        self.uow: UnitOfWorkFactory | None = None  # for following an upgraded room (rooms.py)
 
     # ---------------------------------------------------------------- the loop
 
@@ -146,6 +151,7 @@ class SyncLoop:
             log.info("matrix joined room=%s", room_id)
             if invite is not None and invite.content.get("is_direct") and invite.sender != client.user_id:
                 await self._state.set_dm_room(invite.sender, room_id, "invite")
+                await mark_direct(client, invite.sender, room_id)
 
     async def _left_room(self, room_id: str, events: list[Event]) -> None:
         """The bot left or was removed: a private room stops being the person's private chat."""
@@ -217,6 +223,9 @@ class SyncLoop:
         for event in events:
             if isinstance(event, MegolmEvent):
                 await self._undecryptable(client, room_id, event)
+                continue
+            if isinstance(event, RoomUpgradeEvent) and self.uow is not None:  # the room moved: follow it
+                await follow_tombstone(client, self.uow, room_id, event.replacement_room)
                 continue
             if isinstance(event, RoomMemberEvent) and event.membership in ("leave", "ban"):
                 chat = await self.chat_for(room_id, event.state_key)
