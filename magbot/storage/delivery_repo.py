@@ -33,6 +33,23 @@ class ProcessedEvents:
             ["key_hash"],
         )
 
+    async def keep_toast(self, key: str, toast: str) -> None:
+        """The pop-up of a press claimed in this transaction, for a redelivery before it was answered."""
+        await self._session.execute(
+            update(ProcessedEventRow).where(ProcessedEventRow.key_hash == hash_key(key)).values(toast=toast)
+        )
+
+    async def toast(self, key: str) -> str | None:
+        return await self._session.scalar(
+            select(ProcessedEventRow.toast).where(ProcessedEventRow.key_hash == hash_key(key))
+        )
+
+    async def forget_toast(self, key: str) -> None:
+        """The press was answered: its pop-up is not kept longer than needed."""
+        await self._session.execute(
+            update(ProcessedEventRow).where(ProcessedEventRow.key_hash == hash_key(key)).values(toast=None)
+        )
+
     async def forget_older_than(self, cutoff: datetime) -> int:
         result = await self._session.execute(delete(ProcessedEventRow).where(ProcessedEventRow.processed_at < cutoff))
         return rows_affected(result)

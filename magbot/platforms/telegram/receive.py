@@ -57,7 +57,10 @@ class Receiver:
         incoming = await self.incoming(update)
         result = await dispatch(incoming) if incoming is not None else None
         if update.callback_query is not None:  # always answered, so the member's spinner stops
-            await self._answer(update.callback_query.id, result.toast if result else None)
+            toast = result.toast if result else None
+            if await self._answer(update.callback_query.id, toast) and toast and incoming is not None:
+                async with self._uow() as u:  # kept with the event key only until it reached the member
+                    await u.events.forget_toast(incoming.key)
         if is_setup(incoming) and result is not None and not result.duplicate and incoming is not None:
             await rights.check_group(self._bot, self._uow, self._clock, incoming.chat.chat_id, always=True)
         return result
@@ -93,14 +96,14 @@ class Receiver:
         if new is not None:
             await self.upgrades.upgraded(str(old), str(new))
 
-    async def _answer(self, callback_id: str, toast: str | None) -> None:
+    async def _answer(self, callback_id: str, toast: str | None) -> bool:
         """Answer a press, trying again after a network error or a 5xx while the query is still young enough;
         an unanswered press keeps spinning on the member's phone, and its pop-up would be lost."""
         text = truncate(toast, MAX_TOAST) if toast else None
         for wait in (*ANSWER_RETRIES, None):
             try:
                 await self._bot.answer_callback_query(callback_id, text=text)
-                return
+                return True
             except RetryAfter as exc:
                 seconds = float(exc.retry_after if isinstance(exc.retry_after, int | float) else 1)
                 wait = seconds if wait is not None and seconds <= MAX_ANSWER_WAIT else None
@@ -113,8 +116,9 @@ class Receiver:
                 wait, failure = None, type(exc).__name__
             if wait is None:
                 log.debug("telegram callback answer failed error=%s", failure)
-                return
+                return False
             await self.pause(wait)
+        return False
 
 
 class Poller:
