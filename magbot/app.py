@@ -106,5 +106,5 @@ def make_platforms(app: App) -> list[Platform]:
         elif name == "matrix":
             from magbot.platforms.matrix import MatrixPlatform
 
-            made.append(MatrixPlatform(app.settings.matrix, app.uow, app.settings.data_dir))
+            made.append(MatrixPlatform(app.settings.matrix, app.uow, app.settings.data_dir, clock=app.clock))
     return made

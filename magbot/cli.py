@@ -42,9 +42,11 @@ async def run_console(settings: Settings, start: str | None = None) -> int:
         if (resumed := await console.resume_clock()) is not None:
             # Going back in time would replay nothing and confuse everything: say what happens instead.
             local = resumed.astimezone(ZoneInfo("Europe/London")).strftime("%Y-%m-%d %H:%M")
-            print(f"(console) This database has already reached {local}: carrying on from there. "
-                  f"To start fresh, delete {settings.database_url.rpartition('///')[2] or 'the database'}.",
-                  flush=True)
+            print(
+                f"(console) This database has already reached {local}: carrying on from there. "
+                f"To start fresh, delete {settings.database_url.rpartition('///')[2] or 'the database'}.",
+                flush=True,
+            )
         if sys.stdin.isatty():
             print("magbot console. Try 'dave: /setup', then 'dave: /help'. ':quit' ends.", flush=True)
         await console.settle()
@@ -102,9 +104,7 @@ async def check(settings: Settings) -> int:
     app = App(settings)
     try:
         current = await current_revision(app.engine)
-        state = (
-            "up to date" if current == head_revision() else f"at {current or 'nothing'}: run `magbot migrate`"
-        )
+        state = "up to date" if current == head_revision() else f"at {current or 'nothing'}: run `magbot migrate`"
         print(f"database: reachable, schema {state}")
         for platform in make_platforms(app):
             print(await platform.check())

@@ -139,9 +139,7 @@ def _flatten(raw: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 def _refuse_secrets_in_file(flat: dict[str, Any], path: Path) -> None:
     for key, variable in SECRETS.items():
         if key in flat:
-            raise ConfigError(
-                f"{path}: '{key}' is a secret; remove it from the file and set {variable} instead"
-            )
+            raise ConfigError(f"{path}: '{key}' is a secret; remove it from the file and set {variable} instead")
 
 
 def _typed(key: str, value: Any) -> Any:

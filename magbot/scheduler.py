@@ -123,9 +123,7 @@ class Scheduler:
 
     def start(self) -> None:
         # misfire_grace_time=None: APScheduler must never drop a wake-up; our own grace windows decide.
-        self._aps = AsyncIOScheduler(
-            timezone=UTC, job_defaults={"misfire_grace_time": None, "coalesce": True}
-        )
+        self._aps = AsyncIOScheduler(timezone=UTC, job_defaults={"misfire_grace_time": None, "coalesce": True})
         self._aps.add_job(self._wake, IntervalTrigger(minutes=1), id="safety-net")
         self._aps.add_job(self._wake, DateTrigger(datetime.now(UTC)), id="next")
         self._aps.start()
@@ -135,9 +133,7 @@ class Scheduler:
         await self.tick()
         when = await self.next_due()
         if self._aps is not None and when is not None:
-            self._aps.add_job(
-                self._wake, DateTrigger(max(when, datetime.now(UTC))), id="next", replace_existing=True
-            )
+            self._aps.add_job(self._wake, DateTrigger(max(when, datetime.now(UTC))), id="next", replace_existing=True)
 
     def shutdown(self) -> None:
         if self._aps is not None:

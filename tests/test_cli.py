@@ -63,8 +63,9 @@ def test_a_platform_without_its_token_is_one_clear_line(tmp_path: Path) -> None:
 
 
 def test_a_second_run_carries_on_the_same_group_and_never_goes_back_in_time(tmp_path: Path) -> None:
-    first = magbot(tmp_path, "console", "--start", "2026-11-23 10:00",
-                   stdin="dave: /setup\nsam [I'm a member]\n:advance 3d\n")
+    first = magbot(
+        tmp_path, "console", "--start", "2026-11-23 10:00", stdin="dave: /setup\nsam [I'm a member]\n:advance 3d\n"
+    )
     assert first.returncode == 0, first.stderr[-2000:]
     again = magbot(tmp_path, "console", "--start", "2026-11-23 10:00", stdin="sam: /members\n")
     assert again.returncode == 0, again.stderr[-2000:]

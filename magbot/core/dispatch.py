@@ -76,24 +76,28 @@ class Dispatcher:
         async with self._uow() as uow:
             await uow.events.serialize_chat(incoming.chat.platform, incoming.chat.chat_id)  # several instances
             now = self._clock.now()
-            if not await uow.events.claim(incoming.key, now):
-                return DispatchResult(duplicate=True)
+            if not await uow.events.claim(incoming.key, now):  # a redelivered press gets its pop-up again
+                return DispatchResult(duplicate=True, toast=await uow.events.toast(incoming.key))
             ctx = await identify(uow, incoming, Context(incoming, uow, self._clock, self._policy))
             handler, refusal = await choose_handler(self._router, ctx)
             reply = as_reply(await handler(ctx)) if handler else refusal
             await uow.outbox.add(reply.out, now)
+            if reply.toast:
+                await uow.events.keep_toast(incoming.key, reply.toast)
             return DispatchResult(toast=reply.toast, messages=len(reply.out))
 
     async def _apologise(self, incoming: Incoming) -> DispatchResult:
         async with self._uow() as uow:
             now = self._clock.now()
             if not await uow.events.claim(incoming.key, now):
-                return DispatchResult(duplicate=True)
+                return DispatchResult(duplicate=True, toast=await uow.events.toast(incoming.key))
             if _is_button(incoming):
                 reply = Reply(toast=SORRY)
             else:
                 reply = Reply([Context(incoming, uow, self._clock, self._policy).reply(SORRY)])
             await uow.outbox.add(reply.out, now)
+            if reply.toast:
+                await uow.events.keep_toast(incoming.key, reply.toast)
             return DispatchResult(toast=reply.toast, messages=len(reply.out))
 
 

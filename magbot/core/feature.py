@@ -92,14 +92,26 @@ class Feature:
 
     @overload
     def command(
-        self, name: str, handler: Handler, *, where: Where = "any", members_only: Literal[False],
-        summary: str = "", example: str = "",
+        self,
+        name: str,
+        handler: Handler,
+        *,
+        where: Where = "any",
+        members_only: Literal[False],
+        summary: str = "",
+        example: str = "",
     ) -> None: ...
 
     @overload
     def command(
-        self, name: str, handler: MemberHandler, *, where: Where = "any", members_only: Literal[True] = True,
-        summary: str = "", example: str = "",
+        self,
+        name: str,
+        handler: MemberHandler,
+        *,
+        where: Where = "any",
+        members_only: Literal[True] = True,
+        summary: str = "",
+        example: str = "",
     ) -> None: ...
 
     def command(

@@ -28,4 +28,3 @@ async def plan_housekeeping(uow: UnitOfWork, now: datetime) -> None:
     day = (now + timedelta(days=1)).date()
     due = datetime.combine(day, time(4, 0), tzinfo=UTC)
     await HOUSEKEEPING.plan(uow, f"housekeeping:{day.isoformat()}", due, NoPayload(), grace_seconds=86400)
-

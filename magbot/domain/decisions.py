@@ -31,6 +31,7 @@ class Kind(StrEnum):
     MUTE = "mute"
     HIDE = "hide"  # a message the flags hid: the vote keeps it hidden, or not
 
+
 Status = Literal["open", "passed", "failed"]
 CHOICES = ("yes", "no", "abstain")
 LABELS = {"yes": "Yes", "no": "No", "abstain": "Abstain"}

@@ -97,9 +97,7 @@ def _offsets(text: str) -> str:
     items = [item.strip().lower() for item in text.split(",") if item.strip()]
     for item in items:
         if not re.fullmatch(r"(\d{1,2}h|\d{1,2}d@\d{1,2}:\d{2})", item):
-            raise SettingError(
-                "Write reminder times like 1d@18:00, 2h (a day before at 18:00, and 2 hours before)."
-            )
+            raise SettingError("Write reminder times like 1d@18:00, 2h (a day before at 18:00, and 2 hours before).")
     if not items:
         raise SettingError("Write reminder times like 1d@18:00, 2h.")
     return ", ".join(items)

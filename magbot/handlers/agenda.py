@@ -71,8 +71,14 @@ async def withdraw(ctx: MemberContext) -> Reply:
     if not ctx.in_dm:  # listing an anonymous suggestion in the group would give away who made it
         own = [s for s in own if not s.anonymous]
     if not own and not ctx.in_dm:
-        return Reply([ctx.reply("You have no open suggestions under your name. For anonymous ones, use /withdraw "
-                                "in our private chat.")])
+        return Reply(
+            [
+                ctx.reply(
+                    "You have no open suggestions under your name. For anonymous ones, use /withdraw "
+                    "in our private chat."
+                )
+            ]
+        )
     if not own:
         return Reply([ctx.reply("You have no open suggestions. /agenda shows the list.")])
     buttons = tuple((AgendaPress("withdraw", s.id).button(short_label("Withdraw: ", s.topic)),) for s in own)

@@ -20,15 +20,22 @@ async def calendar(ctx: MemberContext) -> Reply:
     for _ in range(MEETINGS_AHEAD):
         meeting = next_meeting(group, when)
         if not await ctx.uow.meetings.is_cancelled(group.id, meeting.date):
-            events.append(CalendarEvent(
-                f"meeting-{group.id}-{meeting.date}@magbot", meeting.start, meeting.start + MEETING_LENGTH,
-                "Group meeting", meeting.schedule.place,
-            ))
+            events.append(
+                CalendarEvent(
+                    f"meeting-{group.id}-{meeting.date}@magbot",
+                    meeting.start,
+                    meeting.start + MEETING_LENGTH,
+                    "Group meeting",
+                    meeting.schedule.place,
+                )
+            )
         when = meeting.start + MEETING_LENGTH + timedelta(minutes=1)
     for act in await ctx.uow.activities.upcoming(group.id, ctx.now):
-        events.append(CalendarEvent(
-            f"activity-{act.id}@magbot", act.starts_at, act.starts_at + ACTIVITY_LENGTH, act.what, act.place
-        ))
+        events.append(
+            CalendarEvent(
+                f"activity-{act.id}@magbot", act.starts_at, act.starts_at + ACTIVITY_LENGTH, act.what, act.place
+            )
+        )
     events.sort(key=lambda e: e.start)
     data = ics(events, ctx.now, "Our group")
     caption = "Open this to add our meetings and activities to your phone's calendar."

@@ -110,9 +110,7 @@ async def pressed(ctx: MemberContext) -> Reply:
         await ctx.uow.schedule.cancel(expiry_key(found.id))
         closed = await ctx.uow.help_offers.get(found.id)
         assert closed is not None
-        return Reply(
-            [Edit(ctx.group_chat, help_card(found.id), card_text(closed, member.name))], toast="Marked done."
-        )
+        return Reply([Edit(ctx.group_chat, help_card(found.id), card_text(closed, member.name))], toast="Marked done.")
     if own:
         return Reply(toast=f"That's your own {what}.")
     poster = await ctx.uow.members.get(found.member_id)

@@ -115,9 +115,7 @@ async def join_as_founder(ctx: Context) -> Reply:
         # Founding membership is for people who were never members: coming back is the group's decision.
         return Reply(toast="Coming back needs a group decision. Ask a member to /invite you.")
     sender = press.sender
-    await ctx.uow.members.add(
-        group.id, sender.user_id, clean_name(sender.display_name), founding=True, now=ctx.now
-    )
+    await ctx.uow.members.add(group.id, sender.user_id, clean_name(sender.display_name), founding=True, now=ctx.now)
     chat = ctx.scope_of(group).group_chat
     edit = Edit(chat, setup_card(group), await setup_text(ctx, group), buttons=setup_buttons())
     return Reply([edit], toast="Welcome, you're in.")

@@ -129,9 +129,7 @@ async def pressed(ctx: MemberContext) -> Reply:
         await ctx.uow.offloads.keep(found.id)
         return Reply([ctx.reply("Kept. It stays up until you /forget it.")])
     if action == "forget":
-        return Reply(
-            [*await forget_offload(ctx.scope, found), ctx.reply("Gone. I've removed it, and what I kept.")]
-        )
+        return Reply([*await forget_offload(ctx.scope, found), ctx.reply("Gone. I've removed it, and what I kept.")])
     if action == "reply":
         return await steps.ask_answer(ctx, found.id)
     pending = await waiting(ctx, FLOW)

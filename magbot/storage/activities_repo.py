@@ -13,15 +13,33 @@ from magbot.storage.models_activities import ActivityRow, ActivitySeriesRow, Sig
 
 def _activity(row: ActivityRow) -> Activity:
     return Activity(
-        row.id, row.group_id, row.organiser_id, row.series_id, row.what, row.place, row.starts_at, row.places,
-        row.cost_pence, row.guests, row.closes_at, row.status,
+        row.id,
+        row.group_id,
+        row.organiser_id,
+        row.series_id,
+        row.what,
+        row.place,
+        row.starts_at,
+        row.places,
+        row.cost_pence,
+        row.guests,
+        row.closes_at,
+        row.status,
     )
 
 
 def _series(row: ActivitySeriesRow) -> Series:
     return Series(
-        row.id, row.group_id, row.organiser_id, row.what, row.place, row.weekday, row.at, row.places,
-        row.cost_pence, row.guests,
+        row.id,
+        row.group_id,
+        row.organiser_id,
+        row.what,
+        row.place,
+        row.weekday,
+        row.at,
+        row.places,
+        row.cost_pence,
+        row.guests,
     )
 
 
@@ -33,9 +51,18 @@ class Activities:
         self, group_id: int, organiser_id: int | None, spec: ActivitySpec, now: datetime, series_id: int | None = None
     ) -> Activity:
         row = ActivityRow(
-            group_id=group_id, organiser_id=organiser_id, series_id=series_id, what=spec.what, place=spec.place,
-            starts_at=spec.starts_at, places=spec.places, cost_pence=spec.cost_pence, guests=spec.guests,
-            closes_at=spec.closes_at, status="open", created_at=now,
+            group_id=group_id,
+            organiser_id=organiser_id,
+            series_id=series_id,
+            what=spec.what,
+            place=spec.place,
+            starts_at=spec.starts_at,
+            places=spec.places,
+            cost_pence=spec.cost_pence,
+            guests=spec.guests,
+            closes_at=spec.closes_at,
+            status="open",
+            created_at=now,
         )
         self._session.add(row)
         await self._session.flush()
@@ -72,9 +99,10 @@ class Activities:
 
     async def save_signups(self, activity_id: int, signups: tuple[SignUp, ...]) -> None:
         """Write the whole list back (a few rows): changed ones updated, new ones added."""
-        current = {r.member_id: r for r in await self._session.scalars(
-            select(SignUpRow).where(SignUpRow.activity_id == activity_id)
-        )}
+        current = {
+            r.member_id: r
+            for r in await self._session.scalars(select(SignUpRow).where(SignUpRow.activity_id == activity_id))
+        }
         for s in signups:
             row = current.get(s.member_id)
             if row is None:
@@ -89,9 +117,17 @@ class Activities:
 
     async def add_series(self, series: Series, now: datetime) -> int:
         row = ActivitySeriesRow(
-            group_id=series.group_id, organiser_id=series.organiser_id, what=series.what, place=series.place,
-            weekday=series.weekday, at=series.at, places=series.places, cost_pence=series.cost_pence,
-            guests=series.guests, status="on", created_at=now,
+            group_id=series.group_id,
+            organiser_id=series.organiser_id,
+            what=series.what,
+            place=series.place,
+            weekday=series.weekday,
+            at=series.at,
+            places=series.places,
+            cost_pence=series.cost_pence,
+            guests=series.guests,
+            status="on",
+            created_at=now,
         )
         self._session.add(row)
         await self._session.flush()

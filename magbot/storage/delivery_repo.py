@@ -40,10 +40,25 @@ class ProcessedEvents:
         if self._session.bind is not None and self._session.bind.dialect.name == "postgresql":
             await self._session.execute(CHAT_LOCK, {"space": INCOMING_CHAT, "chat": f"{platform}:{chat_id}"})
 
-    async def forget_older_than(self, cutoff: datetime) -> int:
-        result = await self._session.execute(
-            delete(ProcessedEventRow).where(ProcessedEventRow.processed_at < cutoff)
+    async def keep_toast(self, key: str, toast: str) -> None:
+        """The pop-up of a press claimed in this transaction, for a redelivery before it was answered."""
+        await self._session.execute(
+            update(ProcessedEventRow).where(ProcessedEventRow.key_hash == hash_key(key)).values(toast=toast)
         )
+
+    async def toast(self, key: str) -> str | None:
+        return await self._session.scalar(
+            select(ProcessedEventRow.toast).where(ProcessedEventRow.key_hash == hash_key(key))
+        )
+
+    async def forget_toast(self, key: str) -> None:
+        """The press was answered: its pop-up is not kept longer than needed."""
+        await self._session.execute(
+            update(ProcessedEventRow).where(ProcessedEventRow.key_hash == hash_key(key)).values(toast=None)
+        )
+
+    async def forget_older_than(self, cutoff: datetime) -> int:
+        result = await self._session.execute(delete(ProcessedEventRow).where(ProcessedEventRow.processed_at < cutoff))
         return rows_affected(result)
 
 
@@ -90,9 +105,7 @@ class Outbox:
     async def head(self, platform: str, chat_id: str) -> QueuedMessage | None:
         row = await self._session.scalar(
             select(OutboxRow)
-            .where(
-                OutboxRow.platform == platform, OutboxRow.chat_id == chat_id, OutboxRow.status == "pending"
-            )
+            .where(OutboxRow.platform == platform, OutboxRow.chat_id == chat_id, OutboxRow.status == "pending")
             .order_by(OutboxRow.id)
             .limit(1)
         )
@@ -110,9 +123,7 @@ class Outbox:
         """Keep a private chat's messages until the person opens the chat with the bot."""
         await self._session.execute(
             update(OutboxRow)
-            .where(
-                OutboxRow.platform == platform, OutboxRow.chat_id == chat_id, OutboxRow.status == "pending"
-            )
+            .where(OutboxRow.platform == platform, OutboxRow.chat_id == chat_id, OutboxRow.status == "pending")
             .values(status="held")
         )
 
@@ -134,9 +145,7 @@ class Outbox:
         return min((await self._heads(platform)).values(), default=None)
 
     async def count(self, status: str = "pending") -> int:
-        return len(
-            (await self._session.scalars(select(OutboxRow.id).where(OutboxRow.status == status))).all()
-        )
+        return len((await self._session.scalars(select(OutboxRow.id).where(OutboxRow.status == status))).all())
 
     async def drop_about(self, member_id: int, cards: set[str]) -> None:
         """What has not gone out yet of a member's words or name (/forgetme): his group posts, and edits of the

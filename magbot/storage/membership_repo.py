@@ -120,9 +120,7 @@ class Members:
 
     async def of_group(self, group_id: int) -> list[Member]:
         rows = await self._session.scalars(
-            select(MemberRow)
-            .where(MemberRow.group_id == group_id)
-            .order_by(MemberRow.joined_at, MemberRow.id)
+            select(MemberRow).where(MemberRow.group_id == group_id).order_by(MemberRow.joined_at, MemberRow.id)
         )
         return [_member(r) for r in rows]
 
@@ -149,15 +147,11 @@ class Members:
         if dm_open:
             values["unreachable_told"] = False
         await self._session.execute(
-            update(MemberRow)
-            .where(MemberRow.user_id == user_id, MemberRow.group_id.in_(group_ids))
-            .values(**values)
+            update(MemberRow).where(MemberRow.user_id == user_id, MemberRow.group_id.in_(group_ids)).values(**values)
         )
 
     async def mark_unreachable_told(self, member_id: int) -> None:
-        await self._session.execute(
-            update(MemberRow).where(MemberRow.id == member_id).values(unreachable_told=True)
-        )
+        await self._session.execute(update(MemberRow).where(MemberRow.id == member_id).values(unreachable_told=True))
 
     async def set_mute(self, member_id: int, until: datetime | None) -> None:
         """Start (until a time) or end (None) a member's mute; the private answer is due again either way."""
@@ -176,7 +170,9 @@ class Members:
     async def remember_former(self, group_id: int, user_id: str, until: datetime) -> None:
         """He was a member: keep a hash of his id until `until` (the founding window's end), nothing more."""
         await insert_ignoring_duplicates(
-            self._session, FormerMemberRow, {"group_id": group_id, "user_hash": hash_key(user_id), "until": until},
+            self._session,
+            FormerMemberRow,
+            {"group_id": group_id, "user_hash": hash_key(user_id), "until": until},
             ["group_id", "user_hash"],
         )
 

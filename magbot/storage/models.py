@@ -70,6 +70,8 @@ class ProcessedEventRow(Base):
 
     key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     processed_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    # A press's pop-up until the platform answered it: a redelivered press after a crash gets the same one.
+    toast: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class OutboxRow(Base):

@@ -40,9 +40,7 @@ class PendingInputs:
 
     async def clear(self, member_id: int, chat_id: str) -> None:
         await self._session.execute(
-            delete(PendingInputRow).where(
-                PendingInputRow.member_id == member_id, PendingInputRow.chat_id == chat_id
-            )
+            delete(PendingInputRow).where(PendingInputRow.member_id == member_id, PendingInputRow.chat_id == chat_id)
         )
 
     async def clear_member(self, member_id: int) -> None:

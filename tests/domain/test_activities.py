@@ -32,7 +32,12 @@ def test_the_full_form() -> None:
         LONDON,
     )
     assert (spec.what, spec.place, spec.places, spec.cost_pence, spec.guests, spec.weekly) == (
-        "Football", "Pollok Park", 10, 350, True, True
+        "Football",
+        "Pollok Park",
+        10,
+        350,
+        True,
+        True,
     )
     assert spec.starts_at == datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
     assert spec.closes_at == datetime(2026, 11, 27, 18, 0, tzinfo=UTC)
@@ -72,8 +77,12 @@ def test_any_words_parse_or_are_explained(words: str) -> None:
         assert spec.what and spec.place and spec.starts_at > NOW
 
 
-@given(st.lists(st.sampled_from(["Football", "sat 10:00", "Park", "3 places", "£2", "guests", "free", "weekly", "x"]),
-                max_size=8))
+@given(
+    st.lists(
+        st.sampled_from(["Football", "sat 10:00", "Park", "3 places", "£2", "guests", "free", "weekly", "x"]),
+        max_size=8,
+    )
+)
 def test_any_mix_of_parts_parses_or_is_explained(parts: list[str]) -> None:
     try:
         parse_activity(" | ".join(parts), NOW, LONDON)

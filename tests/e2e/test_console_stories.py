@@ -60,8 +60,11 @@ async def test_every_scheduled_post_runs_at_its_own_moment(name: str, tmp_path: 
     await play_story(name, url, tmp_path, defaults)
     engine = make_engine(url)
     async with engine.connect() as connection:
-        rows = (await connection.execute(select(ScheduledRow.key, ScheduledRow.status, ScheduledRow.due_at,
-                                                ScheduledRow.done_at))).all()
+        rows = (
+            await connection.execute(
+                select(ScheduledRow.key, ScheduledRow.status, ScheduledRow.due_at, ScheduledRow.done_at)
+            )
+        ).all()
     await engine.dispose()
     ran = [row for row in rows if row.status != "pending"]
     assert ran, "the story moved time past nothing scheduled"

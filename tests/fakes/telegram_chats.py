@@ -128,7 +128,15 @@ def get_chat(st: BotState, params: JSONDict) -> JSONDict:
     return st.resolve_chat(required(params, "chat_id")).full_info_json()
 
 
+def get_chat_member(st: BotState, params: JSONDict) -> JSONDict:
+    """A member's status and, for an administrator, his rights (the bot asks about itself)."""
+    chat = st.resolve_chat(required(params, "chat_id"))
+    user_id = int(required(params, "user_id"))
+    return st.member(chat.id, user_id).to_json(st.user(user_id))
+
+
 CHAT_METHODS: dict[str, Handler] = {
+    "getChatMember": get_chat_member,
     "approveChatJoinRequest": approve_chat_join_request,
     "declineChatJoinRequest": decline_chat_join_request,
     "restrictChatMember": restrict_chat_member,

@@ -178,6 +178,22 @@ class InjectMixin:
         }
         return self._enqueue("my_chat_member", payload)
 
+    def inject_group_upgrade(self, old_id: int, new_id: int, user_id: int) -> tuple[JSONDict, JSONDict]:
+        """``user_id`` turns a basic group into a supergroup, as Telegram does (turning on topics or join requests
+        does it): members move over, the old chat refuses sends (400 with ``migrate_to_chat_id``) but keeps its
+        messages, and two service messages come: ``migrate_to_chat_id`` in the old chat, ``migrate_from_chat_id``
+        in the new one (from the bot's view, sent by the user who upgraded)."""
+        st = self.state
+        actor = self._user(user_id, None)
+        old, new = st.chat(old_id, "group"), st.chat(new_id, "supergroup")
+        new.title = old.title
+        for (chat_id, member_id), state in list(st.members.items()):
+            if chat_id == old_id:
+                st.set_member(new_id, member_id, state)
+        old.migrated_to = new_id
+        to = self._enqueue("message", st.new_message(old, actor, migrate_to_chat_id=new_id))
+        return to, self._enqueue("message", st.new_message(new, actor, migrate_from_chat_id=old_id))
+
     def inject_raw(self, update: JSONDict) -> JSONDict:
         """Queue an arbitrary update (its ``update_id``, if any, is replaced by the next one)."""
         payload = {key: value for key, value in update.items() if key != "update_id"}

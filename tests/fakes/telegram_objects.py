@@ -36,16 +36,21 @@ class Call(NamedTuple):
 class ApiError(Exception):
     """A Bot API error answer: ``{"ok": false, "error_code": ..., "description": ...}``."""
 
-    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
+    def __init__(
+        self, code: int, description: str, retry_after: int | None = None, migrate_to_chat_id: int | None = None
+    ) -> None:
         super().__init__(description)
         self.code = code
         self.description = description
         self.retry_after = retry_after
+        self.migrate_to_chat_id = migrate_to_chat_id
 
     def body(self) -> JSONDict:
         body: JSONDict = {"ok": False, "error_code": self.code, "description": self.description}
         if self.retry_after is not None:
             body["parameters"] = {"retry_after": self.retry_after}
+        if self.migrate_to_chat_id is not None:
+            body["parameters"] = {"migrate_to_chat_id": self.migrate_to_chat_id}
         return body
 
 
@@ -79,6 +84,7 @@ class ChatInfo:
     first_name: str | None = None
     is_forum: bool = False
     topics: dict[int, str] = field(default_factory=dict)  # message_thread_id -> name
+    migrated_to: int | None = None  # a basic group upgraded to this supergroup: sends to it are refused
 
     def to_json(self) -> JSONDict:
         forum = True if self.is_forum else None
@@ -188,6 +194,7 @@ class MemberState:
             member["is_anonymous"] = False
         elif self.status == "administrator":
             member |= {"can_be_edited": False, "is_anonymous": False, **dict.fromkeys(ADMIN_RIGHTS, True)}
+            member |= {key: value for key, value in self.permissions.items() if key in ADMIN_RIGHTS}  # rights withheld
         elif self.status == "restricted":
             member |= {"is_member": self.is_member, "until_date": self.until_date}
             member |= permissions_json(self.permissions)

@@ -106,6 +106,8 @@ class BotState:
     def check_can_send(self, chat: ChatInfo) -> None:
         """Raise the 403 Telegram gives when the bot may not write to ``chat``."""
         status = self.member(chat.id, self.bot_id).status
+        if chat.migrated_to is not None:
+            raise ApiError(400, "Bad Request: group chat was upgraded to a supergroup chat", None, chat.migrated_to)
         if chat.type == "private":
             if status == "kicked":
                 raise ApiError(403, "Forbidden: bot was blocked by the user")

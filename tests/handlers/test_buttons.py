@@ -101,8 +101,13 @@ def test_data_over_64_bytes_is_refused_where_it_is_built() -> None:
 def test_values_out_of_range_are_refused_where_they_are_built() -> None:
     from magbot.handlers import checkins, decisions
 
-    for bad in (lambda: decisions.VotePress(2**63, "yes"), lambda: decisions.VotePress(0, "yes"),
-                lambda: decisions.VotePress(1, "maybe"), lambda: checkins.MoodPress(6), lambda: PollOption(10, 1)):
+    for bad in (
+        lambda: decisions.VotePress(2**63, "yes"),
+        lambda: decisions.VotePress(0, "yes"),
+        lambda: decisions.VotePress(1, "maybe"),
+        lambda: checkins.MoodPress(6),
+        lambda: PollOption(10, 1),
+    ):
         with pytest.raises(ValueError):
             _ = bad().data
 

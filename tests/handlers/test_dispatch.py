@@ -48,9 +48,7 @@ async def test_a_stranger_gets_one_polite_line_in_private_and_nothing_in_the_gro
     assert await story(app).say("eve> what is this") == [f"[dm eve] {STRANGER_LINE}"]
 
 
-async def test_a_failing_handler_gets_an_apology_not_silence(
-    app: App, caplog: pytest.LogCaptureFixture
-) -> None:
+async def test_a_failing_handler_gets_an_apology_not_silence(app: App, caplog: pytest.LogCaptureFixture) -> None:
     async def broken(ctx):  # type: ignore[no-untyped-def]
         raise RuntimeError(ctx.incoming.args)
 
@@ -58,9 +56,7 @@ async def test_a_failing_handler_gets_an_apology_not_silence(
     await story(app).say("dave: /setup")
     with caplog.at_level(logging.DEBUG, logger="magbot"):
         lines = await story(app).say("dave: /broken my secret words")
-    assert lines == [
-        "[group] Sorry, something went wrong on my side. Please try again in a minute, or type /help."
-    ]
+    assert lines == ["[group] Sorry, something went wrong on my side. Please try again in a minute, or type /help."]
     assert "secret words" not in caplog.text
     assert "RuntimeError" in caplog.text
 

@@ -84,9 +84,7 @@ async def test_an_unreachable_member_is_told_once_and_gets_his_messages_when_he_
     assert len([t for t in sender.texts() if "can't message you privately" in t]) == 1  # once only
 
     sender.unreachable.clear()
-    await app.dispatcher.dispatch(
-        Command("e9", dm, UserRef("console", "dave", "Dave"), clock.now(), name="start")
-    )
+    await app.dispatcher.dispatch(Command("e9", dm, UserRef("console", "dave", "Dave"), clock.now(), name="start"))
     await app.outbox.flush()
     assert [t for t in sender.texts() if t.startswith("private")] == [
         "private one",

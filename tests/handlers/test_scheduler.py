@@ -100,9 +100,7 @@ async def test_a_restart_never_doubles_a_send_and_catches_up_within_grace(tmp_pa
         await made.close()
 
 
-async def test_too_late_is_skipped_and_logged_not_sent(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+async def test_too_late_is_skipped_and_logged_not_sent(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     clock = ManualClock(datetime(2026, 11, 26, 17, 0, tzinfo=UTC))
     app = App(settings_for(sqlite_url(tmp_path), tmp_path), clock=clock)
     await app.prepare()
@@ -150,8 +148,11 @@ async def test_run_until_runs_each_due_job_at_its_own_moment_in_order(tmp_path: 
         settles.append(clock.now())
 
     await scheduler.run_until(clock, clock.now() + timedelta(weeks=3), settle)
-    thursdays = [datetime(2026, 11, 26, 18, 0, tzinfo=UTC), datetime(2026, 12, 3, 18, 0, tzinfo=UTC),
-                 datetime(2026, 12, 10, 18, 0, tzinfo=UTC)]
+    thursdays = [
+        datetime(2026, 11, 26, 18, 0, tzinfo=UTC),
+        datetime(2026, 12, 3, 18, 0, tzinfo=UTC),
+        datetime(2026, 12, 10, 18, 0, tzinfo=UTC),
+    ]
     assert seen == thursdays
     # Once where it starts (the planners look ahead from there), at each Thursday, and at the end.
     assert settles == [datetime(2026, 11, 23, 10, 0, tzinfo=UTC), *thursdays, datetime(2026, 12, 14, 10, 0, tzinfo=UTC)]

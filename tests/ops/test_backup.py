@@ -48,7 +48,8 @@ async def test_a_backup_of_a_running_bot_restores_into_a_bot_that_carries_on(tmp
         settings = "\n".join(await story(fresh).say("dave: /settings"))
         assert "the church hall" in settings and "the pub" not in settings, settings
         closed = "\n".join(await story(fresh).say(":at 2026-11-25 10:05"))  # 48 hours after the proposal
-        assert "Vote closed: Change how long votes stay open to 24 hours? / Passed. Yes 1" in closed, closed  # Sam's ballot counted
+        passed = "Vote closed: Change how long votes stay open to 24 hours? / Passed. Yes 1"
+        assert passed in closed, closed  # Sam's ballot counted
         reminded = "\n".join(await story(fresh).say(":at 2026-11-25 18:00"))
         assert "Reminder: our meeting is tomorrow" in reminded, reminded
 

@@ -94,9 +94,7 @@ async def test_pending_input_expires_and_cards_are_found(uow: UnitOfWorkFactory)
     async with uow() as u:
         group = await u.groups.create("console", "group", {}, NOW)
         member = await u.members.add(group.id, "dave", "Dave", founding=True, now=NOW)
-        await u.pending.put(
-            member.id, "group", PendingInput("poll", "question", {"a": 1}), NOW + timedelta(minutes=5)
-        )
+        await u.pending.put(member.id, "group", PendingInput("poll", "question", {"a": 1}), NOW + timedelta(minutes=5))
         await u.cards.remember("console", "group", "setup:1", CardPlace("42", None), NOW)
     async with uow() as u:
         assert await u.pending.get(member.id, "group", NOW) == PendingInput("poll", "question", {"a": 1})

@@ -67,8 +67,18 @@ async def start(ctx: MemberContext, spec: ActivitySpec) -> Reply:
     series_id = None
     if spec.weekly:
         local = spec.starts_at.astimezone(ctx.group.settings.zone)
-        series = Series(0, ctx.group.id, ctx.member.id, spec.what, spec.place, local.weekday(),
-                        local.strftime("%H:%M"), spec.places, spec.cost_pence, spec.guests)
+        series = Series(
+            0,
+            ctx.group.id,
+            ctx.member.id,
+            spec.what,
+            spec.place,
+            local.weekday(),
+            local.strftime("%H:%M"),
+            spec.places,
+            spec.cost_pence,
+            spec.guests,
+        )
         series_id = await ctx.uow.activities.add_series(series, ctx.now)
     _, post = await put_up(ctx.scope, ctx.member.id, spec, series_id)
     out: list[Outgoing] = [post]
@@ -126,13 +136,17 @@ async def _answer(ctx: MemberContext, act: Activity, answer: str) -> Reply:
     await ctx.uow.activities.save_signups(act.id, change.signups)
     out: list[Outgoing] = [await card_edit(ctx.scope, act)]
     moved = [m for m in [await ctx.uow.members.get(i) for i in change.moved_in] if m is not None]
-    text = (f"Good news: a place came free, so you're in for {headline(act, ctx.group.settings.zone)}. "
-            "Can't make it after all? Press Can't on the post.")
+    text = (
+        f"Good news: a place came free, so you're in for {headline(act, ctx.group.settings.zone)}. "
+        "Can't make it after all? Press Can't on the post."
+    )
     out += dm_all(ctx.scope, [m for m in moved if m.id != ctx.member.id], text)
     if change.status == "waiting":
         place = waiting_position(change.signups, ctx.member.id)
-        return Reply(out, toast=f"It's full, so you're on the waiting list (number {place}). "
-                                "I'll tell you if a place comes free.")
+        return Reply(
+            out,
+            toast=f"It's full, so you're on the waiting list (number {place}). I'll tell you if a place comes free.",
+        )
     return Reply(out, toast=TOASTS.get(change.status, "Done."))
 
 

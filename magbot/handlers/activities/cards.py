@@ -83,8 +83,10 @@ async def card_text(uow: UnitOfWork, group: Group, activity: Activity) -> str:
 
 
 def card_buttons(activity: Activity) -> Buttons:
-    answers = tuple(ActivityPress(action, activity.id).button(label)
-                    for label, action in (("I'm in", "in"), ("Maybe", "maybe"), ("Can't", "cant")))
+    answers = tuple(
+        ActivityPress(action, activity.id).button(label)
+        for label, action in (("I'm in", "in"), ("Maybe", "maybe"), ("Can't", "cant"))
+    )
     extra: tuple[Button, ...] = (ActivityPress("guest", activity.id).button("+1 guest"),) if activity.guests else ()
     if activity.organiser_id is not None:
         extra += (ActivityPress("cancel", activity.id).button("Call it off"),)
@@ -105,7 +107,11 @@ async def put_up(
     due = activity.starts_at - REMIND_BEFORE
     if due > now:
         await REMIND.plan(
-            uow, f"activity:{activity.id}:remind", due, ActivityToRemind(activity.id), group_id=group.id,
+            uow,
+            f"activity:{activity.id}:remind",
+            due,
+            ActivityToRemind(activity.id),
+            group_id=group.id,
             grace_seconds=REMIND_GRACE_SECONDS,
         )
     text = await card_text(uow, group, activity)

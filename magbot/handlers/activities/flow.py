@@ -105,7 +105,11 @@ async def flow_button(ctx: MemberContext, start: Start) -> Reply:
         return Reply(toast="Please answer the newest question.")
     await finish(ctx)
     spec = ActivitySpec(
-        data["what"], datetime.fromisoformat(data["starts_at"]), data["place"], data.get("places"),
-        data.get("cost"), guests=press.answer == "yes",
+        data["what"],
+        datetime.fromisoformat(data["starts_at"]),
+        data["place"],
+        data.get("places"),
+        data.get("cost"),
+        guests=press.answer == "yes",
     )
     return await start(ctx, spec)

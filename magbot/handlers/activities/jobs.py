@@ -54,8 +54,14 @@ async def plan_weekly(uow: UnitOfWork, now: datetime) -> None:
         hour, minute = (int(x) for x in series.at.split(":"))
         start = next_weekly(now, series.weekday, time(hour, minute), zone)
         key = f"activity:{series.id}:{start.astimezone(zone).date().isoformat()}"
-        await WEEKLY.plan(uow, key, start - POST_AHEAD, WeekOfSeries(series.id, start), group_id=group.id,
-                          grace_seconds=WEEKLY_GRACE_SECONDS)
+        await WEEKLY.plan(
+            uow,
+            key,
+            start - POST_AHEAD,
+            WeekOfSeries(series.id, start),
+            group_id=group.id,
+            grace_seconds=WEEKLY_GRACE_SECONDS,
+        )
 
 
 async def post_weekly(scope: GroupScope, job: Due[WeekOfSeries]) -> list[Outgoing]:

@@ -10,7 +10,10 @@ import asyncio
 import logging
 
 from magbot.config import MatrixSettings
+from magbot.core.clock import Clock, SystemClock
 from magbot.core.platform import Dispatch
+from magbot.platforms.matrix.late_keys import LateEvents
+from magbot.platforms.matrix.rights import PowerChecks
 from magbot.platforms.matrix.sender import MatrixSender
 from magbot.platforms.matrix.session import MatrixSession, check_login
 from magbot.platforms.matrix.state import MatrixState
@@ -31,12 +34,16 @@ class MatrixPlatform:
         *,
         timeline_limit: int | None = 50,
         poll_ms: int = 30_000,
+        clock: Clock | None = None,
     ) -> None:
         self.settings = settings
         self.state = MatrixState(uow)
         self.session = MatrixSession(settings, self.state, data_dir)
         self.sender = MatrixSender(self.session, self.state)
         self.loop = SyncLoop(self.session, self.state, self.sender, timeline_limit)
+        self.loop.checks = PowerChecks(uow, clock or SystemClock())
+        self.loop.late = LateEvents(uow, clock or SystemClock())
+        self.loop.uow = uow
         self._poll_ms = poll_ms
 
     @property

@@ -55,6 +55,7 @@ from magbot.core.events import (
 )
 from magbot.core.records import CardPlace
 from magbot.platforms.matrix import render
+from magbot.platforms.matrix.rooms import mark_direct
 from magbot.platforms.matrix.session import MatrixSession, raise_for
 from magbot.platforms.matrix.state import MatrixState
 from magbot.storage.codec import encode
@@ -156,6 +157,7 @@ class MatrixSender:
         raise_for(created, dm=True)
         assert isinstance(created, RoomCreateResponse)
         await self._state.set_dm_room(user, created.room_id, "bot")
+        await mark_direct(client, user, created.room_id)
         self._created.add(created.room_id)
         log.info("matrix opened a private room room=%s", created.room_id)
         raise RetryLater(1.0, "private room created; waiting for the sync to show it")

@@ -9,6 +9,8 @@ anywhere before the save replays the round; the dispatcher's event keys (`mx:<ev
 - A `limited` timeline is back-filled with `/messages` from its `prev_batch` back to the previous token, so no
   event is skipped. In a room the bot has just joined, only events after its own join count.
 - A private room is reported as the person's private chat: ChatRef("matrix", "@user:server", "dm").
+- An event the bot cannot decrypt yet is kept and handled once its key comes (late_keys.py).
+- A tombstone (room upgrade) is followed to the new room; private rooms are marked in `m.direct` (rooms.py).
 """
 
 from __future__ import annotations
@@ -30,12 +32,16 @@ from nio import (
     ReactionEvent,
     RoomMemberEvent,
     RoomMessagesResponse,
+    RoomUpgradeEvent,
     SyncResponse,
 )
 
 from magbot.core.events import ButtonPress, ChatRef
 from magbot.core.platform import Dispatch
 from magbot.platforms.matrix import render
+from magbot.platforms.matrix.late_keys import LateEvents, keys_arrived
+from magbot.platforms.matrix.rights import PowerChecks
+from magbot.platforms.matrix.rooms import follow_tombstone, mark_direct
 from magbot.platforms.matrix.sender import MatrixSender
 from magbot.platforms.matrix.session import (
     MatrixConfigError,
@@ -46,6 +52,7 @@ from magbot.platforms.matrix.session import (
 )
 from magbot.platforms.matrix.state import MatrixState
 from magbot.platforms.matrix.translate import PLATFORM, Translator, is_own_join, person_of
+from magbot.storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +71,9 @@ class SyncLoop:
         self._session, self._state, self._sender = session, state, sender
         self._filter = {"room": {"timeline": {"limit": timeline_limit}}} if timeline_limit else None
         self._chats: dict[tuple[str, str], ChatRef] = {}
+        self.checks: PowerChecks | None = None  # the bot's power levels, said in a room that lacks some
+        self.late: LateEvents | None = None  # events whose key has not come yet (late_keys.py)
+        self.uow: UnitOfWorkFactory | None = None  # for following an upgraded room (rooms.py)
 
     # ---------------------------------------------------------------- the loop
 
@@ -113,10 +123,18 @@ class SyncLoop:
                 dispatched += await self._dispatch_room(client, room_id, events, dispatch)
             for room_id, info in response.rooms.leave.items():
                 await self._left_room(room_id, info.timeline.events)
+            if self.late is not None:  # before the token is saved: a crash replays this too
+                dispatched += await self.late.retry(
+                    client,
+                    keys_arrived(response),
+                    lambda room, events: self._dispatch_room(client, room, events, dispatch),
+                )
         else:
             for room_id in response.rooms.join:
                 self._sender.synced_room(room_id)
         await self._state.save_next_batch(response.next_batch)
+        if self.checks is not None:
+            await self.checks.after_sync(client)
         return dispatched
 
     # ---------------------------------------------------------------- rooms
@@ -133,6 +151,7 @@ class SyncLoop:
             log.info("matrix joined room=%s", room_id)
             if invite is not None and invite.content.get("is_direct") and invite.sender != client.user_id:
                 await self._state.set_dm_room(invite.sender, room_id, "invite")
+                await mark_direct(client, invite.sender, room_id)
 
     async def _left_room(self, room_id: str, events: list[Event]) -> None:
         """The bot left or was removed: a private room stops being the person's private chat."""
@@ -203,7 +222,10 @@ class SyncLoop:
         count = 0
         for event in events:
             if isinstance(event, MegolmEvent):
-                await self._undecryptable(client, event)
+                await self._undecryptable(client, room_id, event)
+                continue
+            if isinstance(event, RoomUpgradeEvent) and self.uow is not None:  # the room moved: follow it
+                await follow_tombstone(client, self.uow, room_id, event.replacement_room)
                 continue
             if isinstance(event, RoomMemberEvent) and event.membership in ("leave", "ban"):
                 chat = await self.chat_for(room_id, event.state_key)
@@ -216,6 +238,8 @@ class SyncLoop:
             count += 1
             if result.duplicate:
                 continue
+            if self.checks is not None:
+                await self.checks.after_event(client, incoming)
             if isinstance(incoming, ButtonPress) and not incoming.chat.is_dm:
                 # A reaction in a room is seen by all: every press there is taken back, toast or not (a mood
                 # in a check-in, a choice later kept "just for me"), as a button press is seen by nobody.
@@ -224,8 +248,10 @@ class SyncLoop:
                 await self._toast(client, room_id, event, result.toast)
         return count
 
-    async def _undecryptable(self, client: AsyncClient, event: MegolmEvent) -> None:
+    async def _undecryptable(self, client: AsyncClient, room_id: str, event: MegolmEvent) -> None:
         log.warning("matrix could not decrypt kind=m.room.encrypted event=%s; asking for the key", event.event_id)
+        if self.late is not None:
+            await self.late.keep(room_id, event.event_id)
         with contextlib.suppress(LocalProtocolError):  # already asked for this session
             await client.request_room_key(event)
 

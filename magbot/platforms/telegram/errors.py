@@ -21,9 +21,7 @@ CANT_DELETE = "message can't be deleted"  # older than 48 hours (or not the bot'
 
 
 def retry_seconds(exc: RetryAfter) -> float:
-    raw = getattr(exc, "_retry_after", None)  # a timedelta inside PTB 22; the public property warns
-    if isinstance(raw, timedelta):
-        return raw.total_seconds()
+    # The public property: seconds in PTB 22 (with a warning that it will be a timedelta), a timedelta later.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         value = exc.retry_after

@@ -3,7 +3,8 @@
 PTB's Updater confirms the getUpdates offset before handlers run, so a crash would lose updates; here our
 own loop confirms only what was dispatched and committed (see receive.py), or, in webhook mode, answers 200
 only after the commit (webhook.py). At start: getMe (the bot's username, for deep links and `/cmd@bot`),
-setMyCommands from the router's summaries, and deleteWebhook (polling) or setWebhook (webhook mode).
+setMyCommands from the router's summaries, the bot's rights in every set-up group (rights.py), and
+deleteWebhook (polling) or setWebhook (webhook mode).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import logging
 import re
 from urllib.parse import urlsplit
 
-from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
+from telegram import Bot, BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, TelegramError
 
 from magbot.config import ConfigError, TelegramSettings
@@ -21,7 +22,8 @@ from magbot.core.clock import Clock, SystemClock
 from magbot.core.delivery import RatePolicy
 from magbot.core.platform import Dispatch
 from magbot.core.router import Router
-from magbot.platforms.telegram.client import TelegramBot
+from magbot.platforms.telegram import rights
+from magbot.platforms.telegram.client import UpdatesClient
 from magbot.platforms.telegram.errors import reason
 from magbot.platforms.telegram.receive import Backoff, Poller, Receiver, pause, unless_stopped
 from magbot.platforms.telegram.sender import TelegramSender
@@ -63,19 +65,21 @@ class TelegramPlatform:
             raise ConfigError("telegram: the bot token is missing; set MAGBOT_TELEGRAM_TOKEN")
         if settings.mode == "webhook":
             check_webhook_settings(settings)
-        self._settings, self._router = settings, router
-        self._bot = TelegramBot(settings.token, base_url=settings.base_url, base_file_url=settings.base_file_url)
+        self._settings, self._router, self._uow = settings, router, uow
+        self._clock = clock or SystemClock()
+        updates = UpdatesClient.create(settings.token, base_url=settings.base_url, base_file_url=settings.base_file_url)
+        self._bot = updates.bot
         self.sender = TelegramSender(self._bot, uow, rate)
         state = TelegramState(uow)
-        self.receiver = Receiver(self._bot, self.sender, state, clock or SystemClock())
-        self.poller = Poller(self._bot, self.receiver, state)
+        self.receiver = Receiver(self._bot, self.sender, state, self._clock, uow)
+        self.poller = Poller(updates, self.receiver, state)
         self.webhook = WebhookServer(settings, self._bot, self.receiver)
         self._poll_timeout = poll_timeout
         self._started = False
         self.ready = asyncio.Event()  # set once updates are being received (tests and health checks wait on it)
 
     @property
-    def bot(self) -> TelegramBot:
+    def bot(self) -> Bot:
         return self._bot
 
     @property
@@ -87,6 +91,7 @@ class TelegramPlatform:
         await self._bot.initialize()
         log.info("telegram bot ready id=%d mode=%s", self._bot.id, self._settings.mode)
         await self._publish_commands()
+        await rights.check_all(self._bot, self._uow, self._clock)  # a missing right is said in its group
         if self.webhook_mode:
             await self._bot.set_webhook(
                 self._settings.webhook_url,

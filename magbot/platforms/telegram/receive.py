@@ -11,20 +11,22 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from telegram import Bot, Update
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 
 from magbot.core.clock import Clock
 from magbot.core.dispatch import DispatchResult
-from magbot.core.events import Incoming
+from magbot.core.events import Command, Incoming
 from magbot.core.platform import Dispatch
-from magbot.platforms.telegram.client import TelegramBot
+from magbot.platforms.telegram import rights
+from magbot.platforms.telegram.client import UpdatesClient
 from magbot.platforms.telegram.render import MAX_TOAST, truncate
 from magbot.platforms.telegram.sender import TelegramSender
 from magbot.platforms.telegram.state import TelegramState
 from magbot.platforms.telegram.translate import ALLOWED_UPDATES, translate
+from magbot.storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -34,11 +36,20 @@ T = TypeVar("T")
 ANSWER_RETRIES = (0.5, 1.0, 2.0)
 MAX_ANSWER_WAIT = 3.0
 
+
+def is_setup(incoming: Incoming | None) -> bool:
+    """/setup in a group: the moment to say what the bot may not do there."""
+    return isinstance(incoming, Command) and incoming.name == "setup" and not incoming.chat.is_dm
+
+
 class Receiver:
     """Handles one update, whether it came from getUpdates or from the webhook."""
 
-    def __init__(self, bot: Bot, sender: TelegramSender, state: TelegramState, clock: Clock) -> None:
-        self._bot, self._sender, self._state, self._clock = bot, sender, state, clock
+    def __init__(
+        self, bot: Bot, sender: TelegramSender, state: TelegramState, clock: Clock, uow: UnitOfWorkFactory
+    ) -> None:
+        self._bot, self._sender, self._state, self._clock, self._uow = bot, sender, state, clock, uow
+        self.upgrades = sender.upgrades  # one record of upgraded groups, for receiving and sending
         self.pause: Callable[[float], Awaitable[None]] = asyncio.sleep  # between answer tries; tests pass a no-op
 
     async def handle(self, update: Update, dispatch: Dispatch) -> DispatchResult | None:
@@ -46,10 +57,16 @@ class Receiver:
         incoming = await self.incoming(update)
         result = await dispatch(incoming) if incoming is not None else None
         if update.callback_query is not None:  # always answered, so the member's spinner stops
-            await self._answer(update.callback_query.id, result.toast if result else None)
+            toast = result.toast if result else None
+            if await self._answer(update.callback_query.id, toast) and toast and incoming is not None:
+                async with self._uow() as u:  # kept with the event key only until it reached the member
+                    await u.events.forget_toast(incoming.key)
+        if is_setup(incoming) and result is not None and not result.duplicate and incoming is not None:
+            await rights.check_group(self._bot, self._uow, self._clock, incoming.chat.chat_id, always=True)
         return result
 
     async def incoming(self, update: Update) -> Incoming | None:
+        await self._follow_upgrade(update)
         chat = update.effective_chat
         if chat is not None and chat.type == chat.SUPERGROUP:
             self._sender.note_chat(str(chat.id), bool(chat.is_forum))
@@ -62,18 +79,31 @@ class Receiver:
         except (ValueError, TypeError, AttributeError) as exc:  # an odd update must not stop the loop
             log.warning("telegram update not understood update_id=%d error=%s", update.update_id, type(exc).__name__)
             return None
+        if incoming is not None:
+            incoming = await self.upgrades.follow(incoming)
         kind = type(incoming).__name__ if incoming is not None else "ignored"
         log.debug("telegram update id=%d kind=%s", update.update_id, kind)
         return incoming
 
-    async def _answer(self, callback_id: str, toast: str | None) -> None:
+    async def _follow_upgrade(self, update: Update) -> None:
+        """A group became a supergroup (a new chat id): what the bot keeps moves there (upgrade.py)."""
+        message = update.message
+        if message is None:
+            return
+        old, new = message.chat_id, message.migrate_to_chat_id
+        if message.migrate_from_chat_id is not None:
+            old, new = message.migrate_from_chat_id, message.chat_id
+        if new is not None:
+            await self.upgrades.upgraded(str(old), str(new))
+
+    async def _answer(self, callback_id: str, toast: str | None) -> bool:
         """Answer a press, trying again after a network error or a 5xx while the query is still young enough;
         an unanswered press keeps spinning on the member's phone, and its pop-up would be lost."""
         text = truncate(toast, MAX_TOAST) if toast else None
         for wait in (*ANSWER_RETRIES, None):
             try:
                 await self._bot.answer_callback_query(callback_id, text=text)
-                return
+                return True
             except RetryAfter as exc:
                 seconds = float(exc.retry_after if isinstance(exc.retry_after, int | float) else 1)
                 wait = seconds if wait is not None and seconds <= MAX_ANSWER_WAIT else None
@@ -86,15 +116,16 @@ class Receiver:
                 wait, failure = None, type(exc).__name__
             if wait is None:
                 log.debug("telegram callback answer failed error=%s", failure)
-                return
+                return False
             await self.pause(wait)
+        return False
 
 
 class Poller:
     """getUpdates with an offset that is confirmed only after the batch was dispatched."""
 
-    def __init__(self, bot: TelegramBot, receiver: Receiver, state: TelegramState) -> None:
-        self._bot, self._receiver, self._state = bot, receiver, state
+    def __init__(self, client: UpdatesClient, receiver: Receiver, state: TelegramState) -> None:
+        self._client, self._receiver, self._state = client, receiver, state
         self._offset: int | None = None
         self._loaded = False
 
@@ -103,23 +134,11 @@ class Poller:
         return self._offset
 
     async def fetch(self, long_poll: float) -> tuple[Update, ...]:
-        """The next batch. Each update is parsed on its own: one PTB cannot read is skipped, not fatal.
-
-        (Bot.get_updates parses the batch as a whole: see client.py.)
-        """
+        """The next batch. Each update is read on its own: one PTB cannot read is skipped, not fatal (client.py)."""
         if not self._loaded:
             self._offset, self._loaded = await self._state.offset(), True
-        raw = await self._bot.get_raw_updates(self._offset, long_poll, list(ALLOWED_UPDATES))
-        return tuple(self._parse(item) for item in raw)
-
-    def _parse(self, item: dict[str, Any]) -> Update:
-        update_id = int(str(item.get("update_id", 0)))
-        try:
-            parsed = Update.de_json(item, self._bot)
-        except Exception as exc:  # confirmed like any other, so it cannot block those behind it
-            log.warning("telegram update not understood update_id=%d error=%s", update_id, type(exc).__name__)
-            parsed = None
-        return parsed if parsed is not None else Update(update_id)
+        batch = await self._client.fetch(self._offset, long_poll, list(ALLOWED_UPDATES))
+        return tuple(_readable(item) for item in batch)
 
     async def process(self, updates: tuple[Update, ...], dispatch: Dispatch) -> int:
         """Dispatch a batch in order; store the offset after it (or after the last one done, on failure)."""
@@ -139,6 +158,15 @@ class Poller:
         if confirmed is not None and confirmed != self._offset:
             await self._state.save_offset(confirmed)
             self._offset = confirmed
+
+
+def _readable(item: Update | int) -> Update:
+    """An update PTB could not read stays in the batch as a bare id: confirmed like any other, so it cannot
+    block those behind it."""
+    if isinstance(item, Update):
+        return item
+    log.warning("telegram update not understood update_id=%d", item)
+    return Update(item)
 
 
 async def unless_stopped(work: Awaitable[T], stop: asyncio.Event) -> T | None:

@@ -12,9 +12,9 @@ import logging
 from dataclasses import dataclass
 
 from telegram import Bot, ChatPermissions, InlineKeyboardMarkup, InputFile, Message, ReplyParameters
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, ChatMigrated, TelegramError
 
-from magbot.core.delivery import Places, RatePolicy, Undeliverable
+from magbot.core.delivery import Places, RatePolicy, RetryLater, Undeliverable
 from magbot.core.events import (
     ApproveJoin,
     Button,
@@ -36,6 +36,7 @@ from magbot.core.wire import poll_option_data
 from magbot.platforms.telegram import render
 from magbot.platforms.telegram.errors import delivery_error, is_cant_delete, is_not_modified, reason
 from magbot.platforms.telegram.state import PollOrigin, Progress, TelegramState
+from magbot.platforms.telegram.upgrade import Upgrades, locate
 from magbot.storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ class TelegramSender:
         self.rate = rate if rate is not None else TELEGRAM_RATE
         self._bot = bot
         self._state = TelegramState(uow)
+        self.upgrades = Upgrades(uow)
         self._forum: dict[str, bool] = {}
 
     def note_chat(self, chat_id: str, is_forum: bool) -> None:
@@ -80,6 +82,9 @@ class TelegramSender:
         try:
             await self._bot.initialize()  # getMe once (a no-op after); also lets close() release connections
             landed = await self._send(outbox_id, message, places)
+        except ChatMigrated as exc:  # sent before the upgrade notice came: follow it, then send there
+            await self.upgrades.upgraded(message.chat.chat_id, str(exc.new_chat_id))
+            raise RetryLater(0, "telegram group became a supergroup") from exc
         except TelegramError as exc:
             mapped = delivery_error(exc, message.chat)
             log.info(
@@ -215,11 +220,12 @@ class TelegramSender:
         if places.card is None:
             raise Undeliverable("card unknown")
         markup = render.keyboard(edit.buttons, await self.bot_username())
+        chat, message_id = locate(edit.chat.chat_id, places.card.message_id)
         try:
             await self._bot.edit_message_text(
                 render.truncate(edit.text, render.MAX_TEXT),
-                chat_id=chat_key(edit.chat.chat_id),
-                message_id=int(places.card.message_id),
+                chat_id=chat_key(chat),
+                message_id=message_id,
                 reply_markup=markup,
             )
         except BadRequest as exc:
@@ -261,18 +267,20 @@ class TelegramSender:
         target = card.message_id if card else message.message_id
         if not target:
             raise Undeliverable("nothing to delete")
+        where, message_id = locate(message.chat.chat_id, target)  # a card from before a group upgrade stays behind
         try:
-            await self._bot.delete_message(chat, int(target))
+            await self._bot.delete_message(chat_key(where), message_id)
         except BadRequest as exc:
             if not (message.or_edit_to and is_cant_delete(exc)):
                 raise
             # Past Telegram's 48 hours a bot may still edit its own message: the words go, a note stays.
-            await self._bot.edit_message_text(message.or_edit_to, chat_id=chat, message_id=int(target))
+            await self._bot.edit_message_text(message.or_edit_to, chat_id=chat_key(where), message_id=message_id)
 
     async def _close_poll(self, message: ClosePoll, places: Places) -> None:
         if places.card is None:
             raise Undeliverable("poll card unknown")
-        chat, message_id = chat_key(message.chat.chat_id), int(places.card.message_id)
+        where, message_id = locate(message.chat.chat_id, places.card.message_id)
+        chat = chat_key(where)
         if await self._state.is_button_poll(message.chat.chat_id, message.card):
             await self._bot.edit_message_reply_markup(chat, message_id, reply_markup=None)  # no more votes
         else:

@@ -247,7 +247,11 @@ class Bot:
         """A new platform (new nio client) on the same database and encryption store."""
         await self.platform.close()
         self.platform = MatrixPlatform(
-            self.settings.matrix, self.app.uow, self.settings.data_dir, timeline_limit=self.timeline_limit
+            self.settings.matrix,
+            self.app.uow,
+            self.settings.data_dir,
+            timeline_limit=self.timeline_limit,
+            clock=self.clock,
         )
         self.app.platforms.clear()
         self.app.add_platform(self.platform)
@@ -260,7 +264,11 @@ class Bot:
         self.app = App(self.settings, self.clock)
         await self.app.prepare()
         self.platform = MatrixPlatform(
-            self.settings.matrix, self.app.uow, self.settings.data_dir, timeline_limit=self.timeline_limit
+            self.settings.matrix,
+            self.app.uow,
+            self.settings.data_dir,
+            timeline_limit=self.timeline_limit,
+            clock=self.clock,
         )
         self.app.add_platform(self.platform)
         await self.step()
@@ -344,7 +352,7 @@ async def make_bot(
     clock = ManualClock(START)  # a fixed instant: no test reads the machine's date
     app = App(settings, clock)
     await app.prepare()
-    platform = MatrixPlatform(settings.matrix, app.uow, settings.data_dir, timeline_limit=timeline_limit)
+    platform = MatrixPlatform(settings.matrix, app.uow, settings.data_dir, timeline_limit=timeline_limit, clock=clock)
     app.add_platform(platform)
     bot = Bot(app, platform, settings, clock, timeline_limit)
     await bot.step()  # log in, first sync: from now on

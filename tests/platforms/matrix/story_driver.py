@@ -159,7 +159,7 @@ class StoryDriver:
         await bot.app.close()
         bot.app = App(bot.settings, bot.clock)
         await bot.app.prepare()
-        bot.platform = MatrixPlatform(bot.settings.matrix, bot.app.uow, bot.settings.data_dir)
+        bot.platform = MatrixPlatform(bot.settings.matrix, bot.app.uow, bot.settings.data_dir, clock=bot.clock)
         bot.app.add_platform(bot.platform)
         await bot.platform.start()
         self._watch()

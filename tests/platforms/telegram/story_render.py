@@ -21,7 +21,16 @@ CANNOT_WRITE_FIRST = "Forbidden: bot can't initiate conversation with a user"
 # Calls members do not see as a message of their own (a topic shows with its first message; the unban is the
 # second half of a removal); any other method the bot calls shows as `(unrendered <method>)` until named here.
 QUIET = frozenset(
-    {"getMe", "getUpdates", "setMyCommands", "deleteWebhook", "getChat", "createForumTopic", "unbanChatMember"}
+    {
+        "getMe",
+        "getUpdates",
+        "setMyCommands",
+        "deleteWebhook",
+        "getChat",
+        "getChatMember",
+        "createForumTopic",
+        "unbanChatMember",
+    }
 )
 Who = Callable[[int], str]  # a Telegram user id -> the story's name for him ("sam")
 
