@@ -80,7 +80,7 @@ class Dispatcher:
             ctx = await identify(uow, incoming, Context(incoming, uow, self._clock, self._policy))
             handler, refusal = await choose_handler(self._router, ctx)
             reply = as_reply(await handler(ctx)) if handler else refusal
-            await uow.outbox.add(reply.out, now)
+            await uow.outbox.add(reply.out, now, urgent=True)  # answers go before bulk edits and posts
             return DispatchResult(toast=reply.toast, messages=len(reply.out))
 
     async def _apologise(self, incoming: Incoming) -> DispatchResult:
@@ -92,7 +92,7 @@ class Dispatcher:
                 reply = Reply(toast=SORRY)
             else:
                 reply = Reply([Context(incoming, uow, self._clock, self._policy).reply(SORRY)])
-            await uow.outbox.add(reply.out, now)
+            await uow.outbox.add(reply.out, now, urgent=True)
             return DispatchResult(toast=reply.toast, messages=len(reply.out))
 
 

@@ -19,7 +19,7 @@ from magbot.core.events import ChatRef, Delete, Edit, Outgoing, Post
 from magbot.core.ratelimit import RateLimiter
 from magbot.core.records import CardPlace
 from magbot.core.scope import group_chat
-from magbot.storage.delivery_repo import QueuedMessage
+from magbot.storage.outbox_repo import QueuedMessage
 from magbot.storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -61,19 +61,18 @@ class OutboxSender:
     async def _flush_once(self) -> float | None:
         waits: list[float] = []
         for platform, sender in self._senders.items():
-            async with self._uow() as uow:
-                chats = await uow.outbox.pending_chats(platform, self._clock.now())
+            async with self._uow() as uow:  # one scan: the chats due now, and when the others are
+                chats, later = await uow.outbox.due_chats(platform, self._clock.now())
             gate = asyncio.Semaphore(max(1, sender.rate.parallel_chats))
 
             async def drain(chat_id: str, sender: Sender = sender, gate: asyncio.Semaphore = gate) -> float | None:
                 async with gate:
                     return await self._drain(sender, chat_id)
 
+            # A chat drained here returns its own wait; rows saved meanwhile wake the sender (`wake`).
             waits += [w for w in await asyncio.gather(*(drain(c) for c in chats)) if w is not None]
-            async with self._uow() as uow:
-                next_due = await uow.outbox.next_due(platform)
-            if next_due is not None:
-                waits.append(max(0.05, (next_due - self._clock.now()).total_seconds()))
+            if later is not None:
+                waits.append(max(0.05, (later - self._clock.now()).total_seconds()))
         return min(waits) if waits else None
 
     async def _drain(self, sender: Sender, chat_id: str) -> float | None:
@@ -83,7 +82,10 @@ class OutboxSender:
             queued, places = await self._head(uow, platform, chat_id)
         while queued is not None:
             chat = queued.message.chat
-            wait = limiter.wait_needed(chat_id, not chat.is_dm, self._clock.now())
+            wait = max(
+                limiter.wait_needed(chat_id, not chat.is_dm, self._clock.now()),
+                (queued.not_before - self._clock.now()).total_seconds(),
+            )
             if wait > 0:
                 return wait
             # Take the slot before the send: other chats' sends run meanwhile and must see it.

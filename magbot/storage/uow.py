@@ -8,10 +8,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from magbot.storage.activities_repo import Activities
 from magbot.storage.decisions_repo import Decisions, Flags, GroupRules
-from magbot.storage.delivery_repo import Cards, Outbox, ProcessedEvents
+from magbot.storage.delivery_repo import Cards, ProcessedEvents
 from magbot.storage.help_offers_repo import HelpOffers
 from magbot.storage.meetings_repo import Meetings
 from magbot.storage.membership_repo import Groups, Members
+from magbot.storage.outbox_repo import Outbox
 from magbot.storage.polls_repo import Polls
 from magbot.storage.resources_repo import Resources
 from magbot.storage.state_repo import PendingInputs, PlatformState, Schedule
