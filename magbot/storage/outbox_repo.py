@@ -1,8 +1,9 @@
 """The outbox: messages saved with the handling that made them, waiting for the sender.
 
-Each chat is a queue. Its next row is its oldest, except that a direct answer to a member (an `urgent` row: a
-post or a file saved by the dispatcher) goes before bulk rows (card edits, scheduled posts), unless an older row
-touches the card the answer refers to: then the chat keeps its order. A card's pending edits are coalesced as
+Each chat is a queue. Its next row is its oldest, except that a direct answer to a member (an `urgent` row:
+the posts and files a handler's reply starts with, so its own order holds) goes before bulk rows (card edits,
+scheduled posts), unless an older row touches the card the answer refers to: then the chat keeps its order.
+A card's pending edits are coalesced as
 they are saved: a new edit deletes the older pending edits of the same card (back to the last row that posts or
 deletes that card), in the same transaction that saves it. An edit already being sent is deleted all the same;
 its send goes on and its delete finds nothing, so the card still ends on the newest text.
@@ -95,7 +96,8 @@ class Outbox:
         if self.coalesce_edits:
             for chat, card in _edited_first(kept):
                 await self._drop_pending_edits(chat, card)
-        await self._session.execute(insert(OutboxRow), [_values(m, now, urgent) for m in kept])
+        lead = _leading_answers(kept) if urgent else 0
+        await self._session.execute(insert(OutboxRow), [_values(m, now, n < lead) for n, m in enumerate(kept)])
 
     async def _drop_pending_edits(self, chat: ChatRef, card: str) -> None:
         same = (OutboxRow.platform == chat.platform, OutboxRow.chat_id == chat.chat_id, OutboxRow.card == card)
@@ -206,6 +208,15 @@ def _edited_first(messages: list[Outgoing]) -> list[tuple[ChatRef, str]]:
     return out
 
 
+def _leading_answers(messages: list[Outgoing]) -> int:
+    """How many of one handler's messages go first: its posts and files up to its first other row, so the
+    handler's own order always holds (its deletes or edits before a post keep that post behind them)."""
+    count = 0
+    while count < len(messages) and isinstance(messages[count], Post | File):
+        count += 1
+    return count
+
+
 def _values(message: Outgoing, now: datetime, urgent: bool) -> dict[str, Any]:
     thread = getattr(message, "thread", None)
     return {
@@ -219,5 +230,5 @@ def _values(message: Outgoing, now: datetime, urgent: bool) -> dict[str, Any]:
         "kind": type(message).__name__,
         "card": card_of(message),
         "thread": thread if isinstance(thread, str) else None,
-        "urgent": urgent and isinstance(message, Post | File),
+        "urgent": urgent,
     }
