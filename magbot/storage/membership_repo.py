@@ -6,14 +6,14 @@ import json
 import logging
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from magbot.domain.members import Group, Member, MemberStatus
 from magbot.domain.settings import parse_settings
 from magbot.storage.db import insert_ignoring_duplicates
 from magbot.storage.delivery_repo import hash_key
-from magbot.storage.models import FormerMemberRow, GroupRow, MemberRow
+from magbot.storage.models import FormerMemberRow, GroupRow, MemberRow, PendingInputRow
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,47 @@ class Groups:
             select(GroupRow).where(GroupRow.platform == platform, GroupRow.chat_id == chat_id)
         )
         return _group(row) if row else None
+
+    async def speaker(
+        self, platform: str, chat_id: str, user_id: str
+    ) -> tuple[Group | None, Member | None, PendingInputRow | None]:
+        """The group of a chat, the person's row in it and his waiting guided-flow step there: one statement,
+        as every event in a group chat needs them."""
+        member_on = and_(MemberRow.group_id == GroupRow.id, MemberRow.user_id == user_id)
+        pending_on = and_(PendingInputRow.member_id == MemberRow.id, PendingInputRow.chat_id == chat_id)
+        found = (
+            await self._session.execute(
+                select(GroupRow, MemberRow, PendingInputRow)
+                .outerjoin(MemberRow, member_on)
+                .outerjoin(PendingInputRow, pending_on)
+                .where(GroupRow.platform == platform, GroupRow.chat_id == chat_id)
+            )
+        ).first()
+        if found is None:
+            return None, None, None
+        group, member, pending = found
+        return _group(group), (_member(member) if member else None), pending
+
+    async def first_membership(
+        self, platform: str, user_id: str
+    ) -> tuple[Group | None, Member | None, PendingInputRow | None]:
+        """In a private chat: the person's first active membership on this platform, its group, and his
+        waiting step in this chat (his own id), in one statement."""
+        pending_on = and_(PendingInputRow.member_id == MemberRow.id, PendingInputRow.chat_id == user_id)
+        found = (
+            await self._session.execute(
+                select(GroupRow, MemberRow, PendingInputRow)
+                .join(MemberRow, MemberRow.group_id == GroupRow.id)
+                .outerjoin(PendingInputRow, pending_on)
+                .where(GroupRow.platform == platform, MemberRow.user_id == user_id, MemberRow.status == "active")
+                .order_by(MemberRow.id)
+                .limit(1)
+            )
+        ).first()
+        if found is None:
+            return None, None, None
+        group, member, pending = found
+        return _group(group), _member(member), pending
 
     async def get(self, group_id: int) -> Group | None:
         row = await self._session.get(GroupRow, group_id)

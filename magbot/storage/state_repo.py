@@ -15,41 +15,57 @@ from magbot.storage.models import PendingInputRow, PlatformStateRow, ScheduledRo
 
 
 class PendingInputs:
+    """Guided-flow steps. What this transaction already read of a member's step in a chat (identify reads it
+    with the group and member, in one statement) is kept, so a command's "end any flow" and a text's "is a step
+    waiting" cost no statement when there is nothing there."""
+
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        self._known: dict[tuple[int, str], PendingInputRow | None] = {}
+
+    def seen(self, member_id: int, chat_id: str, row: PendingInputRow | None) -> None:
+        """What the database holds for this member and chat, read in this transaction."""
+        self._known[(member_id, chat_id)] = row
 
     async def get(self, member_id: int, chat_id: str, now: datetime) -> PendingInput | None:
-        row = await self._session.get(PendingInputRow, (member_id, chat_id))
+        key = (member_id, chat_id)
+        row = self._known[key] if key in self._known else await self._session.get(PendingInputRow, key)
         if row is None or row.expires_at <= now:
             return None
         return PendingInput(row.flow, row.step, json.loads(row.data))
 
     async def put(self, member_id: int, chat_id: str, pending: PendingInput, expires_at: datetime) -> None:
         await self.clear(member_id, chat_id)
-        self._session.add(
-            PendingInputRow(
-                member_id=member_id,
-                chat_id=chat_id,
-                flow=pending.flow,
-                step=pending.step,
-                data=json.dumps(pending.data, ensure_ascii=False),
-                expires_at=expires_at,
-            )
+        row = PendingInputRow(
+            member_id=member_id,
+            chat_id=chat_id,
+            flow=pending.flow,
+            step=pending.step,
+            data=json.dumps(pending.data, ensure_ascii=False),
+            expires_at=expires_at,
         )
+        self._session.add(row)
         await self._session.flush()
+        self._known[(member_id, chat_id)] = row
 
     async def clear(self, member_id: int, chat_id: str) -> None:
+        key = (member_id, chat_id)
+        if key in self._known and self._known[key] is None:
+            return  # read in this transaction: nothing there
         await self._session.execute(
             delete(PendingInputRow).where(
                 PendingInputRow.member_id == member_id, PendingInputRow.chat_id == chat_id
             )
         )
+        self._known[key] = None
 
     async def clear_member(self, member_id: int) -> None:
         await self._session.execute(delete(PendingInputRow).where(PendingInputRow.member_id == member_id))
+        self._known = {key: None if key[0] == member_id else row for key, row in self._known.items()}
 
     async def drop_expired(self, now: datetime) -> None:
         await self._session.execute(delete(PendingInputRow).where(PendingInputRow.expires_at <= now))
+        self._known.clear()
 
 
 class Schedule:
