@@ -24,6 +24,7 @@ from magbot.storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
+Heads = dict[str, tuple[QueuedMessage, Places]]
 MAX_BACKOFF = 300.0
 IDLE_WAKE = 30.0
 
@@ -61,25 +62,37 @@ class OutboxSender:
     async def _flush_once(self) -> float | None:
         waits: list[float] = []
         for platform, sender in self._senders.items():
-            async with self._uow() as uow:  # one scan: the chats due now, and when the others are
-                chats, later = await uow.outbox.due_chats(platform, self._clock.now())
-            gate = asyncio.Semaphore(max(1, sender.rate.parallel_chats))
+            parallel = max(1, sender.rate.parallel_chats)
+            async with self._uow() as uow:  # one scan: the chats due now (heads read), and when the others are
+                heads, later = await uow.outbox.due_heads(platform, self._clock.now(), parallel)
+                first = {
+                    chat: (queued, await self._places(uow, queued.message)) for chat, queued in heads.items() if queued
+                }
+            gate = asyncio.Semaphore(parallel)
 
-            async def drain(chat_id: str, sender: Sender = sender, gate: asyncio.Semaphore = gate) -> float | None:
+            async def drain(
+                chat_id: str, sender: Sender = sender, gate: asyncio.Semaphore = gate, first: Heads = first
+            ) -> float | None:
                 async with gate:
-                    return await self._drain(sender, chat_id)
+                    return await self._drain(sender, chat_id, first.get(chat_id))
 
             # A chat drained here returns its own wait; rows saved meanwhile wake the sender (`wake`).
-            waits += [w for w in await asyncio.gather(*(drain(c) for c in chats)) if w is not None]
+            waits += [w for w in await asyncio.gather(*(drain(c) for c in heads)) if w is not None]
             if later is not None:
                 waits.append(max(0.05, (later - self._clock.now()).total_seconds()))
         return min(waits) if waits else None
 
-    async def _drain(self, sender: Sender, chat_id: str) -> float | None:
-        """Send one chat's queue in order until it is empty or must wait; returns the wait."""
+    async def _drain(
+        self, sender: Sender, chat_id: str, first: tuple[QueuedMessage, Places] | None = None
+    ) -> float | None:
+        """Send one chat's queue in order until it is empty or must wait; returns the wait. `first` is its head
+        as the flush's scan read it, sent without reading it again."""
         limiter, platform = self._limiters[sender.platform], sender.platform
-        async with self._uow() as uow:
-            queued, places = await self._head(uow, platform, chat_id)
+        if first is None:
+            async with self._uow() as uow:
+                queued, places = await self._head(uow, platform, chat_id)
+        else:
+            queued, places = first
         while queued is not None:
             chat = queued.message.chat
             wait = max(
@@ -100,7 +113,8 @@ class OutboxSender:
                 continue
             async with self._uow() as uow:  # one transaction: this one done, and the next one read
                 await self._record(uow, queued, landed)
-                queued, places = await self._head(uow, platform, chat_id)
+                # Read again only if rows waited behind it: later ones wake the sender for another flush.
+                queued, places = await self._head(uow, platform, chat_id) if queued.more else (None, Places())
         return None
 
     async def _head(self, uow: UnitOfWork, platform: str, chat_id: str) -> tuple[QueuedMessage | None, Places]:

@@ -32,6 +32,7 @@ class QueuedMessage:
     message: Outgoing
     attempts: int
     not_before: datetime  # its next attempt: a row that failed waits out its backoff even behind an answer
+    more: bool = False  # other rows of its chat were waiting behind it when it was read
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,27 @@ class Outbox:
         later = [when for when in heads.values() if when > now]
         return [chat for chat, when in heads.items() if when <= now], min(later, default=None)
 
+    async def due_heads(
+        self, platform: str, now: datetime, most: int
+    ) -> tuple[dict[str, QueuedMessage | None], datetime | None]:
+        """Every chat whose next row may be tried now, with that row read for the first `most` of them (the
+        sender sends those at once; the others wait for a free slot and read theirs then), and the earliest
+        time one of the other chats may go. Two statements, however many chats."""
+        queues = await self._waiting(platform)
+        chosen = {chat: next_in_line(rows, self.answers_first) for chat, rows in queues.items()}
+        due = [chat for chat, row in chosen.items() if row.next_attempt_at <= now]
+        later = min((row.next_attempt_at for row in chosen.values() if row.next_attempt_at > now), default=None)
+        read = {chosen[chat].id: chat for chat in due[:most]}
+        heads: dict[str, QueuedMessage | None] = dict.fromkeys(due)
+        if read:
+            query = select(OutboxRow.id, OutboxRow.payload, OutboxRow.attempts).where(OutboxRow.id.in_(read))
+            for row_id, payload, attempts in await self._session.execute(query):
+                chat = read[row_id]
+                heads[chat] = QueuedMessage(
+                    row_id, decode(payload), attempts, chosen[chat].next_attempt_at, len(queues[chat]) > 1
+                )
+        return heads, later
+
     async def pending_chats(self, platform: str, now: datetime) -> list[str]:
         return (await self.due_chats(platform, now))[0]
 
@@ -144,16 +166,27 @@ class Outbox:
         return min((await self._heads(platform)).values(), default=None)
 
     async def head(self, platform: str, chat_id: str) -> QueuedMessage | None:
-        """The chat's next row to send."""
-        rows = (await self._waiting(platform, chat_id)).get(chat_id)
+        """The chat's next row to send (one statement)."""
+        rows = list(
+            await self._session.execute(
+                select(
+                    OutboxRow.id,
+                    OutboxRow.urgent,
+                    OutboxRow.card,
+                    OutboxRow.thread,
+                    OutboxRow.next_attempt_at,
+                    OutboxRow.payload,
+                    OutboxRow.attempts,
+                )
+                .where(OutboxRow.platform == platform, OutboxRow.chat_id == chat_id, OutboxRow.status == "pending")
+                .order_by(OutboxRow.id)
+            )
+        )
         if not rows:
             return None
-        chosen = next_in_line(rows, self.answers_first)
-        row = await self._session.execute(
-            select(OutboxRow.payload, OutboxRow.attempts).where(OutboxRow.id == chosen.id)
-        )
-        payload, attempts = row.one()
-        return QueuedMessage(chosen.id, decode(payload), attempts, chosen.next_attempt_at)
+        chosen = next_in_line([Waiting(r[0], r[1], r[2], r[3], r[4]) for r in rows], self.answers_first)
+        _, _, _, _, when, payload, attempts = next(row for row in rows if row[0] == chosen.id)
+        return QueuedMessage(chosen.id, decode(payload), attempts, when, len(rows) > 1)
 
     async def ids(self) -> set[int]:
         """Every row still in the outbox (being sent, waiting or held)."""
@@ -172,10 +205,11 @@ class Outbox:
         )
 
     async def release_chat(self, platform: str, chat_id: str, now: datetime) -> None:
+        """He opened the chat: what waited for him goes first, before the answer to the message that opened it."""
         await self._session.execute(
             update(OutboxRow)
             .where(OutboxRow.platform == platform, OutboxRow.chat_id == chat_id, OutboxRow.status == "held")
-            .values(status="pending", next_attempt_at=now)
+            .values(status="pending", next_attempt_at=now, urgent=True)
         )
 
     async def retry_later(self, outbox_id: int, when: datetime) -> None:
