@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from magbot.core.records import PendingInput, ScheduledJob
@@ -143,16 +145,18 @@ class PlatformState:
         self._session = session
 
     async def get(self, key: str) -> str | None:
-        row = await self._session.get(PlatformStateRow, key)
-        return row.value if row else None
+        # A plain select, not the session's identity map: `put` writes past the ORM.
+        return await self._session.scalar(select(PlatformStateRow.value).where(PlatformStateRow.key == key))
 
     async def put(self, key: str, value: str) -> None:
-        row = await self._session.get(PlatformStateRow, key)
-        if row:
-            row.value = value
-        else:
-            self._session.add(PlatformStateRow(key=key, value=value))
-        await self._session.flush()
+        """One upsert (the Telegram offset is stored after every batch of updates)."""
+        dialect = self._session.bind.dialect.name if self._session.bind else "sqlite"
+        builder = pg_insert if dialect == "postgresql" else sqlite_insert
+        statement = builder(PlatformStateRow).values(key=key, value=value)
+        await self._session.execute(
+            statement.on_conflict_do_update(index_elements=["key"], set_={"value": statement.excluded.value})
+        )
+
 
     async def keys(self, prefix: str) -> list[str]:
         query = select(PlatformStateRow.key).where(PlatformStateRow.key.startswith(prefix))
