@@ -59,6 +59,7 @@ class Result:
     p99: float
     statements: float = 0.0  # per update, in the burst (magbot only)
     transactions: float = 0.0
+    cpu_ms: float = 0.0  # this process's CPU time per update in the burst (bot and fake server together)
 
 
 class Probe:
@@ -104,12 +105,13 @@ async def measure(
     await probe.until_replies(GROUPS)
     probe.latencies.clear()
     counted = counter.snapshot() if (counter := getattr(stop, "counter", None)) else (0, 0)
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     for i in range(updates):
         probe.inject(i, text)
     await probe.until_replies(updates)
     burst_rate = updates / (time.perf_counter() - began)
     after = counter.snapshot() if counter else (0, 0)
+    cpu_ms = (time.process_time() - cpu) * 1000 / updates
     probe.latencies.clear()
     for i in range(paced):
         probe.inject(i, text)
@@ -119,7 +121,7 @@ async def measure(
     lat = sorted(probe.latencies)
     p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))]
     per = [(b - a) / updates for a, b in zip(counted, after, strict=True)]
-    return Result(name, burst_rate, statistics.median(lat) * 1000, p99 * 1000, *per)
+    return Result(name, burst_rate, statistics.median(lat) * 1000, p99 * 1000, per[0], per[1], cpu_ms)
 
 
 class Counter:
@@ -239,11 +241,11 @@ def main() -> int:
     ratios = [m.burst_rate / p.burst_rate for p, m in rounds]
     print(f"{args.updates} updates in a burst; {args.paced} paced at {args.rate:g}/s; latency = inject -> reply sent")
     print(f"{args.runs} runs, min/median/max")
-    print(f"{'':18}{'updates/s':>16}{'p50 ms':>20}{'p99 ms':>22}")
+    print(f"{'':18}{'updates/s':>16}{'p50 ms':>20}{'p99 ms':>22}{'CPU ms/update':>18}")
     for name, rs in (("bare PTB echo", ptb), ("magbot /members", magbot)):
         print(
             f"{name:18}{spread([r.burst_rate for r in rs]):>16}{spread([r.p50 for r in rs], 1):>20}"
-            f"{spread([r.p99 for r in rs], 1):>22}"
+            f"{spread([r.p99 for r in rs], 1):>22}{spread([r.cpu_ms for r in rs], 2):>18}"
         )
     print(f"{'magbot / PTB':18}{spread(ratios, 2):>16}")
     statements = statistics.median(r.statements for r in magbot)
@@ -255,7 +257,8 @@ def main() -> int:
         f"magbot_rate={statistics.median(r.burst_rate for r in magbot):.0f} "
         f"p99_ms={statistics.median(r.p99 for r in magbot):.1f} p99_ms_max={max(r.p99 for r in magbot):.1f} "
         f"ptb_p99_ms={statistics.median(r.p99 for r in ptb):.1f} rate={args.rate:g} "
-        f"statements={statements:.1f} transactions={transactions:.1f}"
+        f"statements={statements:.1f} transactions={transactions:.1f} "
+        f"cpu_ratio={statistics.median(m.cpu_ms / p.cpu_ms for p, m in rounds):.2f}"
     )
     return 0
 

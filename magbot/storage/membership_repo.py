@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from datetime import datetime
 
 from sqlalchemy import and_, delete, select, update
@@ -14,6 +15,7 @@ from magbot.domain.settings import parse_settings
 from magbot.storage.db import insert_ignoring_duplicates
 from magbot.storage.delivery_repo import hash_key
 from magbot.storage.models import FormerMemberRow, GroupRow, MemberRow, PendingInputRow
+from magbot.storage.state_repo import ask_to_plan
 
 log = logging.getLogger(__name__)
 
@@ -112,11 +114,15 @@ class Groups:
 
     async def mark_set_up(self, group_id: int, now: datetime) -> None:
         await self._session.execute(update(GroupRow).where(GroupRow.id == group_id).values(setup_at=now))
+        await ask_to_plan(self._session, group_id, now, "setup")
 
     async def save_settings(self, group_id: int, settings: dict[str, str]) -> None:
         await self._session.execute(
             update(GroupRow).where(GroupRow.id == group_id).values(settings=json.dumps(settings))
         )
+        # Its schedule may have changed: plan it again, at once (due since the group exists, whatever the clock).
+        since = select(GroupRow.created_at).where(GroupRow.id == group_id).scalar_subquery()
+        await ask_to_plan(self._session, group_id, since, uuid.uuid4().hex)
 
     async def all_set_up(self) -> list[Group]:
         rows = await self._session.scalars(select(GroupRow).where(GroupRow.setup_at.is_not(None)))

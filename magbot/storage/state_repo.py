@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +14,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from magbot.core.records import PendingInput, ScheduledJob
 from magbot.storage.db import insert_ignoring_duplicates, rows_affected
 from magbot.storage.models import PendingInputRow, PlatformStateRow, ScheduledRow
+
+PLAN_GROUP_KIND = "plan_group"
+
+
+async def ask_to_plan(session: AsyncSession, group_id: int, due: datetime | ColumnElement[Any], why: str) -> None:
+    """A row due at once that makes the scheduler plan this group's next occurrences (set up, settings changed).
+    `why` makes the key unique to the change."""
+    values = {
+        "key": f"plan-group:{group_id}:{why}",
+        "kind": PLAN_GROUP_KIND,
+        "group_id": group_id,
+        "due_at": due,
+        "grace_seconds": 2**31 - 1,  # never too late: planning is idempotent
+        "payload": "{}",
+        "status": "pending",
+    }
+    await insert_ignoring_duplicates(session, ScheduledRow, values, ["key"])
 
 
 class PendingInputs:
