@@ -132,11 +132,10 @@ async def magbot_run(groups: int, latency: float, folder: Path, walk: bool) -> F
             await uow.schedule.plan(f"reminder:{group.id}:bench", "meeting_reminder_bench", start, group_id=group.id)
 
     async def reminder(uow, job, now):  # type: ignore[no-untyped-def]
-        from magbot.handlers.meeting_cards import next_meeting
-        from magbot.handlers.meetings import reminder_post
-
         from magbot.core.clock import ManualClock
         from magbot.core.scope import GroupScope
+        from magbot.handlers.meeting_cards import next_meeting
+        from magbot.handlers.meetings import reminder_post
 
         group = await uow.groups.get(job.group_id)
         return [await reminder_post(GroupScope(uow, ManualClock(now), group), next_meeting(group, now))]
