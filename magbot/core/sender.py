@@ -88,6 +88,10 @@ class OutboxSender:
         """Send one chat's queue in order until it is empty or must wait; returns the wait. `first` is its head
         as the flush's scan read it, sent without reading it again."""
         limiter, platform = self._limiters[sender.platform], sender.platform
+        # Ask the limiter first (per chat and overall): a thousand chats due at once must not each open a
+        # transaction to read a row that may not go yet.
+        if first is None and (wait := limiter.wait_needed(chat_id, False, self._clock.now())) > 0:
+            return wait
         if first is None:
             async with self._uow() as uow:
                 queued, places = await self._head(uow, platform, chat_id)
