@@ -7,28 +7,42 @@ Prints, side by side in one run:
   messages in the outbox, and the outbox sender delivers them within the same limits.
 The simulated platform answers each send after `--latency` ms (Telegram-like), and Telegram's limits apply
 (30 messages/s overall, 1/s and 20/min per chat). Usage: python bench/reminders_bench.py [--groups 1000]
+
+Also: how long planning every group takes (once, from the rows their setups saved; and the old way, the walk
+every tick used to make, timed for comparison), the tick's own time, and the longest dispatch of a member's
+/members made every 100 ms while the tick runs, beside the longest of 20 with nothing running. Ends with one
+`summary key=value ...` line.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import logging
+import re
+import resource
+import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's magbot, not an installed one
 
 from magbot.app import App
 from magbot.config import Settings
 from magbot.core.clock import SystemClock
 from magbot.core.delivery import Places, RatePolicy
-from magbot.core.events import ChatRef, Outgoing, Post
+from magbot.core.events import ChatRef, Command, Outgoing, Post, UserRef
 from magbot.core.jobs import JobKind, NoPayload
 from magbot.core.ratelimit import RateLimiter
 from magbot.core.records import CardPlace
 from magbot.core.sender import OutboxSender
 from magbot.domain.group_settings import default_settings
 
+MEMBERS_LIST = re.compile(r"\d+ members?:")
 TELEGRAM = RatePolicy(per_chat_interval=1.0, per_group_per_minute=20, overall_per_second=30, parallel_chats=16)
 
 
@@ -36,11 +50,14 @@ class SimulatedPlatform:
     platform = "telegram"
 
     def __init__(self, latency: float, rate: RatePolicy) -> None:
-        self.latency, self.rate, self.sent = latency, rate, 0
+        self.latency, self.rate, self.sent, self.answers = latency, rate, 0, 0
 
     async def send(self, outbox_id: int, message: Outgoing, places: Places) -> CardPlace | None:
         await asyncio.sleep(self.latency)  # a bench, not a test: this stands in for the network
-        self.sent += 1
+        if isinstance(message, Post) and MEMBERS_LIST.match(message.text):
+            self.answers += 1  # the probe's /members answers: not reminders, and not waited for
+        else:
+            self.sent += 1
         return CardPlace(str(self.sent), None)
 
 
@@ -62,19 +79,58 @@ async def baseline(groups: int, latency: float) -> float:
 
 async def seed(app: App, groups: int, now: datetime) -> None:
     settings = default_settings()
-    async with app.uow() as uow:
-        for n in range(groups):
-            group = await uow.groups.create("telegram", f"-{n}", settings, now - timedelta(days=1))
-            await uow.groups.mark_set_up(group.id, now - timedelta(days=1))
-            await uow.members.add(group.id, f"{n}", f"Member {n}", founding=True, now=now)
+    for first in range(0, groups, 200):  # set up as members would: each group's setup saves its plan row
+        async with app.uow() as uow:
+            for n in range(first, min(groups, first + 200)):
+                group = await uow.groups.create("telegram", f"-{n}", settings, now - timedelta(days=1))
+                await uow.groups.mark_set_up(group.id, now - timedelta(days=1))
+                await uow.members.add(group.id, f"{n}", f"Member {n}", founding=True, now=now)
 
 
-async def magbot_run(groups: int, latency: float, folder: Path) -> tuple[float, float, int]:
+class Probe:
+    """Member 0's /members (private chat) every 100 ms while the tick runs: how long each dispatch takes."""
+
+    def __init__(self, app: App) -> None:
+        self.app, self.times, self._n = app, list[float](), 0
+
+    async def once(self) -> float:
+        self._n += 1
+        # In his private chat: in the group its answers would go before that group's reminder (answers first)
+        chat, user = ChatRef("telegram", "0", "dm"), UserRef("telegram", "0", "Member 0")
+        began = time.perf_counter()
+        await self.app.dispatcher.dispatch(
+            Command(f"probe:{self._n}", chat, user, self.app.clock.now(), name="members")
+        )
+        return time.perf_counter() - began
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            self.times.append(await self.once())
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 0.1)
+
+
+@dataclass
+class Figures:
+    planning: float  # the plan rows of every group's setup, run as due rows
+    walk: float  # what every tick did before: every group's planners, in one transaction
+    tick: float  # the tick that finds the reminders due: due -> queued
+    total: float  # due -> all sent
+    sent: int
+    idle_dispatch: float  # the longest of 20 dispatches with nothing else running
+    longest_dispatch: float  # the longest dispatch while the tick ran
+    dispatches: int
+
+
+async def magbot_run(groups: int, latency: float, folder: Path, walk: bool) -> Figures:
     app = App(Settings(database_url=f"sqlite+aiosqlite:///{folder}/bench.db", data_dir=str(folder)))
     await app.prepare()
-    # Plan the reminders with the clock set before they are due, then move to the minute they all fall due.
     start = datetime.now(UTC)
     await seed(app, groups, start)
+    began = time.perf_counter()
+    await app.scheduler.tick()  # each group's plan row: planned once, as at its setup
+    planning = time.perf_counter() - began
+    walked = await walk_every_group(app, start) if walk else 0.0
     platform = SimulatedPlatform(latency, TELEGRAM)
     app.outbox = OutboxSender(app.uow, app.clock, [platform])
     async with app.uow() as uow:
@@ -82,20 +138,28 @@ async def magbot_run(groups: int, latency: float, folder: Path) -> tuple[float, 
             await uow.schedule.plan(f"reminder:{group.id}:bench", "meeting_reminder_bench", start, group_id=group.id)
 
     async def reminder(uow, job, now):  # type: ignore[no-untyped-def]
+        from magbot.core.clock import ManualClock
+        from magbot.core.scope import GroupScope
         from magbot.handlers.meeting_cards import next_meeting
         from magbot.handlers.meetings import reminder_post
 
         group = await uow.groups.get(job.group_id)
-        return [await reminder_post(uow, group, next_meeting(group, now), now)]
+        return [await reminder_post(GroupScope(uow, ManualClock(now), group), next_meeting(group, now))]
 
     app.scheduler._jobs.on(JobKind("meeting_reminder_bench", NoPayload), reminder)
+    probe = Probe(app)
+    idle = max([await probe.once() for _ in range(20)])
+    probe.times.clear()
     # As in production: the outbox sender runs beside the scheduler and is woken after each batch of jobs.
     app.scheduler._on_outbox = app.outbox.wake
-    stop = asyncio.Event()
+    stop, ticking = asyncio.Event(), asyncio.Event()
     sending = asyncio.create_task(app.outbox.run(stop))
+    probing = asyncio.create_task(probe.run(ticking))
     began = time.perf_counter()
     await app.scheduler.tick()
     queued = time.perf_counter() - began
+    ticking.set()
+    await probing
     while platform.sent < groups:  # noqa: ASYNC110 - a bench watching a real-time process
         await asyncio.sleep(0.05)
     total = time.perf_counter() - began
@@ -103,25 +167,50 @@ async def magbot_run(groups: int, latency: float, folder: Path) -> tuple[float, 
     app.outbox.wake()
     await sending
     await app.close()
-    return queued, total, platform.sent
+    longest = max(probe.times, default=0.0)
+    return Figures(planning, walked, queued, total, platform.sent, idle, longest, len(probe.times))
+
+
+async def walk_every_group(app: App, now: datetime) -> float:
+    """The old tick's planning: every set-up group's planners, in one transaction (keys exist: adds nothing)."""
+    began = time.perf_counter()
+    async with app.uow() as uow:
+        for group in await uow.groups.all_set_up():
+            await app.scheduler._jobs.plan_group(uow, group, now)
+    return time.perf_counter() - began
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--groups", type=int, default=1000)
     parser.add_argument("--latency", type=float, default=40.0, help="ms per platform call")
+    parser.add_argument("--no-baseline", action="store_true", help="take the platform floor as the baseline")
+    parser.add_argument("--no-walk", action="store_true", help="skip timing the old every-group planning walk")
     args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
     latency = args.latency / 1000
     with tempfile.TemporaryDirectory() as folder:
-        base = await baseline(args.groups, latency)
-        queued, total, sent = await magbot_run(args.groups, latency, Path(folder))
+        base = args.groups / TELEGRAM.overall_per_second if args.no_baseline else await baseline(args.groups, latency)
+        f = await magbot_run(args.groups, latency, Path(folder), not args.no_walk)
     floor = args.groups / TELEGRAM.overall_per_second
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"groups={args.groups} latency={args.latency:.0f}ms limit={TELEGRAM.overall_per_second:.0f}/s")
-    print(f"{'':28}{'baseline':>12}{'magbot':>12}")
-    print(f"{'all reminders sent (s)':28}{base:12.1f}{total:12.1f}   ratio {total / base:.2f}")
-    print(f"{'messages/s':28}{args.groups / base:12.1f}{sent / total:12.1f}")
-    print(f"{'scheduler: due -> queued (s)':28}{'-':>12}{queued:12.1f}")
-    print(f"platform floor {floor:.1f}s; within 60 s: {'yes' if total < 60 else 'NO'}")
+    print(f"{'':34}{'baseline':>12}{'magbot':>12}")
+    print(f"{'all reminders sent (s)':34}{base:12.1f}{f.total:12.1f}   ratio {f.total / base:.2f}")
+    print(f"{'messages/s':34}{args.groups / base:12.1f}{f.sent / f.total:12.1f}")
+    print(f"{'tick: due -> queued (s)':34}{'-':>12}{f.tick:12.1f}")
+    print(f"{'planning every group (s)':34}{f.walk:12.1f}{f.planning:12.1f}   (old: each tick; now: once)")
+    print(
+        f"{'longest dispatch (ms)':34}{f.idle_dispatch * 1000:12.1f}{f.longest_dispatch * 1000:12.1f}"
+        f"   (idle vs during the tick, {f.dispatches} dispatches)"
+    )
+    print(f"platform floor {floor:.1f}s; RSS {rss:.0f} MB")
+    print(
+        f"summary groups={args.groups} floor_s={floor:.1f} baseline_s={base:.1f} total_s={f.total:.1f} "
+        f"floor_ratio={f.total / floor:.2f} tick_s={f.tick:.1f} old_walk_s={f.walk:.1f} planning_s={f.planning:.1f} "
+        f"longest_dispatch_ms={f.longest_dispatch * 1000:.0f} idle_dispatch_ms={f.idle_dispatch * 1000:.0f} "
+        f"rss_mb={rss:.0f}"
+    )
 
 
 if __name__ == "__main__":

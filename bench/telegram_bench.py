@@ -1,6 +1,6 @@
 """Telegram throughput and latency: a bare python-telegram-bot echo bot vs magbot's full path, in one run.
 
-    python bench/telegram_bench.py --updates 500
+    python bench/telegram_bench.py --updates 500 --runs 3
 
 Both bots poll the same in-process fake Bot API server (tests/fakes/telegram_api.py, 127.0.0.1 only), one
 after the other, each against a fresh server:
@@ -14,7 +14,9 @@ after the other, each against a fresh server:
     member. The rate policy is zero here (Telegram's real 1 msg/s per chat would measure Telegram, not us).
 
 Two phases per bot: a burst (all updates injected at once: updates/s until the last reply) and a paced run
-(--rate updates/s: latency without a queue). Latency = inject -> the fake recording the reply.
+(--rate updates/s, 100 by default: latency while keeping up). Latency = inject -> the fake recording the reply.
+magbot's SQL statements and transactions per update (burst) are counted on the engine. Each of --runs rounds
+runs both bots; figures are min/median/max over the rounds, and the last line is `summary key=value ...`.
 """
 
 from __future__ import annotations
@@ -55,6 +57,9 @@ class Result:
     burst_rate: float
     p50: float
     p99: float
+    statements: float = 0.0  # per update, in the burst (magbot only)
+    transactions: float = 0.0
+    cpu_ms: float = 0.0  # this process's CPU time per update in the burst (bot and fake server together)
 
 
 class Probe:
@@ -99,11 +104,14 @@ async def measure(
         probe.inject(i, text)
     await probe.until_replies(GROUPS)
     probe.latencies.clear()
-    began = time.perf_counter()
+    counted = counter.snapshot() if (counter := getattr(stop, "counter", None)) else (0, 0)
+    began, cpu = time.perf_counter(), time.process_time()
     for i in range(updates):
         probe.inject(i, text)
     await probe.until_replies(updates)
     burst_rate = updates / (time.perf_counter() - began)
+    after = counter.snapshot() if counter else (0, 0)
+    cpu_ms = (time.process_time() - cpu) * 1000 / updates
     probe.latencies.clear()
     for i in range(paced):
         probe.inject(i, text)
@@ -112,7 +120,28 @@ async def measure(
     await stop()
     lat = sorted(probe.latencies)
     p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))]
-    return Result(name, burst_rate, statistics.median(lat) * 1000, p99 * 1000)
+    per = [(b - a) / updates for a, b in zip(counted, after, strict=True)]
+    return Result(name, burst_rate, statistics.median(lat) * 1000, p99 * 1000, per[0], per[1], cpu_ms)
+
+
+class Counter:
+    """SQL statements and transactions (BEGINs) on magbot's engine."""
+
+    def __init__(self, engine: Any) -> None:
+        from sqlalchemy import event
+
+        self.statements = self.transactions = 0
+        event.listen(engine.sync_engine, "before_cursor_execute", self._statement)
+        event.listen(engine.sync_engine, "begin", self._begin)
+
+    def _statement(self, *args: Any) -> None:
+        self.statements += 1
+
+    def _begin(self, *args: Any) -> None:
+        self.transactions += 1
+
+    def snapshot(self) -> tuple[int, int]:
+        return self.statements, self.transactions
 
 
 async def start_ptb(fake: Any) -> Callable[[], Awaitable[None]]:
@@ -175,6 +204,7 @@ async def start_magbot(fake: Any, workdir: Path) -> Callable[[], Awaitable[None]
         await asyncio.gather(*tasks)
         await app.close()
 
+    stop.counter = Counter(app.engine)  # type: ignore[attr-defined]
     return stop
 
 
@@ -191,24 +221,44 @@ async def run(updates: int, rate: float, paced: int) -> list[Result]:
     return results
 
 
+def spread(values: list[float], digits: int = 0) -> str:
+    return "/".join(f"{v:.{digits}f}" for v in (min(values), statistics.median(values), max(values)))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--updates", type=int, default=500, help="updates in the burst phase")
-    parser.add_argument("--rate", type=float, default=20.0, help="updates per second in the paced phase")
-    parser.add_argument("--paced", type=int, default=100, help="updates in the paced phase")
+    parser.add_argument("--rate", type=float, default=100.0, help="updates per second in the paced phase")
+    parser.add_argument("--paced", type=int, default=500, help="updates in the paced phase")
+    parser.add_argument("--runs", type=int, default=3, help="rounds of both bots")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     logging.basicConfig(level=logging.WARNING)
     for noisy in ("httpx", "httpcore", "telegram", "aiosqlite"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    ptb, magbot = asyncio.run(run(args.updates, args.rate, args.paced))
+    rounds = [asyncio.run(run(args.updates, args.rate, args.paced)) for _ in range(args.runs)]
+    ptb, magbot = [r[0] for r in rounds], [r[1] for r in rounds]
+    ratios = [m.burst_rate / p.burst_rate for p, m in rounds]
     print(f"{args.updates} updates in a burst; {args.paced} paced at {args.rate:g}/s; latency = inject -> reply sent")
-    print(f"{'':22}{'updates/s':>12}{'p50 ms':>10}{'p99 ms':>10}")
-    for r in (ptb, magbot):
-        print(f"{r.name:22}{r.burst_rate:12.0f}{r.p50:10.1f}{r.p99:10.1f}")
+    print(f"{args.runs} runs, min/median/max")
+    print(f"{'':18}{'updates/s':>16}{'p50 ms':>20}{'p99 ms':>22}{'CPU ms/update':>18}")
+    for name, rs in (("bare PTB echo", ptb), ("magbot /members", magbot)):
+        print(
+            f"{name:18}{spread([r.burst_rate for r in rs]):>16}{spread([r.p50 for r in rs], 1):>20}"
+            f"{spread([r.p99 for r in rs], 1):>22}{spread([r.cpu_ms for r in rs], 2):>18}"
+        )
+    print(f"{'magbot / PTB':18}{spread(ratios, 2):>16}")
+    statements = statistics.median(r.statements for r in magbot)
+    transactions = statistics.median(r.transactions for r in magbot)
+    print(f"magbot per update: {statements:.1f} SQL statements, {transactions:.1f} transactions")
     print(
-        f"{'magbot / PTB':22}{magbot.burst_rate / ptb.burst_rate:11.2f}x"
-        f"{magbot.p50 / ptb.p50:9.2f}x{magbot.p99 / ptb.p99:9.2f}x"
+        f"summary throughput_ratio={statistics.median(ratios):.2f} "
+        f"ptb_rate={statistics.median(r.burst_rate for r in ptb):.0f} "
+        f"magbot_rate={statistics.median(r.burst_rate for r in magbot):.0f} "
+        f"p99_ms={statistics.median(r.p99 for r in magbot):.1f} p99_ms_max={max(r.p99 for r in magbot):.1f} "
+        f"ptb_p99_ms={statistics.median(r.p99 for r in ptb):.1f} rate={args.rate:g} "
+        f"statements={statements:.1f} transactions={transactions:.1f} "
+        f"cpu_ratio={statistics.median(m.cpu_ms / p.cpu_ms for p, m in rounds):.2f}"
     )
     return 0
 

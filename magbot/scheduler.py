@@ -28,7 +28,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from magbot.core.clock import Clock, ManualClock
 from magbot.core.events import Outgoing
-from magbot.core.jobs import Due, JobRoute, Jobs
+from magbot.core.jobs import PLAN_GROUP, Due, JobRoute, Jobs
 from magbot.core.records import ScheduledJob
 from magbot.core.scope import GroupScope
 from magbot.storage.uow import UnitOfWork, UnitOfWorkFactory
@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 Settle = Callable[[], Awaitable[None]]
 
 
-async def _call(route: JobRoute, uow: UnitOfWork, due: Due[Any], now: datetime) -> list[Outgoing]:
+async def _call(route: JobRoute, jobs: Jobs, uow: UnitOfWork, due: Due[Any], now: datetime) -> list[Outgoing]:
     if route.global_ is not None:
         return await route.global_(uow, due, now)
     group = await uow.groups.get(due.group_id) if due.group_id else None
@@ -46,7 +46,10 @@ async def _call(route: JobRoute, uow: UnitOfWork, due: Due[Any], now: datetime) 
         log.info("job without its group kind=%s id=%d", due.kind, due.id)
         return []
     # The clock stands still at the tick's time: every job of a tick sees the instant it was found due at.
-    return await route.in_group(GroupScope(uow, ManualClock(now), group), due)
+    out = await route.in_group(GroupScope(uow, ManualClock(now), group), due)
+    if due.kind != PLAN_GROUP.name:  # one of its occurrences ran: plan the next ones, in the same transaction
+        await jobs.plan_group(uow, group, now)
+    return out
 
 
 class Scheduler:
@@ -58,7 +61,10 @@ class Scheduler:
         self._waking: asyncio.Task[object] | None = None  # a production wake-up under way
 
     async def tick(self) -> int:
-        """Plan ahead, then run every due job once. Returns how many jobs sent or ran."""
+        """Plan ahead, then run every due job once. Returns how many jobs sent or ran.
+
+        Only deployment-wide planners run here (a few statements); a group's own are run by its rows (set up,
+        settings changed, one of its jobs ran), so a tick costs what is due, not how many groups there are."""
         now = self._clock.now()
         async with self._uow() as uow:
             for planner in self._jobs.planners:
@@ -82,6 +88,7 @@ class Scheduler:
                 if late > job.grace_seconds:
                     if await uow.schedule.finish(job.id, "skipped", now):
                         log.warning("job skipped kind=%s id=%d late_s=%d", job.kind, job.id, late)
+                        await self._plan_after(uow, job, now)  # after downtime: the next ones still get planned
                     return 0
                 route = self._jobs.handlers.get(job.kind)
                 due = route.kind.read(job) if route else None
@@ -91,7 +98,7 @@ class Scheduler:
                     return 0
                 if not await uow.schedule.finish(job.id, "done", now):
                     return 0  # another instance ran it
-                out = await _call(route, uow, due, now) if route and due else []
+                out = await _call(route, self._jobs, uow, due, now) if route and due else []
                 await uow.outbox.add(out, now)
                 log.info("job ran kind=%s id=%d out=%d", job.kind, job.id, len(out))
                 return 1
@@ -99,6 +106,11 @@ class Scheduler:
             frames = "".join(traceback.format_tb(exc.__traceback__))  # frames only: the message may hold text
             log.error("job failed kind=%s id=%d error=%s\n%s", job.kind, job.id, type(exc).__name__, frames)
             return 0
+
+    async def _plan_after(self, uow: UnitOfWork, job: ScheduledJob, now: datetime) -> None:
+        group = await uow.groups.get(job.group_id) if job.group_id and self._jobs.group_planners else None
+        if group is not None:
+            await self._jobs.plan_group(uow, group, now)
 
     async def next_due(self, after: datetime | None = None) -> datetime | None:
         async with self._uow() as uow:

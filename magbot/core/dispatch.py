@@ -81,7 +81,7 @@ class Dispatcher:
             ctx = await identify(uow, incoming, Context(incoming, uow, self._clock, self._policy))
             handler, refusal = await choose_handler(self._router, ctx)
             reply = as_reply(await handler(ctx)) if handler else refusal
-            await uow.outbox.add(reply.out, now)
+            await uow.outbox.add(reply.out, now, urgent=True)  # answers go before bulk edits and posts
             if reply.toast:
                 await uow.events.keep_toast(incoming.key, reply.toast)
             return DispatchResult(toast=reply.toast, messages=len(reply.out))
@@ -95,7 +95,7 @@ class Dispatcher:
                 reply = Reply(toast=SORRY)
             else:
                 reply = Reply([Context(incoming, uow, self._clock, self._policy).reply(SORRY)])
-            await uow.outbox.add(reply.out, now)
+            await uow.outbox.add(reply.out, now, urgent=True)  # answers go before bulk edits and posts
             if reply.toast:
                 await uow.events.keep_toast(incoming.key, reply.toast)
             return DispatchResult(toast=reply.toast, messages=len(reply.out))

@@ -18,7 +18,7 @@ from typing import Any, Literal, TypeVar, cast, overload
 
 from magbot.core.context import MemberContext
 from magbot.core.events import Outgoing, Reply
-from magbot.core.jobs import GroupJobHandler, JobHandler, JobKind, Planner
+from magbot.core.jobs import GroupJobHandler, GroupPlanner, JobHandler, JobKind, Planner
 from magbot.core.router import ButtonRoute, FlowHandler, Handler, MemberHandler, Where, for_flow, for_members
 from magbot.core.wire import Press
 from magbot.domain.members import Member
@@ -87,6 +87,7 @@ class Feature:
     jobs: list[tuple[JobKind[Any], GroupJobHandler[Any]]] = field(default_factory=list)  # rows with a group
     global_jobs: list[tuple[JobKind[Any], JobHandler[Any]]] = field(default_factory=list)  # rows of no one group
     planners: list[Planner] = field(default_factory=list)
+    group_planners: list[GroupPlanner] = field(default_factory=list)
     privacy: list[PrivacyPart] = field(default_factory=list)
     text_observers: list[TextObserver] = field(default_factory=list)
 
@@ -153,6 +154,10 @@ class Feature:
 
     def plan_with(self, planner: Planner) -> None:
         self.planners.append(planner)
+
+    def plan_each_group(self, planner: GroupPlanner) -> None:
+        """One group's next occurrences: run at its setup, on its settings' change and after each of its jobs."""
+        self.group_planners.append(planner)
 
     def holds(self, name: str, collect: Collect, erase: Erase) -> None:
         """What this feature stores about a member: shown by /mydata, erased by /forgetme."""

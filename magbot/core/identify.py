@@ -15,20 +15,21 @@ async def identify(uow: UnitOfWork, incoming: Incoming, ctx: Context) -> Context
     if thread:  # platforms report their own thread id; handlers and the outbox speak of card names
         ctx.thread_card = await uow.cards.find_by_thread(chat.platform, chat.chat_id, thread)
     if chat.is_dm:
-        memberships = await uow.members.active_for_user(chat.platform, sender.user_id)
-        if memberships:
-            # Someone in several groups on one deployment speaks for the group he joined first.
-            ctx.member = memberships[0]
-            ctx.group = await uow.groups.get(ctx.member.group_id)
-            if not ctx.member.dm_open:  # he opened the private chat: what waited for him can go now
+        # Someone in several groups on one deployment speaks for the group he joined first.
+        group, member, pending = await uow.groups.first_membership(chat.platform, sender.user_id)
+        if member is not None:
+            ctx.group, ctx.member = group, member
+            uow.pending.seen(member.id, chat.chat_id, pending)
+            if not member.dm_open:  # he opened the private chat: what waited for him can go now
                 await uow.members.set_reachability(chat.platform, sender.user_id, dm_open=True)
                 await uow.outbox.release_chat(chat.platform, sender.user_id, ctx.now)
         return ctx
 
-    ctx.group = await uow.groups.by_chat(chat.platform, chat.chat_id)
+    ctx.group, member, pending = await uow.groups.speaker(chat.platform, chat.chat_id, sender.user_id)
+    if member is not None:  # the router asks for his step next: it was read with him
+        uow.pending.seen(member.id, chat.chat_id, pending)
     if ctx.group is None:
         ctx.group = await uow.groups.create(chat.platform, chat.chat_id, dict(ctx.policy.defaults), ctx.now)
-    member = await uow.members.in_group(ctx.group.id, sender.user_id)
     if member is not None and member.active:
         ctx.member = member
     elif _joins_as_founder(ctx, incoming, ctx.policy):

@@ -28,6 +28,8 @@ from magbot.core.events import Outgoing
 from magbot.core.records import ScheduledJob
 from magbot.core.scope import GroupScope
 from magbot.core.wire import ID_LIMIT
+from magbot.domain.members import Group
+from magbot.storage.state_repo import PLAN_GROUP_KIND
 from magbot.storage.uow import UnitOfWork
 
 P = TypeVar("P")
@@ -138,7 +140,11 @@ def _read(kind: type, value: object) -> object | None:
 
 JobHandler = Callable[[UnitOfWork, Due[P], datetime], Awaitable[list[Outgoing]]]  # rows of no one group
 GroupJobHandler = Callable[[GroupScope, Due[P]], Awaitable[list[Outgoing]]]  # rows planned with a group
-Planner = Callable[[UnitOfWork, datetime], Awaitable[None]]
+Planner = Callable[[UnitOfWork, datetime], Awaitable[None]]  # deployment-wide rows (housekeeping, buddies)
+# One group's next occurrences: run when the group is set up, when its settings change and after each of its
+# jobs ran (or was skipped), never by walking every group on every tick.
+GroupPlanner = Callable[[UnitOfWork, Group, datetime], Awaitable[None]]
+PLAN_GROUP = JobKind(PLAN_GROUP_KIND, NoPayload)  # a row the storage saves when a group is set up or changed
 
 
 @dataclass(frozen=True)
@@ -157,6 +163,7 @@ class Jobs:
 
     handlers: dict[str, JobRoute] = field(default_factory=dict)
     planners: list[Planner] = field(default_factory=list)
+    group_planners: list[GroupPlanner] = field(default_factory=list)
 
     def on(self, kind: JobKind[P], handler: JobHandler[P]) -> None:
         """A kind whose rows belong to no one group: its handler gets the unit of work and the time."""
@@ -173,3 +180,17 @@ class Jobs:
 
     def plan_with(self, planner: Planner) -> None:
         self.planners.append(planner)
+
+    def plan_each_group(self, planner: GroupPlanner) -> None:
+        if not self.group_planners:
+            self.in_group(PLAN_GROUP, self._plan_group)
+        self.group_planners.append(planner)
+
+    async def plan_group(self, uow: UnitOfWork, group: Group, now: datetime) -> None:
+        """Plan one group's next occurrences (idempotent keys: planning twice adds nothing)."""
+        for planner in self.group_planners:
+            await planner(uow, group, now)
+
+    async def _plan_group(self, scope: GroupScope, job: Due[NoPayload]) -> list[Outgoing]:
+        await self.plan_group(scope.uow, scope.group, scope.now)
+        return []

@@ -20,11 +20,12 @@ from magbot.core.ratelimit import RateLimiter
 from magbot.core.records import CardPlace
 from magbot.core.scope import group_chat
 from magbot.storage.claims import ChatClaims
-from magbot.storage.delivery_repo import QueuedMessage
+from magbot.storage.outbox_repo import QueuedMessage
 from magbot.storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
+Heads = dict[str, tuple[QueuedMessage, Places]]
 MAX_BACKOFF = 300.0
 IDLE_WAKE = 30.0
 
@@ -65,32 +66,51 @@ class OutboxSender:
     async def _flush_once(self) -> float | None:
         waits: list[float] = []
         for platform, sender in self._senders.items():
-            async with self._uow() as uow:
-                chats = await uow.outbox.pending_chats(platform, self._clock.now())
-            gate = asyncio.Semaphore(max(1, sender.rate.parallel_chats))
+            parallel = max(1, sender.rate.parallel_chats)
+            async with self._uow() as uow:  # one scan: the chats due now (heads read), and when the others are
+                heads, later = await uow.outbox.due_heads(platform, self._clock.now(), parallel)
+                first = {
+                    chat: (queued, await self._places(uow, queued.message)) for chat, queued in heads.items() if queued
+                }
+            gate = asyncio.Semaphore(parallel)
 
-            async def drain(chat_id: str, sender: Sender = sender, gate: asyncio.Semaphore = gate) -> float | None:
+            async def drain(
+                chat_id: str, sender: Sender = sender, gate: asyncio.Semaphore = gate, first: Heads = first
+            ) -> float | None:
                 async with gate:
                     if self._claims is None:
-                        return await self._drain(sender, chat_id)
+                        return await self._drain(sender, chat_id, first.get(chat_id))
                     async with self._claims.hold(sender.platform, chat_id) as mine:
+                        # Under the claim the head is read again: another instance may have sent it meanwhile.
                         return await self._drain(sender, chat_id) if mine else None
 
-            waits += [w for w in await asyncio.gather(*(drain(c) for c in chats)) if w is not None]
-            async with self._uow() as uow:
-                next_due = await uow.outbox.next_due(platform)
-            if next_due is not None:
-                waits.append(max(0.05, (next_due - self._clock.now()).total_seconds()))
+            # A chat drained here returns its own wait; rows saved meanwhile wake the sender (`wake`).
+            waits += [w for w in await asyncio.gather(*(drain(c) for c in heads)) if w is not None]
+            if later is not None:
+                waits.append(max(0.05, (later - self._clock.now()).total_seconds()))
         return min(waits) if waits else None
 
-    async def _drain(self, sender: Sender, chat_id: str) -> float | None:
-        """Send one chat's queue in order until it is empty or must wait; returns the wait."""
+    async def _drain(
+        self, sender: Sender, chat_id: str, first: tuple[QueuedMessage, Places] | None = None
+    ) -> float | None:
+        """Send one chat's queue in order until it is empty or must wait; returns the wait. `first` is its head
+        as the flush's scan read it, sent without reading it again."""
         limiter, platform = self._limiters[sender.platform], sender.platform
-        async with self._uow() as uow:
-            queued, places = await self._head(uow, platform, chat_id)
+        # Ask the limiter first (per chat and overall): a thousand chats due at once must not each open a
+        # transaction to read a row that may not go yet.
+        if first is None and (wait := limiter.wait_needed(chat_id, False, self._clock.now())) > 0:
+            return wait
+        if first is None:
+            async with self._uow() as uow:
+                queued, places = await self._head(uow, platform, chat_id)
+        else:
+            queued, places = first
         while queued is not None:
             chat = queued.message.chat
-            wait = limiter.wait_needed(chat_id, not chat.is_dm, self._clock.now())
+            wait = max(
+                limiter.wait_needed(chat_id, not chat.is_dm, self._clock.now()),
+                (queued.not_before - self._clock.now()).total_seconds(),
+            )
             if wait > 0:
                 return wait
             # Take the slot before the send: other chats' sends run meanwhile and must see it.
@@ -105,7 +125,8 @@ class OutboxSender:
                 continue
             async with self._uow() as uow:  # one transaction: this one done, and the next one read
                 await self._record(uow, queued, landed, places)
-                queued, places = await self._head(uow, platform, chat_id)
+                # Read again only if rows waited behind it: later ones wake the sender for another flush.
+                queued, places = await self._head(uow, platform, chat_id) if queued.more else (None, Places())
         return None
 
     async def _head(self, uow: UnitOfWork, platform: str, chat_id: str) -> tuple[QueuedMessage | None, Places]:

@@ -102,6 +102,8 @@ def assemble(declared: Sequence[Feature], router: Router) -> Jobs:
             jobs.on(global_kind, global_handler)
         for planner in feature.planners:
             jobs.plan_with(planner)
+        for group_planner in feature.group_planners:
+            jobs.plan_each_group(group_planner)
     return jobs
 
 

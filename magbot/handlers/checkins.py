@@ -250,9 +250,9 @@ def round_due(group: Group, after: datetime) -> datetime:
     return next_weekly(after, settings.checkin_day, settings.checkin_at, settings.zone)
 
 
-async def plan_rounds(uow: UnitOfWork, now: datetime) -> None:
-    """The next round of every set-up group (one just missed is still planned: its grace decides)."""
-    for group in await uow.groups.all_set_up():
+async def plan_rounds(uow: UnitOfWork, group: Group, now: datetime) -> None:
+    """The group's next round (one just missed is still planned: its grace decides)."""
+    if group.is_set_up:
         due = round_due(group, now - timedelta(seconds=ROUND_GRACE))
         zone = group.settings.zone
         day = due.astimezone(zone).date().isoformat()
@@ -289,6 +289,6 @@ def register() -> Feature:
     feature.button(StepPress, step_pressed)
     feature.button(DeleteOnePress, delete_list)
     feature.job(ROUND, run_round)
-    feature.plan_with(plan_rounds)
+    feature.plan_each_group(plan_rounds)
     feature.holds("checkins", _collect, _erase)
     return feature

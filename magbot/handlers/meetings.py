@@ -13,6 +13,7 @@ from magbot.core.jobs import Due, JobKind
 from magbot.core.scope import GroupScope
 from magbot.domain.limits import REMINDER_NOTE
 from magbot.domain.meetings import MEETING_LENGTH
+from magbot.domain.members import Group
 from magbot.handlers.meeting_cards import (
     COVERED_QUESTION,
     NextMeeting,
@@ -103,9 +104,9 @@ async def rsvp(ctx: MemberContext) -> Reply:
 # ---------------------------------------------------------------- scheduled sends
 
 
-async def plan_meetings(uow: UnitOfWork, now: datetime) -> None:
-    """Plan the next meeting's reminders, agenda and covered-question for every group (idempotent keys)."""
-    for group in await uow.groups.all_set_up():
+async def plan_meetings(uow: UnitOfWork, group: Group, now: datetime) -> None:
+    """Plan the group's next meeting's reminders, agenda and covered-question (idempotent keys)."""
+    if group.is_set_up:
         upcoming = next_meeting(group, now)
         base = f"{group.id}:{upcoming.date}"
         payload = MeetingDue(upcoming.date, upcoming.start)
@@ -168,5 +169,5 @@ def register() -> Feature:
     feature.job(REMINDER, send_reminder)
     feature.job(START, post_agenda)
     feature.job(AFTER, ask_covered)
-    feature.plan_with(plan_meetings)
+    feature.plan_each_group(plan_meetings)
     return feature

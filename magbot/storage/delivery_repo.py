@@ -1,20 +1,18 @@
-"""Repositories for exactly-once delivery: processed event keys, the outbox, and cards (sent message ids)."""
+"""Repositories for exactly-once delivery: processed event keys and cards (sent message ids); the outbox is in
+outbox_repo.py."""
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from magbot.core.events import Edit, Outgoing, Post
 from magbot.core.records import CardPlace
 from magbot.storage.claims import CHAT_LOCK, INCOMING_CHAT
-from magbot.storage.codec import decode, encode
 from magbot.storage.db import insert_ignoring_duplicates, rows_affected
-from magbot.storage.models import CardRow, OutboxRow, ProcessedEventRow
+from magbot.storage.models import CardRow, ProcessedEventRow
 
 
 def hash_key(key: str) -> str:
@@ -60,111 +58,6 @@ class ProcessedEvents:
     async def forget_older_than(self, cutoff: datetime) -> int:
         result = await self._session.execute(delete(ProcessedEventRow).where(ProcessedEventRow.processed_at < cutoff))
         return rows_affected(result)
-
-
-@dataclass(frozen=True)
-class QueuedMessage:
-    id: int
-    message: Outgoing
-    attempts: int
-
-
-class Outbox:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
-    async def add(self, messages: list[Outgoing], now: datetime) -> None:
-        for message in messages:
-            self._session.add(
-                OutboxRow(
-                    platform=message.chat.platform,
-                    chat_id=message.chat.chat_id,
-                    payload=encode(message),
-                    created_at=now,
-                    next_attempt_at=now,
-                )
-            )
-        await self._session.flush()
-
-    async def _heads(self, platform: str) -> dict[str, datetime]:
-        """Each chat's oldest waiting message's next attempt time: messages in one chat go in order."""
-        rows = await self._session.execute(
-            select(OutboxRow.chat_id, OutboxRow.next_attempt_at)
-            .where(OutboxRow.platform == platform, OutboxRow.status == "pending")
-            .order_by(OutboxRow.id)
-        )
-        heads: dict[str, datetime] = {}
-        for chat_id, next_attempt_at in rows:
-            heads.setdefault(chat_id, next_attempt_at)
-        return heads
-
-    async def pending_chats(self, platform: str, now: datetime) -> list[str]:
-        """Chats whose head message may be tried now."""
-        return [chat for chat, when in (await self._heads(platform)).items() if when <= now]
-
-    async def head(self, platform: str, chat_id: str) -> QueuedMessage | None:
-        row = await self._session.scalar(
-            select(OutboxRow)
-            .where(OutboxRow.platform == platform, OutboxRow.chat_id == chat_id, OutboxRow.status == "pending")
-            .order_by(OutboxRow.id)
-            .limit(1)
-        )
-        return QueuedMessage(row.id, decode(row.payload), row.attempts) if row else None
-
-    async def ids(self) -> set[int]:
-        """Every row still in the outbox (being sent, waiting or held)."""
-        return set(await self._session.scalars(select(OutboxRow.id)))
-
-    async def done(self, outbox_id: int) -> None:
-        """Sent, or dropped for good: the row goes, so no message text outlives its delivery."""
-        await self._session.execute(delete(OutboxRow).where(OutboxRow.id == outbox_id))
-
-    async def hold_chat(self, platform: str, chat_id: str) -> None:
-        """Keep a private chat's messages until the person opens the chat with the bot."""
-        await self._session.execute(
-            update(OutboxRow)
-            .where(OutboxRow.platform == platform, OutboxRow.chat_id == chat_id, OutboxRow.status == "pending")
-            .values(status="held")
-        )
-
-    async def release_chat(self, platform: str, chat_id: str, now: datetime) -> None:
-        await self._session.execute(
-            update(OutboxRow)
-            .where(OutboxRow.platform == platform, OutboxRow.chat_id == chat_id, OutboxRow.status == "held")
-            .values(status="pending", next_attempt_at=now)
-        )
-
-    async def retry_later(self, outbox_id: int, when: datetime) -> None:
-        await self._session.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id == outbox_id)
-            .values(attempts=OutboxRow.attempts + 1, next_attempt_at=when)
-        )
-
-    async def next_due(self, platform: str) -> datetime | None:
-        return min((await self._heads(platform)).values(), default=None)
-
-    async def count(self, status: str = "pending") -> int:
-        return len((await self._session.scalars(select(OutboxRow.id).where(OutboxRow.status == status))).all())
-
-    async def drop_about(self, member_id: int, cards: set[str]) -> None:
-        """What has not gone out yet of a member's words or name (/forgetme): his group posts, and edits of the
-        cards of his posts already sent (`cards`)."""
-        rows = await self._session.execute(select(OutboxRow.id, OutboxRow.payload))
-        gone = [row_id for row_id, payload in rows if _is_about(decode(payload), member_id, cards)]
-        if gone:
-            await self._session.execute(delete(OutboxRow).where(OutboxRow.id.in_(gone)))
-
-    async def drop_for_chat(self, platform: str, chat_id: str) -> None:
-        await self._session.execute(
-            delete(OutboxRow).where(OutboxRow.platform == platform, OutboxRow.chat_id == chat_id)
-        )
-
-
-def _is_about(message: Outgoing, member_id: int, cards: set[str]) -> bool:
-    if isinstance(message, Post):
-        return message.about == member_id
-    return isinstance(message, Edit) and message.card in cards
 
 
 class Cards:

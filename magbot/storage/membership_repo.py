@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from magbot.domain.members import Group, Member, MemberStatus
 from magbot.domain.settings import parse_settings
 from magbot.storage.db import insert_ignoring_duplicates
 from magbot.storage.delivery_repo import hash_key
-from magbot.storage.models import FormerMemberRow, GroupRow, MemberRow
+from magbot.storage.models import FormerMemberRow, GroupRow, MemberRow, PendingInputRow
+from magbot.storage.state_repo import ask_to_plan
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +63,47 @@ class Groups:
         )
         return _group(row) if row else None
 
+    async def speaker(
+        self, platform: str, chat_id: str, user_id: str
+    ) -> tuple[Group | None, Member | None, PendingInputRow | None]:
+        """The group of a chat, the person's row in it and his waiting guided-flow step there: one statement,
+        as every event in a group chat needs them."""
+        member_on = and_(MemberRow.group_id == GroupRow.id, MemberRow.user_id == user_id)
+        pending_on = and_(PendingInputRow.member_id == MemberRow.id, PendingInputRow.chat_id == chat_id)
+        found = (
+            await self._session.execute(
+                select(GroupRow, MemberRow, PendingInputRow)
+                .outerjoin(MemberRow, member_on)
+                .outerjoin(PendingInputRow, pending_on)
+                .where(GroupRow.platform == platform, GroupRow.chat_id == chat_id)
+            )
+        ).first()
+        if found is None:
+            return None, None, None
+        group, member, pending = found
+        return _group(group), (_member(member) if member else None), pending
+
+    async def first_membership(
+        self, platform: str, user_id: str
+    ) -> tuple[Group | None, Member | None, PendingInputRow | None]:
+        """In a private chat: the person's first active membership on this platform, its group, and his
+        waiting step in this chat (his own id), in one statement."""
+        pending_on = and_(PendingInputRow.member_id == MemberRow.id, PendingInputRow.chat_id == user_id)
+        found = (
+            await self._session.execute(
+                select(GroupRow, MemberRow, PendingInputRow)
+                .join(MemberRow, MemberRow.group_id == GroupRow.id)
+                .outerjoin(PendingInputRow, pending_on)
+                .where(GroupRow.platform == platform, MemberRow.user_id == user_id, MemberRow.status == "active")
+                .order_by(MemberRow.id)
+                .limit(1)
+            )
+        ).first()
+        if found is None:
+            return None, None, None
+        group, member, pending = found
+        return _group(group), _member(member), pending
+
     async def get(self, group_id: int) -> Group | None:
         row = await self._session.get(GroupRow, group_id)
         return _group(row) if row else None
@@ -73,11 +116,15 @@ class Groups:
 
     async def mark_set_up(self, group_id: int, now: datetime) -> None:
         await self._session.execute(update(GroupRow).where(GroupRow.id == group_id).values(setup_at=now))
+        await ask_to_plan(self._session, group_id, now, "setup")
 
     async def save_settings(self, group_id: int, settings: dict[str, str]) -> None:
         await self._session.execute(
             update(GroupRow).where(GroupRow.id == group_id).values(settings=json.dumps(settings))
         )
+        # Its schedule may have changed: plan it again, at once (due since the group exists, whatever the clock).
+        since = select(GroupRow.created_at).where(GroupRow.id == group_id).scalar_subquery()
+        await ask_to_plan(self._session, group_id, since, uuid.uuid4().hex)
 
     async def all_set_up(self) -> list[Group]:
         rows = await self._session.scalars(select(GroupRow).where(GroupRow.setup_at.is_not(None)))

@@ -12,6 +12,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -78,7 +79,11 @@ class OutboxRow(Base):
     __tablename__ = "outbox"
     # AUTOINCREMENT: SQLite would otherwise hand a deleted row's id to the next message, and Matrix txn ids
     # derive from it, so the homeserver would take a new message for a retry of an old one and drop it.
-    __table_args__ = (Index("ix_outbox_pending", "status", "next_attempt_at"), {"sqlite_autoincrement": True})
+    __table_args__ = (
+        Index("ix_outbox_pending", "status", "next_attempt_at"),
+        Index("ix_outbox_chat_card", "platform", "chat_id", "card"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     platform: Mapped[str] = mapped_column(String(16))
@@ -88,6 +93,11 @@ class OutboxRow(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # What the row touches, so a chat's next row is chosen and a card's edits coalesced without reading payloads.
+    kind: Mapped[str | None] = mapped_column(String(16))
+    card: Mapped[str | None] = mapped_column(String(128))
+    thread: Mapped[str | None] = mapped_column(String(128))
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class CardRow(Base):

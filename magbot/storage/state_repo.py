@@ -6,48 +6,83 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from magbot.core.records import PendingInput, ScheduledJob
 from magbot.storage.db import insert_ignoring_duplicates, rows_affected
 from magbot.storage.models import PendingInputRow, PlatformStateRow, ScheduledRow
 
+PLAN_GROUP_KIND = "plan_group"
+
+
+async def ask_to_plan(session: AsyncSession, group_id: int, due: datetime | ColumnElement[Any], why: str) -> None:
+    """A row due at once that makes the scheduler plan this group's next occurrences (set up, settings changed).
+    `why` makes the key unique to the change."""
+    values = {
+        "key": f"plan-group:{group_id}:{why}",
+        "kind": PLAN_GROUP_KIND,
+        "group_id": group_id,
+        "due_at": due,
+        "grace_seconds": 2**31 - 1,  # never too late: planning is idempotent
+        "payload": "{}",
+        "status": "pending",
+    }
+    await insert_ignoring_duplicates(session, ScheduledRow, values, ["key"])
+
 
 class PendingInputs:
+    """Guided-flow steps. What this transaction already read of a member's step in a chat (identify reads it
+    with the group and member, in one statement) is kept, so a command's "end any flow" and a text's "is a step
+    waiting" cost no statement when there is nothing there."""
+
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        self._known: dict[tuple[int, str], PendingInputRow | None] = {}
+
+    def seen(self, member_id: int, chat_id: str, row: PendingInputRow | None) -> None:
+        """What the database holds for this member and chat, read in this transaction."""
+        self._known[(member_id, chat_id)] = row
 
     async def get(self, member_id: int, chat_id: str, now: datetime) -> PendingInput | None:
-        row = await self._session.get(PendingInputRow, (member_id, chat_id))
+        key = (member_id, chat_id)
+        row = self._known[key] if key in self._known else await self._session.get(PendingInputRow, key)
         if row is None or row.expires_at <= now:
             return None
         return PendingInput(row.flow, row.step, json.loads(row.data))
 
     async def put(self, member_id: int, chat_id: str, pending: PendingInput, expires_at: datetime) -> None:
         await self.clear(member_id, chat_id)
-        self._session.add(
-            PendingInputRow(
-                member_id=member_id,
-                chat_id=chat_id,
-                flow=pending.flow,
-                step=pending.step,
-                data=json.dumps(pending.data, ensure_ascii=False),
-                expires_at=expires_at,
-            )
+        row = PendingInputRow(
+            member_id=member_id,
+            chat_id=chat_id,
+            flow=pending.flow,
+            step=pending.step,
+            data=json.dumps(pending.data, ensure_ascii=False),
+            expires_at=expires_at,
         )
+        self._session.add(row)
         await self._session.flush()
+        self._known[(member_id, chat_id)] = row
 
     async def clear(self, member_id: int, chat_id: str) -> None:
+        key = (member_id, chat_id)
+        if key in self._known and self._known[key] is None:
+            return  # read in this transaction: nothing there
         await self._session.execute(
             delete(PendingInputRow).where(PendingInputRow.member_id == member_id, PendingInputRow.chat_id == chat_id)
         )
+        self._known[key] = None
 
     async def clear_member(self, member_id: int) -> None:
         await self._session.execute(delete(PendingInputRow).where(PendingInputRow.member_id == member_id))
+        self._known = {key: None if key[0] == member_id else row for key, row in self._known.items()}
 
     async def drop_expired(self, now: datetime) -> None:
         await self._session.execute(delete(PendingInputRow).where(PendingInputRow.expires_at <= now))
+        self._known.clear()
 
 
 class Schedule:
@@ -139,18 +174,23 @@ class PlatformState:
         self._session = session
 
     async def get(self, key: str) -> str | None:
-        row = await self._session.get(PlatformStateRow, key)
-        return row.value if row else None
+        # A plain select, not the session's identity map: `put` writes past the ORM.
+        return await self._session.scalar(select(PlatformStateRow.value).where(PlatformStateRow.key == key))
 
     async def put(self, key: str, value: str, subject: tuple[str, str] | None = None) -> None:
-        """Keep `value` under `key`; `subject` is (platform, user id) of the person the key is about, if any."""
+        """Keep `value` under `key` in one upsert (the Telegram offset is stored after every batch of updates);
+        `subject` is (platform, user id) of the person the key is about, if any."""
         platform, user_id = subject if subject else (None, None)
-        row = await self._session.get(PlatformStateRow, key)
-        if row:
-            row.value, row.subject_platform, row.subject = value, platform, user_id
-        else:
-            self._session.add(PlatformStateRow(key=key, value=value, subject_platform=platform, subject=user_id))
-        await self._session.flush()
+        dialect = self._session.bind.dialect.name if self._session.bind else "sqlite"
+        builder = pg_insert if dialect == "postgresql" else sqlite_insert
+        statement = builder(PlatformStateRow).values(key=key, value=value, subject_platform=platform, subject=user_id)
+        await self._session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["key"],
+                set_={"value": statement.excluded.value, "subject_platform": platform, "subject": user_id},
+            )
+        )
+
 
     async def keys(self, prefix: str) -> list[str]:
         query = select(PlatformStateRow.key).where(PlatformStateRow.key.startswith(prefix))

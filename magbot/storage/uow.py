@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from magbot.storage.activities_repo import Activities
 from magbot.storage.decisions_repo import Decisions, Flags, GroupRules
-from magbot.storage.delivery_repo import Cards, Outbox, ProcessedEvents
+from magbot.storage.delivery_repo import Cards, ProcessedEvents
 from magbot.storage.help_offers_repo import HelpOffers
 from magbot.storage.meetings_repo import Meetings
 from magbot.storage.member_posts_repo import MemberPosts
 from magbot.storage.membership_repo import Groups, Members
+from magbot.storage.outbox_repo import Outbox
 from magbot.storage.polls_repo import Polls
 from magbot.storage.resources_repo import Resources
 from magbot.storage.state_repo import PendingInputs, PlatformState, Schedule
@@ -44,12 +46,18 @@ class UnitOfWork:
     resources: Resources
     help_offers: HelpOffers
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self._sessions = sessions
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], turn: asyncio.Lock | None = None) -> None:
+        self._sessions, self._turn = sessions, turn
 
     async def __aenter__(self) -> UnitOfWork:
-        self.session = self._sessions()
-        await self.session.begin()
+        if self._turn is not None:
+            await self._turn.acquire()
+        try:
+            self.session = self._sessions()
+            await self.session.begin()
+        except BaseException:
+            self._release()
+            raise
         self.groups = Groups(self.session)
         self.members = Members(self.session)
         self.events = ProcessedEvents(self.session)
@@ -81,12 +89,26 @@ class UnitOfWork:
             else:
                 await self.session.rollback()
         finally:
-            await self.session.close()
+            try:
+                await self.session.close()
+            finally:
+                self._release()
+
+    def _release(self) -> None:
+        if self._turn is not None and self._turn.locked():
+            self._turn.release()
 
 
 class UnitOfWorkFactory:
+    """On SQLite every transaction takes the write lock (BEGIN IMMEDIATE): this process's transactions then
+    queue here, in order, rather than in SQLite's busy handler, which sleeps in growing steps (up to 100 ms) and
+    lets a newcomer overtake, so a member's dispatch could wait behind a tick's and the sender's many short
+    transactions for half a second."""
+
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
+        bind = sessions.kw.get("bind")
+        self._turn = asyncio.Lock() if bind is not None and bind.dialect.name == "sqlite" else None
 
     def __call__(self) -> UnitOfWork:
-        return UnitOfWork(self.sessions)
+        return UnitOfWork(self.sessions, self._turn)

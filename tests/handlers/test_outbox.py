@@ -145,3 +145,20 @@ async def test_a_process_killed_after_handling_loses_no_message(tmp_path: Path) 
     await restarted.outbox.flush()
     assert sender.texts() == ["1 member:\n- Dave"]
     await restarted.close()
+
+
+async def test_a_members_answer_goes_before_the_cards_edits_and_ten_edits_send_as_one(
+    app: App, clock: ManualClock
+) -> None:
+    from magbot.core.events import Edit
+
+    sender = ScriptedSender(rate=RatePolicy(per_chat_interval=1.0))
+    app.outbox = OutboxSender(app.uow, clock, [sender])
+    for n in range(10):  # ten presses' edits of one card, each saved by its own dispatch
+        async with app.uow() as uow:
+            await uow.outbox.add([Edit(GROUP, "rsvp:1", f"Coming ({n + 1})")], clock.now())
+    await app.dispatcher.dispatch(members_command("e1", "dave", app))
+    assert await app.outbox.flush() == 1.0  # one message a second in this chat
+    clock.advance(timedelta(seconds=1))
+    assert await app.outbox.flush() is None
+    assert [getattr(m, "text", None) for _, m in sender.delivered] == ["1 member:\n- Dave", "Coming (10)"]

@@ -1,0 +1,282 @@
+"""The outbox: messages saved with the handling that made them, waiting for the sender.
+
+Each chat is a queue. Its next row is its oldest, except that a direct answer to a member (an `urgent` row:
+the posts and files a handler's reply starts with, so its own order holds) goes before bulk rows (card edits,
+scheduled posts), unless an older row touches the card the answer refers to: then the chat keeps its order.
+A card's pending edits are coalesced as
+they are saved: a new edit deletes the older pending edits of the same card (back to the last row that posts or
+deletes that card), in the same transaction that saves it. An edit already being sent is deleted all the same;
+its send goes on and its delete finds nothing, so the card still ends on the newest text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from magbot.core.events import ChatRef, Edit, File, Outgoing, Post
+from magbot.storage.codec import decode, encode
+from magbot.storage.models import OutboxRow
+
+EDIT = "Edit"
+
+
+@dataclass(frozen=True)
+class QueuedMessage:
+    id: int
+    message: Outgoing
+    attempts: int
+    not_before: datetime  # its next attempt: a row that failed waits out its backoff even behind an answer
+    more: bool = False  # other rows of its chat were waiting behind it when it was read
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A row's place in its chat's queue: enough to choose the next one without reading payloads."""
+
+    id: int
+    urgent: bool
+    card: str | None
+    thread: str | None
+    next_attempt_at: datetime
+
+
+def next_in_line(rows: Sequence[Waiting], answers_first: bool = True) -> Waiting:
+    """The row a chat sends next, of its pending rows in the order they were saved."""
+    if answers_first:
+        for index, row in enumerate(rows):
+            if not row.urgent:
+                continue
+            names = {name for name in (row.card, row.thread) if name}
+            if not any(earlier.card in names for earlier in rows[:index]):
+                return row
+            break  # the oldest answer waits for the row it refers to; answers keep their own order
+    return rows[0]
+
+
+def card_of(message: Outgoing) -> str | None:
+    card = getattr(message, "card", None)
+    return card if isinstance(card, str) else None
+
+
+def _coalesced(messages: Iterable[Outgoing]) -> list[Outgoing]:
+    """One handler's messages, an edit dropped where a later edit of the same card replaces it."""
+    kept: list[Outgoing] = []
+    for message in messages:
+        if isinstance(message, Edit):
+            kept = [m for index, m in enumerate(kept) if not _replaced_by(index, message, kept)]
+        kept.append(message)
+    return kept
+
+
+def _replaced_by(index: int, new: Edit, kept: list[Outgoing]) -> bool:
+    old = kept[index]
+    if not (isinstance(old, Edit) and old.chat == new.chat and old.card == new.card):
+        return False
+    return not any(m.chat == new.chat and card_of(m) == new.card for m in kept[index + 1 :])
+
+
+class Outbox:
+    # Switches for the benches' baseline (the sender as it was): production keeps both on.
+    coalesce_edits = True
+    answers_first = True
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, messages: Sequence[Outgoing], now: datetime, *, urgent: bool = False) -> None:
+        """Save messages for the sender. `urgent`: they answer a member (their posts and files go first)."""
+        kept = _coalesced(messages) if self.coalesce_edits else list(messages)
+        if not kept:
+            return
+        if self.coalesce_edits:
+            for chat, card in _edited_first(kept):
+                await self._drop_pending_edits(chat, card)
+        lead = _leading_answers(kept) if urgent else 0
+        await self._session.execute(insert(OutboxRow), [_values(m, now, n < lead) for n, m in enumerate(kept)])
+
+    async def _drop_pending_edits(self, chat: ChatRef, card: str) -> None:
+        same = (OutboxRow.platform == chat.platform, OutboxRow.chat_id == chat.chat_id, OutboxRow.card == card)
+        last_other = (
+            select(func.max(OutboxRow.id))
+            .where(*same, or_(OutboxRow.kind.is_(None), OutboxRow.kind != EDIT))
+            .scalar_subquery()
+        )
+        await self._session.execute(
+            delete(OutboxRow).where(*same, OutboxRow.kind == EDIT, OutboxRow.id > func.coalesce(last_other, 0))
+        )
+
+    async def _waiting(self, platform: str, chat_id: str | None = None) -> dict[str, list[Waiting]]:
+        query = select(
+            OutboxRow.chat_id,
+            OutboxRow.id,
+            OutboxRow.urgent,
+            OutboxRow.card,
+            OutboxRow.thread,
+            OutboxRow.next_attempt_at,
+        ).where(OutboxRow.platform == platform, OutboxRow.status == "pending")
+        if chat_id is not None:
+            query = query.where(OutboxRow.chat_id == chat_id)
+        queues: dict[str, list[Waiting]] = {}
+        for chat, row_id, urgent, card, thread, when in await self._session.execute(query.order_by(OutboxRow.id)):
+            queues.setdefault(chat, []).append(Waiting(row_id, urgent, card, thread, when))
+        return queues
+
+    async def _heads(self, platform: str) -> dict[str, datetime]:
+        """Each chat's next row's next attempt time."""
+        queues = await self._waiting(platform)
+        return {chat: next_in_line(rows, self.answers_first).next_attempt_at for chat, rows in queues.items()}
+
+    async def due_chats(self, platform: str, now: datetime) -> tuple[list[str], datetime | None]:
+        """Chats whose next row may be tried now, and the earliest time one of the others may (one scan)."""
+        heads = await self._heads(platform)
+        later = [when for when in heads.values() if when > now]
+        return [chat for chat, when in heads.items() if when <= now], min(later, default=None)
+
+    async def due_heads(
+        self, platform: str, now: datetime, most: int
+    ) -> tuple[dict[str, QueuedMessage | None], datetime | None]:
+        """Every chat whose next row may be tried now, with that row read for the first `most` of them (the
+        sender sends those at once; the others wait for a free slot and read theirs then), and the earliest
+        time one of the other chats may go. Two statements, however many chats."""
+        queues = await self._waiting(platform)
+        chosen = {chat: next_in_line(rows, self.answers_first) for chat, rows in queues.items()}
+        due = [chat for chat, row in chosen.items() if row.next_attempt_at <= now]
+        later = min((row.next_attempt_at for row in chosen.values() if row.next_attempt_at > now), default=None)
+        read = {chosen[chat].id: chat for chat in due[:most]}
+        heads: dict[str, QueuedMessage | None] = dict.fromkeys(due)
+        if read:
+            query = select(OutboxRow.id, OutboxRow.payload, OutboxRow.attempts).where(OutboxRow.id.in_(read))
+            for row_id, payload, attempts in await self._session.execute(query):
+                chat = read[row_id]
+                heads[chat] = QueuedMessage(
+                    row_id, decode(payload), attempts, chosen[chat].next_attempt_at, len(queues[chat]) > 1
+                )
+        return heads, later
+
+    async def pending_chats(self, platform: str, now: datetime) -> list[str]:
+        return (await self.due_chats(platform, now))[0]
+
+    async def next_due(self, platform: str) -> datetime | None:
+        return min((await self._heads(platform)).values(), default=None)
+
+    async def head(self, platform: str, chat_id: str) -> QueuedMessage | None:
+        """The chat's next row to send (one statement)."""
+        rows = list(
+            await self._session.execute(
+                select(
+                    OutboxRow.id,
+                    OutboxRow.urgent,
+                    OutboxRow.card,
+                    OutboxRow.thread,
+                    OutboxRow.next_attempt_at,
+                    OutboxRow.payload,
+                    OutboxRow.attempts,
+                )
+                .where(OutboxRow.platform == platform, OutboxRow.chat_id == chat_id, OutboxRow.status == "pending")
+                .order_by(OutboxRow.id)
+            )
+        )
+        if not rows:
+            return None
+        chosen = next_in_line([Waiting(r[0], r[1], r[2], r[3], r[4]) for r in rows], self.answers_first)
+        _, _, _, _, when, payload, attempts = next(row for row in rows if row[0] == chosen.id)
+        return QueuedMessage(chosen.id, decode(payload), attempts, when, len(rows) > 1)
+
+    async def ids(self) -> set[int]:
+        """Every row still in the outbox (being sent, waiting or held)."""
+        return set(await self._session.scalars(select(OutboxRow.id)))
+
+    async def done(self, outbox_id: int) -> None:
+        """Sent, or dropped for good: the row goes, so no message text outlives its delivery."""
+        await self._session.execute(delete(OutboxRow).where(OutboxRow.id == outbox_id))
+
+    async def hold_chat(self, platform: str, chat_id: str) -> None:
+        """Keep a private chat's messages until the person opens the chat with the bot."""
+        await self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.platform == platform, OutboxRow.chat_id == chat_id, OutboxRow.status == "pending")
+            .values(status="held")
+        )
+
+    async def release_chat(self, platform: str, chat_id: str, now: datetime) -> None:
+        """He opened the chat: what waited for him goes first, before the answer to the message that opened it."""
+        await self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.platform == platform, OutboxRow.chat_id == chat_id, OutboxRow.status == "held")
+            .values(status="pending", next_attempt_at=now, urgent=True)
+        )
+
+    async def retry_later(self, outbox_id: int, when: datetime) -> None:
+        await self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == outbox_id)
+            .values(attempts=OutboxRow.attempts + 1, next_attempt_at=when)
+        )
+
+    async def count(self, status: str = "pending") -> int:
+        return int(await self._session.scalar(select(func.count(OutboxRow.id)).where(OutboxRow.status == status)) or 0)
+
+    async def drop_about(self, member_id: int, cards: set[str]) -> None:
+        """What has not gone out yet of a member's words or name (/forgetme): his group posts, and edits of the
+        cards of his posts already sent (`cards`)."""
+        rows = await self._session.execute(select(OutboxRow.id, OutboxRow.payload))
+        gone = [row_id for row_id, payload in rows if _is_about(decode(payload), member_id, cards)]
+        if gone:
+            await self._session.execute(delete(OutboxRow).where(OutboxRow.id.in_(gone)))
+
+    async def drop_for_chat(self, platform: str, chat_id: str) -> None:
+        await self._session.execute(
+            delete(OutboxRow).where(OutboxRow.platform == platform, OutboxRow.chat_id == chat_id)
+        )
+
+
+def _is_about(message: Outgoing, member_id: int, cards: set[str]) -> bool:
+    if isinstance(message, Post):
+        return message.about == member_id
+    return isinstance(message, Edit) and message.card in cards
+
+
+def _edited_first(messages: list[Outgoing]) -> list[tuple[ChatRef, str]]:
+    """The cards whose first message here is an edit: their older pending edits are replaced by it."""
+    seen: set[tuple[ChatRef, str]] = set()
+    out: list[tuple[ChatRef, str]] = []
+    for message in messages:
+        card = card_of(message)
+        if card is None or (message.chat, card) in seen:
+            continue
+        seen.add((message.chat, card))
+        if isinstance(message, Edit):
+            out.append((message.chat, card))
+    return out
+
+
+def _leading_answers(messages: list[Outgoing]) -> int:
+    """How many of one handler's messages go first: its posts and files up to its first other row, so the
+    handler's own order always holds (its deletes or edits before a post keep that post behind them)."""
+    count = 0
+    while count < len(messages) and isinstance(messages[count], Post | File):
+        count += 1
+    return count
+
+
+def _values(message: Outgoing, now: datetime, urgent: bool) -> dict[str, Any]:
+    thread = getattr(message, "thread", None)
+    return {
+        "platform": message.chat.platform,
+        "chat_id": message.chat.chat_id,
+        "payload": encode(message),
+        "created_at": now,
+        "next_attempt_at": now,
+        "status": "pending",
+        "attempts": 0,
+        "kind": type(message).__name__,
+        "card": card_of(message),
+        "thread": thread if isinstance(thread, str) else None,
+        "urgent": urgent,
+    }

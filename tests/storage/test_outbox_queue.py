@@ -1,0 +1,93 @@
+"""The outbox's queue rules on SQLite and PostgreSQL: a card's pending edits coalesce to the newest, in the
+transaction that saves it; a direct answer goes before bulk rows unless it refers to a card one of them posts."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+
+from magbot.core.events import ChatRef, Delete, Edit, Post
+from magbot.storage.db import make_engine, session_factory
+from magbot.storage.migrate import ensure_schema
+from magbot.storage.uow import UnitOfWorkFactory
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+CHAT = ChatRef("telegram", "-100")
+
+
+@pytest.fixture
+async def uow(database_url: str) -> AsyncIterator[UnitOfWorkFactory]:
+    engine = make_engine(database_url)
+    await ensure_schema(engine)
+    yield UnitOfWorkFactory(session_factory(engine))
+    await engine.dispose()
+
+
+async def queue(uow: UnitOfWorkFactory) -> list[object]:
+    """The chat's rows in the order the sender takes them (each taken row marked done)."""
+    order: list[object] = []
+    async with uow() as u:
+        while (head := await u.outbox.head("telegram", "-100")) is not None:
+            order.append(head.message)
+            await u.outbox.done(head.id)
+    return order
+
+
+async def test_ten_edits_of_a_card_leave_only_the_newest(uow: UnitOfWorkFactory) -> None:
+    for n in range(10):
+        async with uow() as u:  # ten presses, ten transactions
+            await u.outbox.add([Edit(CHAT, "rsvp:1", f"{n + 1} coming")], NOW)
+    assert await queue(uow) == [Edit(CHAT, "rsvp:1", "10 coming")]
+
+
+async def test_an_edit_being_sent_is_replaced_and_its_own_delete_finds_nothing(uow: UnitOfWorkFactory) -> None:
+    async with uow() as u:
+        await u.outbox.add([Edit(CHAT, "rsvp:1", "1 coming")], NOW)
+    async with uow() as u:
+        in_flight = await u.outbox.head("telegram", "-100")  # the sender has it and is sending it
+    async with uow() as u:
+        await u.outbox.add([Edit(CHAT, "rsvp:1", "2 coming")], NOW)
+    assert in_flight is not None
+    async with uow() as u:
+        await u.outbox.done(in_flight.id)  # the send went through; the row was already gone
+    assert await queue(uow) == [Edit(CHAT, "rsvp:1", "2 coming")]
+
+
+async def test_edits_on_either_side_of_a_new_post_of_the_card_both_stay(uow: UnitOfWorkFactory) -> None:
+    rows = [
+        Edit(CHAT, "c", "old card, last words"),
+        Delete(CHAT, "c"),
+        Post(CHAT, "new card", card="c"),
+        Edit(CHAT, "c", "new card, first edit"),
+    ]
+    async with uow() as u:
+        await u.outbox.add(rows[:2], NOW)
+    async with uow() as u:
+        await u.outbox.add(rows[2:], NOW)
+    async with uow() as u:
+        await u.outbox.add([Edit(CHAT, "c", "new card, second edit"), Edit(CHAT, "other", "untouched")], NOW)
+    expected = [*rows[:3], Edit(CHAT, "c", "new card, second edit"), Edit(CHAT, "other", "untouched")]
+    assert await queue(uow) == expected
+
+
+async def test_an_answer_goes_before_bulk_rows_but_not_before_the_card_it_refers_to(uow: UnitOfWorkFactory) -> None:
+    async with uow() as u:
+        await u.outbox.add([Edit(CHAT, "rsvp:1", "3 coming"), Post(CHAT, "Reminder", card="meeting")], NOW)
+    async with uow() as u:
+        await u.outbox.add([Post(CHAT, "2 members")], NOW, urgent=True)
+    assert await queue(uow) == [
+        Post(CHAT, "2 members"),
+        Edit(CHAT, "rsvp:1", "3 coming"),
+        Post(CHAT, "Reminder", card="meeting"),
+    ]
+    async with uow() as u:
+        await u.outbox.add([Post(CHAT, "Reminder", card="meeting")], NOW)
+    async with uow() as u:
+        await u.outbox.add([Post(CHAT, "In the thread", thread="meeting"), Post(CHAT, "after")], NOW, urgent=True)
+    assert await queue(uow) == [
+        Post(CHAT, "Reminder", card="meeting"),
+        Post(CHAT, "In the thread", thread="meeting"),
+        Post(CHAT, "after"),
+    ]
