@@ -5,8 +5,9 @@ the console's line form (see story_render.py for how Matrix things are written).
 change with `python -m tests.platforms.matrix.regenerate_stories` (Synapse needed), and review the diff.
 
 support_offloads is the longest story on Matrix (about a minute and a half on a loaded two-core machine); its
-transcript test and its privacy test read the same play, made once per session (`played_offloads`), and run
-in one pytest-xdist worker (`xdist_group`).
+transcript test and its privacy test read the same play, made once per worker process (`played_offloads`); they
+carry one `xdist_group` so that loadgroup sends them to the same worker (in the measured runs they still landed
+on two workers, each playing it: see docs/DECISIONS.md).
 """
 
 from __future__ import annotations
