@@ -41,6 +41,26 @@ def sqlite_url(tmp_path: Path) -> str:
     return empty_sqlite_url(tmp_path)
 
 
+# The longest tests (they wait on Synapse, the fake Bot API or real processes), slowest first. `.ci/test` runs
+# pytest-xdist workers, which take tests in collection order: these start at once and the short ones fill the
+# other workers beside them, instead of the long ones starting last and running on alone.
+SLOW_FIRST = (
+    "tests/platforms/matrix/test_stories.py",
+    "tests/faults/test_faults.py",
+    "tests/platforms/telegram/test_txt_stories.py",
+    "tests/platforms/matrix/",
+    "tests/e2e/",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        return next((n for n, prefix in enumerate(SLOW_FIRST) if path.startswith(prefix)), len(SLOW_FIRST))
+
+    items.sort(key=rank)  # stable: within a rank, the files' own order
+
+
 @pytest.fixture(scope="session", autouse=True)
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return templates.build_sqlite_template(tmp_path_factory.mktemp("template"))
