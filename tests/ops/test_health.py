@@ -7,10 +7,10 @@ import asyncio
 import json
 import subprocess
 import sys
-import time
 from datetime import timedelta
 from pathlib import Path
 
+from bench.faults_session import until
 from magbot.app import App
 from magbot.core.clock import ManualClock
 from magbot.core.delivery import RatePolicy
@@ -55,13 +55,6 @@ class QuietPlatform:
         return None
 
 
-async def until(condition: object, limit_s: float = 20.0) -> None:
-    deadline = time.monotonic() + limit_s
-    while not condition():  # type: ignore[operator]
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.01)
-
-
 async def test_health_and_metrics_answer_over_http(tmp_path: Path) -> None:
     clock = ManualClock(START)
     app = App(settings_for(sqlite_url(tmp_path), tmp_path, health_listen="127.0.0.1:0"), clock=clock)
@@ -71,7 +64,7 @@ async def test_health_and_metrics_answer_over_http(tmp_path: Path) -> None:
     stop = asyncio.Event()
     serving = asyncio.create_task(app.serve(stop))
     try:
-        await until(lambda: platform.ready.is_set() and app.health is not None and app.health.port != 0)
+        assert await until(lambda: platform.ready.is_set() and app.health is not None and app.health.port != 0, 20)
         assert app.health is not None
         port = app.health.port
         assert await get(port, "/healthz/live") == (200, "live: yes\n")
@@ -83,7 +76,7 @@ async def test_health_and_metrics_answer_over_http(tmp_path: Path) -> None:
         assert platform.dispatch is not None
         await platform.dispatch(Command("q:1", chat, member, START, name="suggest", args=f"{WORDS} now"))
         await platform.dispatch(Command("q:1", chat, member, START, name="suggest", args=f"{WORDS} now"))
-        await until(lambda: platform.sender.delivered)
+        assert await until(lambda: platform.sender.delivered, 20)
         _, metrics = await get(port, "/metrics")
         assert 'magbot_updates_total{kind="Command",result="handled"} 1.0' in metrics
         assert 'magbot_updates_total{kind="Command",result="duplicate"} 1.0' in metrics

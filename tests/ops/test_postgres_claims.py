@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text
 
+from bench.faults_session import until
 from magbot.core.clock import ManualClock
 from magbot.core.delivery import Places, RatePolicy
 from magbot.core.events import ChatRef, Outgoing, Post
@@ -32,15 +32,6 @@ NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 LIMIT_S = 20.0
 
 
-async def until(condition: Callable[[], object], limit_s: float = LIMIT_S) -> bool:
-    deadline = time.monotonic() + limit_s
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        await asyncio.sleep(0.01)
-    return True
-
-
 @pytest.fixture
 async def pg_url(postgres_migrated: MigratedDatabase) -> str:
     await postgres_migrated.clean()
@@ -55,7 +46,7 @@ async def test_one_leader_at_a_time_and_the_next_takes_over_when_it_goes(pg_url:
         nudged = asyncio.Event()
         first.on_nudge(nudged.set)
         waiting = asyncio.create_task(second.lead(stop))
-        assert await until(lambda: second.tries >= 3)  # it asked three times, and was told no each time
+        assert await until(lambda: second.tries >= 3, LIMIT_S)  # it asked three times, and was told no each time
         assert not second.leading and not waiting.done()
         second.nudge()  # a follower handled an update: the leader hears it at once
         await asyncio.wait_for(nudged.wait(), LIMIT_S)
