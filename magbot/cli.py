@@ -1,4 +1,4 @@
-"""`magbot run | console | migrate | check | backup`: the operator's commands."""
+"""`magbot run | console | migrate | check | backup | matrix-device`: the operator's commands."""
 
 from __future__ import annotations
 
@@ -113,6 +113,27 @@ async def check(settings: Settings) -> int:
     return 0 if current in (None, head_revision()) else 1
 
 
+async def matrix_device(settings: Settings) -> int:
+    """The bot's Matrix user, device and fingerprint, for verifying it in Element; offline, no new login."""
+    from magbot.platforms.matrix import MatrixPlatform, NoDevice
+
+    app = App(settings)
+    try:
+        if await current_revision(app.engine) is None:
+            print("matrix: no device yet: the first `magbot run` logs in and makes one", file=sys.stderr)
+            return 1
+        await app.prepare(create_if_empty=False)
+        platform = MatrixPlatform(settings.matrix, app.uow, settings.data_dir)
+        try:
+            print((await platform.device()).lines())
+        except NoDevice as exc:
+            print(f"matrix: {exc}", file=sys.stderr)
+            return 1
+    finally:
+        await app.close()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="magbot", description="The mutual aid group's chat bot.")
     parser.add_argument("--config", help="config file (default config/magbot.toml, or MAGBOT_CONFIG)")
@@ -124,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("check", help="validate config, database and platform credentials")
     backup_parser = sub.add_parser("backup", help="copy the SQLite database to FILE, safely while the bot runs")
     backup_parser.add_argument("file", help="where the copy goes (must not exist yet)")
+    sub.add_parser("matrix-device", help="print the bot's Matrix device and fingerprint, to verify it in Element")
     args = parser.parse_args(argv)
     try:
         settings = load_settings(args.config)
@@ -140,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "backup":
             print(backup(settings.database_url, Path(args.file)))
             return 0
-        action = {"run": run_bot, "migrate": migrate, "check": check}[args.command]
+        action = {"run": run_bot, "migrate": migrate, "check": check, "matrix-device": matrix_device}[args.command]
         return asyncio.run(action(settings))
     except SchemaOutOfDate as exc:
         print(f"magbot: {exc}", file=sys.stderr)

@@ -13,7 +13,10 @@ ROOT = Path(__file__).resolve().parents[1]
 STORY = ROOT / "tests" / "e2e" / "stories" / "membership.txt"
 
 
-def magbot(tmp_path: Path, *args: str, stdin: str = "", log_level: str = "") -> subprocess.CompletedProcess[str]:
+def magbot(
+    tmp_path: Path, *args: str, stdin: str = "", log_level: str = "", env_extra: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`magbot ARGS` in tmp_path on its own database; `env_extra` sets (or overrides) MAGBOT_* variables."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAGBOT_")}
     # The process runs in tmp_path: without this it would import whichever magbot the venv points at (another
     # checkout's), not the code under test.
@@ -22,6 +25,7 @@ def magbot(tmp_path: Path, *args: str, stdin: str = "", log_level: str = "") -> 
     env["MAGBOT_DATA_DIR"] = str(tmp_path / "data")
     if log_level:
         env["MAGBOT_LOG_LEVEL"] = log_level
+    env.update(env_extra or {})
     return subprocess.run(
         [sys.executable, "-m", "magbot", "--config", str(ROOT / "config" / "magbot.toml"), *args],
         input=stdin,
@@ -81,3 +85,17 @@ def test_log_lines_beside_the_console_carry_its_clock(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-2000:]
     job_lines = [line for line in result.stderr.splitlines() if "job ran kind=checkin-round" in line]
     assert job_lines and job_lines[0].startswith("2026-11-25 19:00:00 ")  # the console's Wednesday, not today
+
+
+def test_matrix_device_without_a_device_says_what_the_first_run_does(tmp_path: Path) -> None:
+    matrix = {"MAGBOT_PLATFORMS": "matrix", "MAGBOT_MATRIX_HOMESERVER": "http://127.0.0.1:9"}
+    matrix["MAGBOT_MATRIX_USER_ID"] = "@magbot:example.org"  # port 9: nothing listens, nothing is asked
+    empty = magbot(tmp_path, "matrix-device", env_extra=matrix)
+    assert empty.returncode == 1 and "the first `magbot run` logs in and makes one" in empty.stderr
+    magbot(tmp_path, "migrate")
+    migrated = magbot(tmp_path, "matrix-device", env_extra=matrix)
+    assert migrated.returncode == 1, migrated.stderr[-500:]
+    assert migrated.stderr.strip().splitlines()[-1] == (  # after the log lines
+        "matrix: no device saved for @magbot:example.org: the next `magbot run` logs in and makes one"
+    )
+    assert migrated.stdout == ""

@@ -12,10 +12,11 @@ import logging
 from magbot.config import MatrixSettings
 from magbot.core.clock import Clock, SystemClock
 from magbot.core.platform import Dispatch
+from magbot.platforms.matrix.device import DeviceInfo, read_device
 from magbot.platforms.matrix.late_keys import LateEvents
 from magbot.platforms.matrix.rights import PowerChecks
 from magbot.platforms.matrix.sender import MatrixSender
-from magbot.platforms.matrix.session import MatrixSession, check_login
+from magbot.platforms.matrix.session import MatrixSession, check_login, client_config
 from magbot.platforms.matrix.state import MatrixState
 from magbot.platforms.matrix.sync import SyncLoop
 from magbot.storage.uow import UnitOfWorkFactory
@@ -67,6 +68,10 @@ class MatrixPlatform:
             return await check_login(self.settings, self.state)
         except Exception as exc:  # a check reports, it does not crash
             return f"matrix: not ready: {exc}"
+
+    async def device(self) -> DeviceInfo:
+        """The saved device and its fingerprint, from the store, offline (`magbot matrix-device`); NoDevice if none."""
+        return await read_device(self.settings, self.state, self.session.store_path, client_config(self.settings))
 
     async def close(self) -> None:
         await self.session.close()

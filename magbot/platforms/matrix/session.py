@@ -4,7 +4,12 @@ Login: the first start logs in with `MAGBOT_MATRIX_PASSWORD` and saves the devic
 database (`mx:session`); every later start restores that login, so the bot keeps one device and its keys. With
 `MAGBOT_MATRIX_ACCESS_TOKEN` the bot uses that token's device instead (whoami tells which): give the bot a
 device of its own. A device id is never reused without its store (`<store_path>/<user>_<device>.db`): a
-device whose keys are lost is broken for everyone, so the bot then logs in afresh as a new device.
+device whose keys are lost is broken for everyone, so the bot then logs in afresh as a new device (one warning
+line; with only an access token for that lost device it refuses instead: a token cannot make a new device).
+A store that cannot be opened (a changed `MAGBOT_MATRIX_STORE_KEY`) stops the platform with the recovery steps.
+
+At start the bot logs its device id and ed25519 fingerprint (`device.py`): members compare it in Element's
+manual verification. nio 0.26 has no cross-signing, so that comparison is the verification (docs/DECISIONS.md).
 
 The store (Olm account, Megolm sessions) is encrypted with `MAGBOT_MATRIX_STORE_KEY` (nio's pickle key).
 
@@ -22,12 +27,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from pathlib import Path
 
 from nio import AsyncClient, AsyncClientConfig, ErrorResponse, LoginResponse, WhoamiResponse
 
 from magbot.config import ConfigError, MatrixSettings
 from magbot.core.delivery import RetryLater, Undeliverable, Unreachable
+from magbot.platforms.matrix.device import fingerprint, store_file, store_folder
 from magbot.platforms.matrix.state import MatrixState
 
 log = logging.getLogger(__name__)
@@ -83,7 +88,7 @@ class MatrixSession:
 
     def __init__(self, settings: MatrixSettings, state: MatrixState, data_dir: str) -> None:
         self.settings, self.state = settings, state
-        self.store_path = settings.store_path or str(Path(data_dir) / "matrix-store")
+        self.store_path = store_folder(settings, data_dir)
         self.client: AsyncClient | None = None
         self.synced = False  # a full-state sync ran since start: nio knows every joined room
         self._lock = asyncio.Lock()
@@ -102,7 +107,7 @@ class MatrixSession:
                 client = await self._login()
                 await keep_keys(client)
                 self.client = client
-                log.info("matrix logged in device=%s", client.device_id)
+                log.info("matrix logged in device=%s fingerprint=%s", client.device_id, fingerprint(client))
             return self.client
 
     def _client(self, device_id: str = "") -> AsyncClient:
@@ -115,7 +120,35 @@ class MatrixSession:
         )
 
     def _store_exists(self, device_id: str) -> bool:
-        return (Path(self.store_path) / f"{self.settings.user_id}_{device_id}.db").exists()
+        return store_file(self.store_path, self.settings.user_id, device_id).exists()
+
+    def _store_lost(self, device_id: str) -> None:
+        """The database names a device whose store is gone: one warning and a new device, or a refusal that
+        says what to do. Never the same device id again: its keys are gone, the homeserver still has them."""
+        where = f"the encryption store for device {device_id} is missing from {self.store_path}"
+        if self.settings.access_token:  # a token names its device: it cannot make a new one, and must not reuse it
+            raise MatrixConfigError(
+                f"{where}: put it back from a backup, or set MAGBOT_MATRIX_ACCESS_TOKEN to a token for a new "
+                "device (docs/OPERATING.md, 'If the store is lost')"
+            )
+        if not self.settings.password:
+            raise MatrixConfigError(
+                f"{where}: put it back from a backup, or set MAGBOT_MATRIX_PASSWORD so the bot logs in as a new "
+                "device (docs/OPERATING.md, 'If the store is lost')"
+            )
+        log.warning("matrix %s; logging in as a new device (messages sent to the old one cannot be read)", where)
+
+    async def _load(self, client: AsyncClient, device_id: str, token: str) -> None:
+        """restore_login opens the store; a store nio cannot decrypt is a wrong key, not a network fault."""
+        try:
+            client.restore_login(user_id=self.settings.user_id, device_id=device_id, access_token=token)
+        except ValueError as exc:  # vodozemac's pickle errors are ValueErrors
+            await client.close()
+            raise MatrixConfigError(
+                f"the encryption store {store_file(self.store_path, self.settings.user_id, device_id)} cannot be "
+                f"opened ({type(exc).__name__}): MAGBOT_MATRIX_STORE_KEY is not the key it was made with. Set the "
+                "right key, or follow docs/OPERATING.md, 'If the store is lost'"
+            ) from None
 
     async def _login(self) -> AsyncClient:
         s = self.settings
@@ -125,7 +158,7 @@ class MatrixSession:
         if saved and s.access_token and saved.get("access_token") != s.access_token:
             saved = None  # the operator gave a new token: it decides the device
         if saved and not self._store_exists(saved["device_id"]):
-            log.warning("matrix store for device %s is missing; logging in as a new device", saved["device_id"])
+            self._store_lost(saved["device_id"])
             saved = None
         if saved:
             return await self._restore(saved["device_id"], saved["access_token"])
@@ -135,7 +168,7 @@ class MatrixSession:
 
     async def _restore(self, device_id: str, token: str) -> AsyncClient:
         client = self._client(device_id)
-        client.restore_login(user_id=self.settings.user_id, device_id=device_id, access_token=token)
+        await self._load(client, device_id, token)
         who = await client.whoami()
         if isinstance(who, WhoamiResponse):
             return client
@@ -158,7 +191,7 @@ class MatrixSession:
         if who.user_id != self.settings.user_id:
             raise MatrixConfigError(f"MAGBOT_MATRIX_ACCESS_TOKEN belongs to {who.user_id}, not matrix.user_id")
         client = self._client(who.device_id)
-        client.restore_login(user_id=who.user_id, device_id=who.device_id, access_token=token)
+        await self._load(client, who.device_id, token)
         await self.state.save_session(self.settings.homeserver, who.user_id, who.device_id, token)
         return client
 
