@@ -76,7 +76,9 @@ def check_replies(fake: FaultyTelegram, expected: Expected) -> Verdict:
                 copies[token].append(entry)
         for token in tokens:
             _judge_copies(verdict, token, copies[token], chat_sends)
-        verdict.order += order_violations(seen, tokens)
+        if broken := order_violations(seen, tokens):
+            verdict.order += broken
+            verdict.notes.append(f"order: chat {chat} got {seen} for {tokens}")
     return verdict
 
 

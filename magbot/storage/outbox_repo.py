@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from magbot.core.events import ChatRef, Edit, File, Outgoing, Post
+from magbot.core.events import ChatRef, Edit, File, NativePoll, Outgoing, Post
 from magbot.storage.codec import decode, encode
 from magbot.storage.models import OutboxRow
 
@@ -257,10 +257,11 @@ def _edited_first(messages: list[Outgoing]) -> list[tuple[ChatRef, str]]:
 
 
 def _leading_answers(messages: list[Outgoing]) -> int:
-    """How many of one handler's messages go first: its posts and files up to its first other row, so the
-    handler's own order always holds (its deletes or edits before a post keep that post behind them)."""
+    """How many of one handler's messages go first: its posts, polls and files up to its first other row, so the
+    handler's own order always holds (its deletes or edits before a post keep that post behind them). A /poll's
+    native poll is its answer as much as a post is: were it bulk, a later answer would overtake it."""
     count = 0
-    while count < len(messages) and isinstance(messages[count], Post | File):
+    while count < len(messages) and isinstance(messages[count], Post | File | NativePoll):
         count += 1
     return count
 

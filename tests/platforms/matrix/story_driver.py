@@ -245,8 +245,13 @@ class StoryDriver:
             await member.sync(200)
         return not missing
 
+    def _reading_order(self, sent: Sent) -> tuple[int, str]:
+        """The group first, then each private room by its owner's name: the outbox sends chats side by side, so
+        the order between two chats is the network's, not the bot's. Within a room the order is kept."""
+        return (0, "") if sent.room_id == self.room else (1, self.owner.get(sent.room_id, sent.room_id))
+
     def _show(self) -> None:
-        for sent in self.recorder.log[self._shown :]:
+        for sent in sorted(self.recorder.log[self._shown :], key=self._reading_order):
             member = self.witness(sent.room_id)
             event = self.seen(member).get(sent.event_id) if member and sent.event_id else None
             self.transcript.show(sent, event.source if event is not None else None)
