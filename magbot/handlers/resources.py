@@ -14,7 +14,7 @@ from magbot.domain import resources as rules
 from magbot.domain.limits import RESOURCE
 from magbot.domain.members import Member
 from magbot.domain.resources import Resource
-from magbot.handlers.flows import words_or_ask
+from magbot.handlers.flows import SHORTER, words_or_ask
 from magbot.storage.uow import UnitOfWork
 
 ASK_SHARE = (
@@ -113,7 +113,12 @@ async def _erase(uow: UnitOfWork, member: Member) -> None:
     await uow.resources.erase(member.id)
 
 
-share, share_flow = words_or_ask("share", ASK_SHARE, add_resource)
+def _share_too_long(raw: str) -> str | None:
+    """The guided /share's answer is measured as /share measures it: the words without their #tags."""
+    return RESOURCE.refusal(rules.split_tags(raw)[0], SHORTER)
+
+
+share, share_flow = words_or_ask("share", ASK_SHARE, add_resource, _share_too_long)
 
 
 def register() -> Feature:
