@@ -76,7 +76,7 @@ async def carry_on(ctx: MemberContext, question: str, answers: tuple[str, ...]) 
         return await begin(ctx)
     if refusal := next(filter(None, (POLL_ANSWER.refusal(a, SHORTER) for a in answers)), None):
         return await _ask(ctx, "options", refusal, {"question": question, "options": []})
-    got = f'Got the question: "{question}".'
+    got = f"Got the question: {question}" + ("" if question[-1] in "?!." else ".")
     if answers:
         prompt = f"{got} Answers so far: {', '.join(answers)}. What's the next one? Press Done when you have them all."
     else:
