@@ -91,6 +91,7 @@ def with_way_out(handler: Handler) -> Handler:
 Act = Callable[[MemberContext, str], Awaitable[Reply]]
 Check = Callable[[str], str | None]  # what he typed -> why it is refused (too long), or None when it fits
 SHORTER = "Send a shorter one here, or press Cancel."  # a refused answer: the question stays open
+GIVEN = "given"  # in a step's data: the part of the command's words he gave already, added to his answer
 
 
 def too_long(limit: TextLimit) -> Check:
@@ -114,7 +115,7 @@ def words_or_ask(flow: str, prompt: str, act: Act, check: Check | None = None) -
         if check is not None and (refusal := check(text)):
             return await ask(ctx, flow, refusal, ctx.pending.step, dict(ctx.pending.data))
         await finish(ctx)
-        return await act(ctx, text)
+        return await act(ctx, f"{text} {ctx.pending.data.get(GIVEN, '')}".strip())
 
     return command, answer
 

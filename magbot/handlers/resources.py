@@ -9,12 +9,13 @@ from typing import Any
 from magbot.core.context import MemberContext
 from magbot.core.events import Button, Edit, Outgoing, Reply
 from magbot.core.feature import Feature
+from magbot.core.router import HandlerResult
 from magbot.core.wire import Const, Id, Press
 from magbot.domain import resources as rules
 from magbot.domain.limits import RESOURCE
 from magbot.domain.members import Member
 from magbot.domain.resources import Resource
-from magbot.handlers.flows import SHORTER, words_or_ask
+from magbot.handlers.flows import GIVEN, SHORTER, ask, words_or_ask
 from magbot.storage.uow import UnitOfWork
 
 ASK_SHARE = (
@@ -118,7 +119,17 @@ def _share_too_long(raw: str) -> str | None:
     return RESOURCE.refusal(rules.split_tags(raw)[0], SHORTER)
 
 
-share, share_flow = words_or_ask("share", ASK_SHARE, add_resource, _share_too_long)
+share_words, share_flow = words_or_ask("share", ASK_SHARE, add_resource, _share_too_long)
+
+
+async def share(ctx: MemberContext) -> HandlerResult:
+    """`/share #travel`: only the tags, so ask for the words (the tags are kept and go with them)."""
+    words, tags = rules.split_tags(ctx.args)
+    if words or not tags:
+        return await share_words(ctx)
+    shown = rules.with_tags("", tags).strip()
+    prompt = f"What would you like to share under {shown}? A link or a few words {RESOURCE.up_front}."
+    return await ask(ctx, "share", prompt, data={GIVEN: shown})
 
 
 def register() -> Feature:

@@ -21,7 +21,7 @@ BUTTONS = re.compile(r"\[[^\]]+\]$")
 PARTS = (
     "/propose rule", "/propose mute", "/propose mute Sam", "/propose remove", "/propose quorum",
     "/activity Pool night", "/activity Pool night | friday 19:00", "/poll Football on Saturday?",
-    "/poll Curry? | Yes", "/checkin Okay",
+    "/poll Curry? | Yes", "/checkin Okay", "/share #travel",
 )  # fmt: skip
 
 
