@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from magbot.domain.limits import ACTIVITY_PLACE, ACTIVITY_WHAT
+from magbot.domain.limits import ACTIVITY_PLACE, ACTIVITY_WHAT, TextLimit
 from magbot.domain.timewords import TimeProblem, problem_text, read_time
 
 MAX_WHAT = ACTIVITY_WHAT.letters
@@ -43,12 +43,13 @@ class ActivitySpec:
     closes_at: datetime | None = None
 
 
-def clean(text: str, limit: int, name: str) -> str:
+def clean(text: str, limit: TextLimit, name: str, again: str = "") -> str:
+    """What or where, tidied; too long is refused saying the limit and how far over (`again`: how to resend)."""
     tidy = " ".join(text.replace("|", "/").split())
     if not tidy:
         raise ActivityError(f"Please say {name}. For example: {ACTIVITY_EXAMPLE}")
-    if len(tidy) > limit:
-        raise ActivityError(f"Please keep {name} under {limit} letters. For example: {ACTIVITY_EXAMPLE}")
+    if refusal := limit.refusal(tidy, again or f"Please shorten it. For example: {ACTIVITY_EXAMPLE}"):
+        raise ActivityError(refusal)
     return tidy
 
 
@@ -97,7 +98,9 @@ def parse_activity(args: str, now: datetime, zone: ZoneInfo) -> ActivitySpec:
         raise ActivityError(f"Please give what, when and where, split by |. For example: {ACTIVITY_EXAMPLE}")
     weekly, when = _weekly_words(parts[1])
     spec = ActivitySpec(
-        clean(parts[0], MAX_WHAT, "what it is"), parse_start(when, now, zone), clean(parts[2], MAX_PLACE, "where"),
+        clean(parts[0], ACTIVITY_WHAT, "what it is"),
+        parse_start(when, now, zone),
+        clean(parts[2], ACTIVITY_PLACE, "where"),
         weekly=weekly,
     )
     for extra in parts[3:]:

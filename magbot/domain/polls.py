@@ -62,6 +62,14 @@ def _split_tail(segment: str) -> tuple[str, set[str], str | None]:
     return " ".join(tokens), flags, when
 
 
+def begun(args: str) -> tuple[str, tuple[str, ...]] | None:
+    """`/poll Football?` or `/poll Football? | Yes`: the question and the answers so far, when fewer than two
+    answers were given (the guided /poll asks for the rest); None when the line has them all."""
+    parts = [" ".join(p.split()) for p in args.split("|")]
+    answers = tuple(dict.fromkeys(p for p in parts[1:] if p))  # the same answer twice counts once
+    return (parts[0], answers) if len(answers) < 2 else None
+
+
 def parse_poll(args: str, now: datetime, zone: ZoneInfo) -> PollSpec:
     """`Question? | A | B [| ...] [named] [multi] [closes <when>]` -> PollSpec, or PollError with an example."""
     parts = [" ".join(p.split()) for p in args.split("|")]

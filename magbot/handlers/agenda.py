@@ -10,7 +10,7 @@ from magbot.core.scope import group_chat
 from magbot.domain.limits import SUGGESTION
 from magbot.domain.meetings import Suggestion, agenda_lines, clean_topic
 from magbot.domain.members import Member
-from magbot.handlers.flows import words_or_ask
+from magbot.handlers.flows import too_long, words_or_ask
 from magbot.handlers.meeting_cards import (
     COVERED_QUESTION,
     AgendaPress,
@@ -172,7 +172,7 @@ async def _erase(uow: UnitOfWork, member: Member) -> list[Outgoing]:
     return out
 
 
-suggest, suggest_flow = words_or_ask("suggest", ASK_TOPIC, add_suggestion)
+suggest, suggest_flow = words_or_ask("suggest", ASK_TOPIC, add_suggestion, too_long(SUGGESTION))
 
 
 def register() -> Feature:

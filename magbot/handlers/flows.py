@@ -18,6 +18,7 @@ from magbot.core.feature import Feature
 from magbot.core.records import PendingInput
 from magbot.core.router import FlowHandler, Handler, HandlerResult, MemberHandler
 from magbot.core.wire import Const, Id, Press
+from magbot.domain.limits import TextLimit
 
 FLOW_LIFETIME = timedelta(minutes=30)
 STOPPED = "Okay, stopped. Nothing was saved."
@@ -88,20 +89,33 @@ def with_way_out(handler: Handler) -> Handler:
 
 
 Act = Callable[[MemberContext, str], Awaitable[Reply]]
+Check = Callable[[str], str | None]  # what he typed -> why it is refused (too long), or None when it fits
+SHORTER = "Send a shorter one here, or press Cancel."  # a refused answer: the question stays open
+GIVEN = "given"  # in a step's data: the part of the command's words he gave already, added to his answer
 
 
-def words_or_ask(flow: str, prompt: str, act: Act) -> tuple[MemberHandler, FlowHandler]:
+def too_long(limit: TextLimit) -> Check:
+    """The usual check of a guided answer: the kind's limit, on the words with their spaces tidied."""
+    return lambda raw: limit.refusal(" ".join(raw.split()), SHORTER)
+
+
+def words_or_ask(flow: str, prompt: str, act: Act, check: Check | None = None) -> tuple[MemberHandler, FlowHandler]:
     """A command that takes words: with them it acts at once; without, it asks, and the next message is them.
 
-    Returns the command handler and the flow handler, to register under the same name.
+    An answer `check` refuses (too long) is refused with the limit and the question stays open, so his next,
+    shorter message is taken: he never has to start again. Returns the command handler and the flow handler,
+    to register under the same name.
     """
 
     async def command(ctx: MemberContext) -> Reply:
         return await act(ctx, ctx.args) if ctx.args else await ask(ctx, flow, prompt)
 
     async def answer(ctx: FlowContext) -> Reply:
+        text = str(getattr(ctx.incoming, "text", ""))
+        if check is not None and (refusal := check(text)):
+            return await ask(ctx, flow, refusal, ctx.pending.step, dict(ctx.pending.data))
         await finish(ctx)
-        return await act(ctx, str(getattr(ctx.incoming, "text", "")))
+        return await act(ctx, f"{text} {ctx.pending.data.get(GIVEN, '')}".strip())
 
     return command, answer
 

@@ -16,7 +16,7 @@ from magbot.domain import help_offers as rules
 from magbot.domain.help_offers import HelpPost
 from magbot.domain.limits import OFFER_OR_NEED
 from magbot.domain.members import Member
-from magbot.handlers.flows import Act, words_or_ask
+from magbot.handlers.flows import Act, too_long, words_or_ask
 from magbot.storage.uow import UnitOfWork
 
 EXPIRY_GRACE = int(timedelta(days=7).total_seconds())  # a late close is still better than an open card forever
@@ -144,8 +144,8 @@ async def expire(scope: GroupScope, job: Due[OfferToClose]) -> list[Outgoing]:
     return [Edit(scope.group_chat, help_card(found.id), card_text(closed, poster.name))]  # the post's own group
 
 
-offer, offer_flow = words_or_ask("offer", ASK["offer"], make_post("offer"))
-need, need_flow = words_or_ask("need", ASK["need"], make_post("need"))
+offer, offer_flow = words_or_ask("offer", ASK["offer"], make_post("offer"), too_long(OFFER_OR_NEED))
+need, need_flow = words_or_ask("need", ASK["need"], make_post("need"), too_long(OFFER_OR_NEED))
 
 
 def register() -> Feature:

@@ -16,7 +16,7 @@ from magbot.core.feature import Feature
 from magbot.core.wire import Id, OneOf, Press
 from magbot.domain.limits import NOTICE
 from magbot.domain.meetings import Notice
-from magbot.handlers.flows import words_or_ask
+from magbot.handlers.flows import too_long, words_or_ask
 from magbot.handlers.meeting_cards import next_meeting
 
 ASK_NOTICE = f"What should I tell the group about the next meeting? One message, please {NOTICE.up_front}."
@@ -117,7 +117,7 @@ async def _back_on(ctx: MemberContext, found: Notice) -> Reply:
     return Reply([was, told], toast="It's back on.")
 
 
-notice, notice_flow = words_or_ask("notice", ASK_NOTICE, post_notice)
+notice, notice_flow = words_or_ask("notice", ASK_NOTICE, post_notice, too_long(NOTICE))
 
 
 def register() -> Feature:

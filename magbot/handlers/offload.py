@@ -210,32 +210,38 @@ async def _support(ctx: MemberContext, found: rules.Offload, member: Member, kin
     return Reply([edit], toast="Thanks.")
 
 
+WHERE_FORGET = "Type /forget inside your offload's thread, or in our private chat."
+
+
 async def forget(ctx: MemberContext) -> Reply:
-    member, group = ctx.member, ctx.group
+    member = ctx.member
     thread = getattr(ctx.incoming, "thread", None)
-    if ctx.in_dm:
+    if ctx.in_dm or not thread:  # not inside a thread: ask which of his (in the group, only those under his name)
         mine = [o for o in await ctx.uow.offloads.of_author(member.id) if o.status == "open"]
-        if not mine:
-            return Reply([ctx.reply("You have no offloads up right now.")])
-        zone = group.settings.zone
-        buttons = tuple(
-            (
-                AuthorPress("forget", member.id, o.id).button(
-                    f"Forget the one from {day_text(o.created_at.astimezone(zone).date())}"
-                ),
-            )
-            for o in mine
-        )
-        return Reply([ctx.reply("Which offload should I remove?", buttons=buttons)])
+        return _which_to_forget(ctx, mine if ctx.in_dm else [o for o in mine if not o.anonymous])
     card = await ctx.uow.cards.find_by_thread(ctx.platform, ctx.incoming.chat.chat_id, thread) if thread else None
     found = await ctx.uow.offloads.get(oid) if (oid := rules.offload_id_of_card(card)) else None
     if found is None:
-        return Reply([ctx.reply("Type /forget inside your offload's thread, or in our private chat.")])
+        return Reply([ctx.reply(WHERE_FORGET)])
     if found.author_id != member.id:
         return Reply(
             [Post(ctx.incoming.chat, "Only the person who started this offload can remove it.", thread=found.card)]
         )
     return Reply(await forget_offload(ctx.scope, found))
+
+
+def _which_to_forget(ctx: MemberContext, mine: list[rules.Offload]) -> Reply:
+    """His open offloads as buttons; with none, that (in private) or where /forget works (in the group, where
+    his anonymous ones are never shown)."""
+    if not mine:
+        return Reply([ctx.reply("You have no offloads up right now." if ctx.in_dm else WHERE_FORGET)])
+    zone = ctx.group.settings.zone
+    buttons = tuple(
+        (AuthorPress("forget", ctx.member.id, o.id).button(
+            f"Forget the one from {day_text(o.created_at.astimezone(zone).date())}"),)
+        for o in mine
+    )  # fmt: skip
+    return Reply([ctx.reply("Which offload should I remove?", buttons=buttons)])
 
 
 async def _collect(uow: UnitOfWork, member: Member) -> list[dict[str, Any]]:

@@ -15,17 +15,16 @@ from typing import Any
 from magbot.core.context import Buttons, FlowContext, MemberContext
 from magbot.core.events import Reply
 from magbot.core.wire import Id, OneOf, Press
+from magbot.domain.limits import POLL_ANSWER, POLL_QUESTION
 from magbot.domain.polls import (
-    MAX_OPTION,
     MAX_OPTIONS,
-    MAX_QUESTION,
     POLL_EXAMPLE,
     PollError,
     PollSpec,
     default_close,
     parse_when,
 )
-from magbot.handlers.flows import ask, finish, waiting
+from magbot.handlers.flows import SHORTER, ask, finish, waiting
 
 FLOW = "poll"
 ASK_QUESTION = f"What's the question? (Or do it in one go: {POLL_EXAMPLE})"
@@ -69,6 +68,22 @@ async def begin(ctx: MemberContext) -> Reply:
     return await _ask(ctx, "question", ASK_QUESTION, {})
 
 
+async def carry_on(ctx: MemberContext, question: str, answers: tuple[str, ...]) -> Reply:
+    """`/poll Football?` (or with one answer): the question is taken, and the answers are asked one a message."""
+    if refusal := POLL_QUESTION.refusal(question, SHORTER):
+        return await _ask(ctx, "question", refusal, {})
+    if not question:
+        return await begin(ctx)
+    if refusal := next(filter(None, (POLL_ANSWER.refusal(a, SHORTER) for a in answers)), None):
+        return await _ask(ctx, "options", refusal, {"question": question, "options": []})
+    got = f"Got the question: {question}" + ("" if question[-1] in "?!." else ".")
+    if answers:
+        prompt = f"{got} Answers so far: {', '.join(answers)}. What's the next one? Press Done when you have them all."
+    else:
+        prompt = f"{got} {ASK_OPTIONS}"
+    return await _ask(ctx, "options", prompt, {"question": question, "options": list(answers)})
+
+
 def _typed_choice(step: str, text: str) -> str | None:
     """A button's words typed instead of pressing it ("done", "several", "named", "in a week")."""
     wanted = text.lower().strip(" .!")
@@ -79,9 +94,11 @@ async def text_given(ctx: FlowContext, start: Start) -> Reply:
     text = " ".join(str(getattr(ctx.incoming, "text", "")).replace("|", "/").split())
     step, data = ctx.pending.step, dict(ctx.pending.data)
     if step == "question":
-        if not text or len(text) > MAX_QUESTION:
-            return await _ask(ctx, "question", f"Please write the question in one message, under {MAX_QUESTION} "
-                              "letters. For example: Football on Saturday?", data)  # fmt: skip
+        if not text:
+            return await _ask(ctx, "question", "Please write the question in one message. For example: Football "
+                              "on Saturday?", data)  # fmt: skip
+        if refusal := POLL_QUESTION.refusal(text, SHORTER):
+            return await _ask(ctx, "question", refusal, data)
         return await _ask(ctx, "options", ASK_OPTIONS, {"question": text, "options": []})
     if step == "when":
         try:
@@ -98,8 +115,10 @@ async def text_given(ctx: FlowContext, start: Start) -> Reply:
 
 async def _add_option(ctx: MemberContext, text: str, data: dict[str, Any], start: Start) -> Reply:
     options: list[str] = list(data.get("options", []))
-    if not text or len(text) > MAX_OPTION:
-        return await _ask(ctx, "options", f"Please keep each answer under {MAX_OPTION} letters. Next one?", data)
+    if not text:
+        return await _ask(ctx, "options", "Please write the answer in one message. Next one?", data)
+    if refusal := POLL_ANSWER.refusal(text, "Send a shorter one here, or press Done."):
+        return await _ask(ctx, "options", refusal, data)
     if text.lower() in (o.lower() for o in options):
         return await _ask(ctx, "options", f"You have {text} already. Next one, or press Done.", data)
     data["options"] = [*options, text]

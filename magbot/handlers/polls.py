@@ -92,6 +92,8 @@ async def start_poll(ctx: MemberContext, spec: PollSpec) -> Reply:
 async def poll(ctx: MemberContext) -> Reply:
     if not ctx.args:
         return await poll_flow.begin(ctx)
+    if (so_far := poll_rules.begun(ctx.args)) is not None:  # part of it: carry on asking for the rest
+        return await poll_flow.carry_on(ctx, *so_far)
     try:
         spec = parse_poll(ctx.args, ctx.now, ctx.group.settings.zone)
     except PollError as exc:

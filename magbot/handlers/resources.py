@@ -9,12 +9,13 @@ from typing import Any
 from magbot.core.context import MemberContext
 from magbot.core.events import Button, Edit, Outgoing, Reply
 from magbot.core.feature import Feature
+from magbot.core.router import HandlerResult
 from magbot.core.wire import Const, Id, Press
 from magbot.domain import resources as rules
 from magbot.domain.limits import RESOURCE
 from magbot.domain.members import Member
 from magbot.domain.resources import Resource
-from magbot.handlers.flows import words_or_ask
+from magbot.handlers.flows import GIVEN, SHORTER, ask, words_or_ask
 from magbot.storage.uow import UnitOfWork
 
 ASK_SHARE = (
@@ -113,7 +114,22 @@ async def _erase(uow: UnitOfWork, member: Member) -> None:
     await uow.resources.erase(member.id)
 
 
-share, share_flow = words_or_ask("share", ASK_SHARE, add_resource)
+def _share_too_long(raw: str) -> str | None:
+    """The guided /share's answer is measured as /share measures it: the words without their #tags."""
+    return RESOURCE.refusal(rules.split_tags(raw)[0], SHORTER)
+
+
+share_words, share_flow = words_or_ask("share", ASK_SHARE, add_resource, _share_too_long)
+
+
+async def share(ctx: MemberContext) -> HandlerResult:
+    """`/share #travel`: only the tags, so ask for the words (the tags are kept and go with them)."""
+    words, tags = rules.split_tags(ctx.args)
+    if words or not tags:
+        return await share_words(ctx)
+    shown = rules.with_tags("", tags).strip()
+    prompt = f"What would you like to share under {shown}? A link or a few words {RESOURCE.up_front}."
+    return await ask(ctx, "share", prompt, data={GIVEN: shown})
 
 
 def register() -> Feature:

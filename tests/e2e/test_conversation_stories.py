@@ -13,7 +13,10 @@ NAMES = sorted(p.stem for p in STORIES.glob("conversations*.txt"))
 
 
 def test_there_is_a_story_for_each_kind_of_conversation() -> None:
-    assert NAMES == ["conversations", "conversations_offload", "conversations_polls", "conversations_propose"]
+    assert NAMES == [
+        "conversations", "conversations_every_command", "conversations_offload", "conversations_polls",
+        "conversations_propose",
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -54,8 +54,9 @@ TOASTS = {
 async def activity(ctx: MemberContext) -> Reply:
     if not ctx.args:
         return await ask(ctx, activity_flow.FLOW, activity_flow.ASK_WHAT, "what")
-    if "|" not in ctx.args:  # only what it is: carry on asking for when and where
-        return await activity_flow.take_answer(ctx, "what", ctx.args, {})
+    given = [part.strip() for part in ctx.args.split("|")]
+    if len(given) < 3:  # only what it is, or what and when: carry on asking for the rest
+        return await activity_flow.carry_on(ctx, given)
     try:
         spec = parse_activity(ctx.args, ctx.now, ctx.group.settings.zone)
     except ActivityError as exc:

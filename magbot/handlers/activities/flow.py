@@ -11,8 +11,6 @@ from magbot.core.context import Buttons, FlowContext, MemberContext
 from magbot.core.events import Reply
 from magbot.core.wire import Const, Id, OneOf, Press
 from magbot.domain.activities import (
-    MAX_PLACE,
-    MAX_WHAT,
     WHEN_HELP,
     ActivityError,
     ActivitySpec,
@@ -21,7 +19,8 @@ from magbot.domain.activities import (
     parse_places,
     parse_start,
 )
-from magbot.handlers.flows import ask, finish
+from magbot.domain.limits import ACTIVITY_PLACE, ACTIVITY_WHAT
+from magbot.handlers.flows import SHORTER, ask, finish
 
 FLOW = "activity"
 ASK_WHAT = "What's the activity? For example: Football, or Trip to the coast."
@@ -66,12 +65,12 @@ async def take_answer(ctx: MemberContext, step: str, text: str, data: dict[str, 
     zone = ctx.group.settings.zone
     try:
         if step == "what":
-            return await _ask(ctx, "when", ASK_WHEN, {"what": clean(text, MAX_WHAT, "what it is")})
+            return await _ask(ctx, "when", ASK_WHEN, {"what": clean(text, ACTIVITY_WHAT, "what it is", SHORTER)})
         if step == "when":
             data["starts_at"] = parse_start(text, ctx.now, zone).isoformat()
             return await _ask(ctx, "where", ASK_WHERE, data)
         if step == "where":
-            data["place"] = clean(text, MAX_PLACE, "where")
+            data["place"] = clean(text, ACTIVITY_PLACE, "where", SHORTER)
             return await _ask(ctx, "places", ASK_PLACES, data, buttons=True)
         if step == "places":
             data["places"] = parse_places(text) if text else None
@@ -82,6 +81,19 @@ async def take_answer(ctx: MemberContext, step: str, text: str, data: dict[str, 
     except ActivityError as exc:
         return await _ask(ctx, step, str(exc), data, buttons=step in ("places", "cost"))
     return await _ask(ctx, "guests", "Please press Yes or No above.", data)
+
+
+async def carry_on(ctx: MemberContext, given: list[str]) -> Reply:
+    """`/activity Pool night` or `/activity Pool night | friday 19:00`: what he gave answers the first questions,
+    and the conversation asks for the rest (a wrong part is asked again, the parts before it kept)."""
+    what, when = [*given, ""][:2]
+    if not when:
+        return await take_answer(ctx, "what", what, {})
+    try:
+        data: dict[str, Any] = {"what": clean(what, ACTIVITY_WHAT, "what it is", SHORTER)}
+    except ActivityError as exc:
+        return await _ask(ctx, "what", str(exc), {})
+    return await take_answer(ctx, "when", when, data)
 
 
 async def flow_text(ctx: FlowContext) -> Reply:
