@@ -91,9 +91,9 @@ async def unnamed_cards(uow: UnitOfWork, group: Group, decision: Decision, gone:
     if not decision.is_open:
         edits.append(Edit(chat, result_card(decision.id), result_text(decision, decision.status == "passed")))
     soon = soon_text(decision, moment_text(decision.closes_at, group.settings.zone))
-    for voter_id in await uow.decisions.eligible(decision.id):
-        voter = await uow.members.get(voter_id)
-        if voter is not None and voter.id != gone.id:
+    # Whoever got a private ballot (a closed vote keeps only who voted): its card in his chat says so.
+    for voter in await uow.members.of_group(group.id):
+        if voter.id != gone.id:
             dm = dm_chat(group.platform, voter)
             edits += [Edit(dm, card(decision.id), ballot, buttons), Edit(dm, soon_card(decision.id), soon, buttons)]
     # Only what was posted and is still known: an edit of a card that never landed would show a stray "(edited)".
