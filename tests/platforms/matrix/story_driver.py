@@ -178,7 +178,11 @@ class StoryDriver:
             if wait is None and await self._all_arrived():
                 break
             if time.monotonic() > end:
-                raise AssertionError(f"not delivered: outbox wait {wait}, log {self.recorder.log[self._shown :]}")
+                missing = [
+                    (self.transcript.rooms.get(s.room_id, self.owner.get(s.room_id, s.room_id)), s.action)
+                    for s in self.recorder.log[self._shown :] if not self._arrived(s)
+                ]
+                raise AssertionError(f"not delivered: outbox wait {wait}, missing {missing}")
             if wait is not None:
                 await self.bot.step(100)
                 if self._private_rooms_ready():
