@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -29,7 +31,7 @@ if __package__ in (None, ""):  # run as a script: make `bench`, `magbot` and `te
 
 from aiohttp import ClientError, ClientSession, ClientTimeout, web
 
-from bench.faults_bot import BotProcess, free_port, push_webhooks
+from bench.faults_bot import BotProcess, free_port
 from bench.faults_fake import OUTBOX_METHODS
 from bench.faults_session import Options, Report, Session, until
 
@@ -105,31 +107,27 @@ class FailoverSession(Session):
         await process.start()
         return process
 
-    async def run(self) -> Report:
-        began = time.monotonic()
-        stop = asyncio.Event()
+    @contextlib.asynccontextmanager
+    async def _services(self) -> AsyncIterator[object]:
+        """The fake Bot API and the balancer in front of the instances' webhooks."""
         async with self.fake, self.balancer:
-            pusher = asyncio.create_task(push_webhooks(self.fake, stop)) if self.options.mode == "webhook" else None
-            try:
-                self.fake.epoch = 1  # what the first leader sends
-                instances = [await self.spawn_instance() for _ in range(INSTANCES)]
-                leader = await self._leader(instances, START_LIMIT_S)
-                await self._set_up_world()  # the fault suite's groups and members, by the three of them
-                await self._stream(self.actions // 2)
-                await self._fail_over(leader, instances)
-                await self._stream(self.actions - self.actions // 2)
-                survivors = [p for p in instances if p is not leader]
-                await self._check_health(survivors)
-                await self._drain_all(survivors)
-            finally:
-                stop.set()
-                if pusher is not None:
-                    await pusher
-                for process in self.processes:
-                    if process.running:
-                        await process.kill()
-        report = await self._report()
-        report.seconds = time.monotonic() - began
+            yield self
+
+    async def _scenario(self) -> None:
+        """Three instances; the leader killed halfway through the stream; the survivors drain."""
+        self.fake.epoch = 1  # what the first leader sends
+        instances = [await self.spawn_instance() for _ in range(INSTANCES)]
+        leader = await self._leader(instances, START_LIMIT_S)
+        await self._set_up_world()  # the fault suite's groups and members, by the three of them
+        await self._stream(self.actions // 2)
+        await self._fail_over(leader, instances)
+        await self._stream(self.actions - self.actions // 2)
+        survivors = [p for p in instances if p is not leader]
+        await self._check_health(survivors)
+        await self._drain_all(survivors)
+
+    async def run(self) -> Report:
+        report = await super().run()
         self.result.report = report
         return report
 

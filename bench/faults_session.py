@@ -10,6 +10,7 @@ receiving, handling, sending and between "Telegram accepted" and "row deleted".
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
@@ -104,17 +105,25 @@ class Session:
         await process.start()
         return process
 
+    def _services(self) -> contextlib.AbstractAsyncContextManager[object]:
+        """What runs beside the bots for the whole session: the fake Bot API."""
+        return self.fake
+
+    async def _scenario(self) -> None:
+        """The crash runs: set up, then `kills` runs each ending in a SIGKILL, then a drain."""
+        await self._set_up()
+        for _ in range(self.kills):
+            await self._crash_run()
+        await self._drain()
+
     async def run(self) -> Report:
         began = time.monotonic()
         logging.getLogger("aiohttp").setLevel(logging.CRITICAL)  # the fake's dropped connections are on purpose
-        async with self.fake:
+        async with self._services():
             stop = asyncio.Event()
             pusher = asyncio.create_task(push_webhooks(self.fake, stop)) if self.options.mode == "webhook" else None
             try:
-                await self._set_up()
-                for _ in range(self.kills):
-                    await self._crash_run()
-                await self._drain()
+                await self._scenario()
             finally:
                 stop.set()
                 if pusher is not None:

@@ -43,3 +43,9 @@ async def tell_missing(
         await u.outbox.add([Post(chat, missing_line(missing, how))], clock.now())
     log.info("%s rights missing in a group: %s", chat.platform, told)
     return True
+
+
+async def set_up_chats(uow: UnitOfWorkFactory, platform: str) -> list[str]:
+    """Every set-up group's chat on `platform`: what a start's check goes through."""
+    async with uow() as u:
+        return [g.chat_id for g in await u.groups.all_set_up() if g.platform == platform]

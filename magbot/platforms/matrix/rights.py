@@ -12,7 +12,7 @@ from nio import AsyncClient, MatrixRoom
 
 from magbot.core.clock import Clock
 from magbot.core.events import ChatRef, Command, Incoming
-from magbot.platforms.rights import tell_missing
+from magbot.platforms.rights import set_up_chats, tell_missing
 from magbot.storage.uow import UnitOfWorkFactory
 
 HOW = "A room admin can raise my power level in the room's settings: Roles & Permissions."
@@ -39,9 +39,7 @@ async def check_room(client: AsyncClient, uow: UnitOfWorkFactory, clock: Clock, 
 
 async def check_all(client: AsyncClient, uow: UnitOfWorkFactory, clock: Clock) -> None:
     """After the first sync of a start: every set-up Matrix group whose room the bot is in."""
-    async with uow() as u:
-        rooms = [g.chat_id for g in await u.groups.all_set_up() if g.platform == "matrix"]
-    for room_id in rooms:
+    for room_id in await set_up_chats(uow, "matrix"):
         await check_room(client, uow, clock, room_id, always=False)
 
 

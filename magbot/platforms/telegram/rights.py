@@ -16,7 +16,7 @@ from telegram.error import TelegramError
 
 from magbot.core.clock import Clock
 from magbot.core.events import ChatRef
-from magbot.platforms.rights import tell_missing
+from magbot.platforms.rights import set_up_chats, tell_missing
 from magbot.storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,5 @@ async def check_group(bot: Bot, uow: UnitOfWorkFactory, clock: Clock, chat_id: s
 
 async def check_all(bot: Bot, uow: UnitOfWorkFactory, clock: Clock) -> None:
     """At start: every set-up Telegram group."""
-    async with uow() as u:
-        chats = [g.chat_id for g in await u.groups.all_set_up() if g.platform == "telegram"]
-    for chat_id in chats:
+    for chat_id in await set_up_chats(uow, "telegram"):
         await check_group(bot, uow, clock, chat_id, always=False)
