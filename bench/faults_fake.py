@@ -24,30 +24,7 @@ from tests.fakes.telegram_api import Answered, FakeTelegramServer
 from tests.fakes.telegram_http import decode_params, json_response
 from tests.fakes.telegram_objects import ApiError
 
-# Every method magbot sends through (the outbox's sends and the press answers); reads and setup are spared.
-SEND_METHODS = frozenset(
-    name.lower()
-    for name in (
-        "sendMessage",
-        "editMessageText",
-        "editMessageReplyMarkup",
-        "deleteMessage",
-        "answerCallbackQuery",
-        "sendPoll",
-        "stopPoll",
-        "sendDocument",
-        "sendPhoto",
-        "createForumTopic",
-        "approveChatJoinRequest",
-        "declineChatJoinRequest",
-        "restrictChatMember",
-        "banChatMember",
-        "unbanChatMember",
-    )
-)
-# What the outbox sends into a chat (a press answer is not from the outbox).
-OUTBOX_METHODS = SEND_METHODS - {"answercallbackquery"}
-# Counted against Telegram's message limits: messages and their edits, not topics or admin actions (ban, approve...).
+# Admin actions and topics: sent through the outbox, not counted against Telegram's message limits.
 ADMIN_METHODS = frozenset(
     name.lower()
     for name in (
@@ -59,6 +36,24 @@ ADMIN_METHODS = frozenset(
         "unbanChatMember",
     )
 )
+# Every method magbot sends through (the outbox's sends and the press answers); reads and setup are spared.
+SEND_METHODS = ADMIN_METHODS | frozenset(
+    name.lower()
+    for name in (
+        "sendMessage",
+        "editMessageText",
+        "editMessageReplyMarkup",
+        "deleteMessage",
+        "answerCallbackQuery",
+        "sendPoll",
+        "stopPoll",
+        "sendDocument",
+        "sendPhoto",
+    )
+)
+# What the outbox sends into a chat (a press answer is not from the outbox).
+OUTBOX_METHODS = SEND_METHODS - {"answercallbackquery"}
+# Counted against Telegram's message limits: messages and their edits.
 LIMITED_METHODS = OUTBOX_METHODS - ADMIN_METHODS
 FAULTS = ("429", "500", "502", "drop-before", "drop-after")
 _stamp: contextvars.ContextVar[Stamp | None] = contextvars.ContextVar("stamp", default=None)

@@ -3,26 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from magbot.core.events import ChatRef, Post
 from magbot.core.records import CardPlace, PendingInput
-from magbot.storage.db import make_engine, session_factory
+from magbot.storage.db import make_engine
 from magbot.storage.migrate import SchemaOutOfDate, current_revision, ensure_schema, head_revision
 from magbot.storage.uow import UnitOfWorkFactory
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def uow(database_url: str) -> AsyncIterator[UnitOfWorkFactory]:
-    engine = make_engine(database_url)
-    await ensure_schema(engine)
-    yield UnitOfWorkFactory(session_factory(engine))
-    await engine.dispose()
 
 
 async def test_schema_is_at_head_after_first_start(empty_database_url: str) -> None:

@@ -3,26 +3,13 @@ transaction that saves it; a direct answer goes before bulk rows unless it refer
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
-import pytest
-
 from magbot.core.events import ChatRef, Delete, Edit, Post
-from magbot.storage.db import make_engine, session_factory
-from magbot.storage.migrate import ensure_schema
 from magbot.storage.uow import UnitOfWorkFactory
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 CHAT = ChatRef("telegram", "-100")
-
-
-@pytest.fixture
-async def uow(database_url: str) -> AsyncIterator[UnitOfWorkFactory]:
-    engine = make_engine(database_url)
-    await ensure_schema(engine)
-    yield UnitOfWorkFactory(session_factory(engine))
-    await engine.dispose()
 
 
 async def queue(uow: UnitOfWorkFactory) -> list[object]:
