@@ -77,8 +77,9 @@ async def test_mydata_shows_what_is_kept_of_a_rough_checkin_an_offload_and_the_p
     (offload,) = held["offloads"]
     assert offload["anonymous"] and offload["words_kept"] == f"I'm {WORDS[4]}"  # kept while replies are relayed
     posts = held["membership"]["my_posts_in_the_group_with_your_words_or_name"]
-    # Check-in, rough note, resource, suggestion, offer, offload header, its words, his answer in the thread.
-    assert len(posts) == 8
+    # Two group check-in questions with his name ("How are you doing", "Thanks, ... Add a few words?"), check-in,
+    # rough note, resource, suggestion, offer, offload header, its words, his answer in the thread.
+    assert len(posts) == 10
 
 
 async def test_after_forgetme_no_trace_in_any_table_the_outbox_or_the_database_file(app: App, tmp_path: Path) -> None:
@@ -89,10 +90,13 @@ async def test_after_forgetme_no_trace_in_any_table_the_outbox_or_the_database_f
     assert {p.name for p in files.iterdir()} == {"my-checkins.png", "my-data.json"}
     lines = await story(app).say("zebedee [Yes]")
     assert not list(files.iterdir())  # what the console gave him goes with his private chat
-    assert lines.count("[group] (message deleted)") == 8
+    assert lines.count("[group] (message deleted)") == 10
     assert "[group] (edited) Dave suggests for the next meeting: Bus passes [+1]" in lines  # his +1 gone
-    assert "[dm zebedee] Done. I've erased everything I held about you. I've taken back 8 of my posts from the group." \
-        " Take care." in lines
+    assert "[dm zebedee] Done. I've erased everything I held about you. I've taken back 10 of my posts from the " \
+        "group. Take care." in lines
+    for chat in ("group", "dave", "tom"):  # what the chats show now, every edit and delete applied
+        for line in story(app).console.sender.screen(chat):
+            assert "zebedee" not in line.lower() and not any(w.lower() in line.lower() for w in WORDS), (chat, line)
     for table, column, value in await text_cells(app):
         assert "zebedee" not in value.lower(), (table, column)
         for words in WORDS:
