@@ -96,8 +96,16 @@ async def unnamed_cards(uow: UnitOfWork, group: Group, decision: Decision, gone:
         if voter.id != gone.id:
             dm = dm_chat(group.platform, voter)
             edits += [Edit(dm, card(decision.id), ballot, buttons), Edit(dm, soon_card(decision.id), soon, buttons)]
-    # Only what was posted and is still known: an edit of a card that never landed would show a stray "(edited)".
-    return [e for e in edits if await uow.cards.find(e.chat.platform, e.chat.chat_id, e.card) is not None]
+    # Only what was posted and is still known, or is still on its way (a result post queued when he erased
+    # himself: the edit follows it); an edit of a card that was never posted would show a stray "(edited)".
+    return [e for e in edits if await _shown_or_queued(uow, e)]
+
+
+async def _shown_or_queued(uow: UnitOfWork, edit: Edit) -> bool:
+    platform, chat_id = edit.chat.platform, edit.chat.chat_id
+    return await uow.cards.find(platform, chat_id, edit.card) is not None or await uow.outbox.posts_card(
+        platform, chat_id, edit.card
+    )
 
 
 async def collect(uow: UnitOfWork, member: Member) -> dict[str, Any]:

@@ -11,9 +11,11 @@ from pathlib import Path
 from sqlalchemy import String, Text, select, text
 
 from magbot.app import App
-from magbot.core.events import ChatRef, CloseChat, Edit, Post
+from magbot.core.delivery import Places
+from magbot.core.events import ButtonPress, ChatRef, CloseChat, Edit, Outgoing, Post, UserRef
+from magbot.core.records import CardPlace
 from magbot.core.router import STRANGER_LINE
-from magbot.handlers.privacy import MEMBERSHIP
+from magbot.handlers.privacy import MEMBERSHIP, ForgetMeAnswer
 from magbot.storage.models import PlatformStateRow
 from magbot.storage.schema import metadata
 from tests.story import story
@@ -170,3 +172,30 @@ async def test_the_forgetme_prompt_says_it_takes_him_out_of_the_group_chat(app: 
     await story(app).say("dave: /setup", "zebedee [I'm a member]")
     prompt = (await story(app).say("zebedee> /forgetme"))[0]
     assert "takes you out of the group chat" in prompt and "(removed at the member's request)" in prompt
+
+
+async def test_a_post_about_him_on_its_way_when_he_erases_himself_is_taken_back(app: App) -> None:
+    """The outbox row was read and is being sent when /forgetme commits: dropping it from the queue is too late,
+    so the post goes as soon as it has landed."""
+    await story(app).say("dave: /setup", "zebedee [I'm a member]", "zebedee> /forgetme")
+    _, member_id = await member_ids(app, "zebedee")
+    sender = story(app).console.sender
+    send = sender.send
+    zebedee = UserRef("console", "zebedee", "Zebedee")
+    yes = ButtonPress("race", ChatRef("console", "zebedee", "dm"), zebedee, app.clock.now(), ForgetMeAnswer("yes").data)
+
+    async def sent_while_he_erases_himself(outbox_id: int, message: Outgoing, places: Places) -> CardPlace | None:
+        if isinstance(message, Post) and message.about == member_id:
+            assert (await app.dispatcher.dispatch(yes)).messages  # "Done. ..." and its take-backs
+        return await send(outbox_id, message, places)
+
+    sender.send = sent_while_he_erases_himself  # type: ignore[method-assign]
+    group = ChatRef("console", "group")
+    async with app.uow() as uow:
+        shared = Post(group, f"Zebedee shared: {WORDS[1]}", card="resource:9", about=member_id)
+        await uow.outbox.add([shared], app.clock.now())
+    await app.outbox.flush()
+    await app.outbox.flush()  # what /forgetme queued meanwhile (the run loop is woken for it)
+    assert [line for line in sender.screen("group") if WORDS[1] in line or "Zebedee" in line] == []
+    async with app.uow() as uow:
+        assert await uow.outbox.count() == 0 and await uow.cards.find("console", "group", "resource:9") is None

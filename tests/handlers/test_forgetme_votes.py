@@ -4,7 +4,9 @@ in the group and in the voters' private chats; the record of each vote stays, an
 from __future__ import annotations
 
 from magbot.app import App
+from magbot.core.events import ButtonPress, ChatRef, UserRef
 from magbot.domain.decisions import unnamed
+from magbot.handlers.decision_cards import result_card
 from tests.handlers.test_decisions import founded, rows
 from tests.handlers.test_forgetme import text_cells
 from tests.story import story
@@ -76,3 +78,26 @@ def test_only_the_whole_name_goes_and_a_sentence_still_starts_with_a_capital() -
     expected = "A former member is muted. Ask a former member, not Kevin."
     assert unnamed("Kev is muted. Ask Kev, not Kevin.", "Kev") == expected
     assert unnamed("Nothing here", "") == "Nothing here"
+
+
+def press(app: App, who: str, label: str) -> ButtonPress:
+    """`who` presses `label` on the newest message offering it in his private chat (not sent on yet)."""
+    shown = next(s for s in reversed(story(app).console.sender.shown) if s.chat_id == who and label in s.buttons)
+    user = UserRef("console", who, who.capitalize())
+    chat = ChatRef("console", who, "dm")
+    data = shown.buttons[label].data
+    return ButtonPress(f"t:{who}:{label}", chat, user, app.clock.now(), data, str(shown.message_id))
+
+
+async def test_a_result_still_in_the_outbox_when_he_erases_himself_goes_out_without_his_name(app: App) -> None:
+    await founded(app, "dave", "sam", "tom", "kev")
+    await story(app).say("dave: /propose mute Kev 2d", "dave [Yes]", "kev> /forgetme")
+    await app.dispatcher.dispatch(press(app, "sam", "Yes"))  # the vote closes: its result waits in the outbox
+    async with app.uow() as uow:
+        assert await uow.outbox.posts_card("console", "group", result_card(1))
+    await app.dispatcher.dispatch(press(app, "kev", "Yes"))  # /forgetme before the result has gone out
+    await app.outbox.flush()
+    group = screen(app, "group")
+    assert naming(group, "Kev") == [], group
+    assert f"Vote closed: Mute a former member for 2 days? / Passed. Yes 2, No 0, Abstain 0. / A former member is " \
+        f"muted until {UNTIL}." in group  # fmt: skip
