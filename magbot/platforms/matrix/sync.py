@@ -113,6 +113,7 @@ class SyncLoop:
             raise SyncFailed(f"{type(response).__name__} {code}")
         self._session.synced = True
         await keep_keys(client)
+        self._sender.forgetting.after_sync(client)  # what a member list brought back of someone who erased himself
         self._chats.clear()
         await self._accept_invites(client, response)
         dispatched = 0
@@ -228,6 +229,7 @@ class SyncLoop:
                 await follow_tombstone(client, self.uow, room_id, event.replacement_room)
                 continue
             if isinstance(event, RoomMemberEvent) and event.membership in ("leave", "ban"):
+                self._sender.forgetting.left(event.state_key)
                 chat = await self.chat_for(room_id, event.state_key)
                 if chat.is_dm:
                     await self._state.forget_dm_room(event.state_key, room_id)
