@@ -86,8 +86,10 @@ class MatrixState:
             if await uow.state.get(f"mx:dm:{user_id}") == room_id:
                 await uow.state.delete(f"mx:dm:{user_id}")
 
-    async def direct_flag(self, room_id: str) -> str | None:
-        return await self.get(f"mx:direct:{room_id}")
+    async def dm_room_and_flag(self, user_id: str, room_id: str) -> tuple[str | None, str | None]:
+        """His private room and this room's direct flag, in one transaction (asked for each message's sender)."""
+        async with self._uow() as uow:
+            return await uow.state.get(f"mx:dm:{user_id}"), await uow.state.get(f"mx:direct:{room_id}")
 
     # ---------------------------------------------------------------- cards and polls
 
