@@ -49,6 +49,7 @@ LONG_POLL_MS = 30_000
 class Figures:
     sequential: list[float] = field(default_factory=list)  # seconds, one per message
     burst: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # this process's CPU seconds per round trip (member + bot)
     statements: float = 0.0  # SQL statements and transactions per sequential round trip (magbot only)
     transactions: float = 0.0
 
@@ -75,10 +76,12 @@ class Probe:
         return sum(contains in body for body in self.member.texts(self.room, self.bot_id, since))
 
     async def round_trip(self, i: int) -> float:
-        mark, began = self.member.mark(), time.perf_counter()
+        """Seconds from send to answer; the CPU it took this process (the other bot is idle) is kept."""
+        mark, began, cpu = self.member.mark(), time.perf_counter(), time.process_time()
         await self.member.send(self.room, self.text(i))
         while not self.answers(mark, self.answer(i)):
             await self.member.sync(LONG_POLL_MS)
+        self.figures.cpu.append(time.process_time() - cpu)
         return time.perf_counter() - began
 
     async def burst(self, texts: list[str], contains: str, rate: float) -> list[float]:
@@ -86,10 +89,11 @@ class Probe:
         mark, sent, seen = self.member.mark(), list[float](), list[float]()
 
         async def send_all() -> None:
-            for text in texts:
+            start = time.perf_counter()
+            for index, text in enumerate(texts):  # on a fixed schedule, whatever a send took
+                await asyncio.sleep(max(0.0, start + index / rate - time.perf_counter()))
                 sent.append(time.perf_counter())
                 await self.member.send(self.room, text)
-                await asyncio.sleep(1 / rate)
 
         sending = asyncio.ensure_future(send_all())
         deadline = time.monotonic() + 60 + len(texts) / rate
@@ -108,6 +112,7 @@ async def measure(probes: list[Probe], args: argparse.Namespace) -> None:
     for i in range(WARM_UP):  # each member's Megolm session reaches its bot; connections open
         for probe in probes:
             await probe.round_trip(-1 - i)
+            probe.figures.cpu.clear()
     before = [probe.counter.snapshot() if probe.counter else (0, 0) for probe in probes]
     for i in range(args.messages):
         for probe in probes if i % 2 == 0 else probes[::-1]:
@@ -242,6 +247,11 @@ def spread(values: list[float]) -> str:
     return "/".join(f"{v:.1f}" for v in (min(values), statistics.median(values), max(values)))
 
 
+def stats_of(runs: list[tuple[Figures, Figures]]) -> tuple[list[tuple[float, float, float]], ...]:
+    """Each bot's sequential (min, median, p95) per run."""
+    return tuple([Figures.stats(run[index].sequential) for run in runs] for index in (0, 1))
+
+
 def report(runs: list[tuple[Figures, Figures]], args: argparse.Namespace) -> None:
     print(f"{args.messages} sequential round trips per bot per run (+{WARM_UP} warm-up); {len(runs)} runs")
     print("latency = member sends -> member's client decrypted the answer; ms, min/median/max over the runs")
@@ -259,14 +269,20 @@ def report(runs: list[tuple[Figures, Figures]], args: argparse.Namespace) -> Non
         ratios = [m / b for b, m in zip(medians[f"{phase}0"], medians[f"{phase}1"], strict=True)]
         print(f"{'magbot / bare (p50)':24}{'':>22}{'/'.join(f'{r:.2f}' for r in sorted(ratios)):>22}")
         medians[f"{phase}ratio"] = ratios
+    cpu = [[statistics.median(run[index].cpu) * 1000 for run in runs] for index in (0, 1)]
+    print(
+        f"\nCPU ms per round trip (this process: member + bot), median: bare {spread(cpu[0])}, magbot {spread(cpu[1])}"
+    )
     statements = statistics.median(run[1].statements for run in runs)
     transactions = statistics.median(run[1].transactions for run in runs)
-    print(f"\nmagbot per round trip: {statements:.1f} SQL statements, {transactions:.1f} transactions")
+    print(f"magbot per round trip: {statements:.1f} SQL statements, {transactions:.1f} transactions")
     med = {key: statistics.median(values) for key, values in medians.items()}
     line = (
         f"summary latency_ratio={med['sequentialratio']:.2f} bare_p50_ms={med['sequential0']:.1f} "
         f"magbot_p50_ms={med['sequential1']:.1f} bare_p95_ms={med['sequential0p95']:.1f} "
-        f"magbot_p95_ms={med['sequential1p95']:.1f} latency_ratio_max={max(medians['sequentialratio']):.2f}"
+        f"magbot_p95_ms={med['sequential1p95']:.1f} latency_ratio_max={max(medians['sequentialratio']):.2f} "
+        f"min_ratio={statistics.median(m[0] / b[0] for b, m in zip(*stats_of(runs), strict=True)):.2f} "
+        f"bare_cpu_ms={statistics.median(cpu[0]):.1f} magbot_cpu_ms={statistics.median(cpu[1]):.1f}"
     )
     if args.burst:
         line += (
