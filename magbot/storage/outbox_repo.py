@@ -11,12 +11,12 @@ its send goes on and its delete finds nothing, so the card still ends on the new
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from magbot.core.events import ChatRef, Edit, File, NativePoll, Outgoing, Post
@@ -44,6 +44,53 @@ class Waiting:
     card: str | None
     thread: str | None
     next_attempt_at: datetime
+
+
+ChatWait = Callable[[str], float]  # seconds a chat must wait for the rate limits
+SCAN_PAGE = 64  # rows read at a time looking for chats that may send
+
+
+def _no_wait(chat_id: str) -> float:
+    return 0.0
+
+
+def _pending(platform: str) -> tuple[ColumnElement[bool], ...]:
+    return (OutboxRow.platform == platform, OutboxRow.status == "pending")
+
+
+@dataclass(frozen=True)
+class DueHeads:
+    heads: dict[str, QueuedMessage]  # chat -> its next row, which may go now
+    later: datetime | None  # the earliest time another chat seen may go
+    more: bool  # stopped at `most`: other chats may be due now too
+
+
+@dataclass
+class _Found:
+    """What a flush's scan has found so far."""
+
+    now: datetime
+    most: int
+    wait_of: ChatWait
+    seen: set[str] = field(default_factory=set)
+    due: dict[str, tuple[Waiting, bool]] = field(default_factory=dict)  # chat -> (next row, rows behind it)
+    later: list[datetime] = field(default_factory=list)
+
+    @property
+    def full(self) -> bool:
+        return len(self.due) >= self.most
+
+    def blocked(self, chat: str) -> bool:
+        wait = self.wait_of(chat)
+        if wait > 0:
+            self.later.append(self.now + timedelta(seconds=wait))
+        return wait > 0
+
+    def offer(self, chat: str, row: Waiting, more: bool) -> None:
+        if row.next_attempt_at <= self.now:
+            self.due[chat] = (row, more)
+        else:
+            self.later.append(row.next_attempt_at)
 
 
 def next_in_line(rows: Sequence[Waiting], answers_first: bool = True) -> Waiting:
@@ -111,7 +158,7 @@ class Outbox:
             delete(OutboxRow).where(*same, OutboxRow.kind == EDIT, OutboxRow.id > func.coalesce(last_other, 0))
         )
 
-    async def _waiting(self, platform: str, chat_id: str | None = None) -> dict[str, list[Waiting]]:
+    async def _waiting(self, platform: str, chats: Collection[str] | None = None) -> dict[str, list[Waiting]]:
         query = select(
             OutboxRow.chat_id,
             OutboxRow.id,
@@ -120,8 +167,8 @@ class Outbox:
             OutboxRow.thread,
             OutboxRow.next_attempt_at,
         ).where(OutboxRow.platform == platform, OutboxRow.status == "pending")
-        if chat_id is not None:
-            query = query.where(OutboxRow.chat_id == chat_id)
+        if chats is not None:
+            query = query.where(OutboxRow.chat_id.in_(chats))
         queues: dict[str, list[Waiting]] = {}
         for chat, row_id, urgent, card, thread, when in await self._session.execute(query.order_by(OutboxRow.id)):
             queues.setdefault(chat, []).append(Waiting(row_id, urgent, card, thread, when))
@@ -138,26 +185,42 @@ class Outbox:
         later = [when for when in heads.values() if when > now]
         return [chat for chat, when in heads.items() if when <= now], min(later, default=None)
 
-    async def due_heads(
-        self, platform: str, now: datetime, most: int
-    ) -> tuple[dict[str, QueuedMessage | None], datetime | None]:
-        """Every chat whose next row may be tried now, with that row read for the first `most` of them (the
-        sender sends those at once; the others wait for a free slot and read theirs then), and the earliest
-        time one of the other chats may go. Two statements, however many chats."""
-        queues = await self._waiting(platform)
-        chosen = {chat: next_in_line(rows, self.answers_first) for chat, rows in queues.items()}
-        due = [chat for chat, row in chosen.items() if row.next_attempt_at <= now]
-        later = min((row.next_attempt_at for row in chosen.values() if row.next_attempt_at > now), default=None)
-        read = {chosen[chat].id: chat for chat in due[:most]}
-        heads: dict[str, QueuedMessage | None] = dict.fromkeys(due)
-        if read:
+    async def due_heads(self, platform: str, now: datetime, most: int, wait_of: ChatWait = _no_wait) -> DueHeads:
+        """Up to `most` chats whose next row may go now, that row read, and the earliest time one of the other
+        chats seen may go. Chats waiting on an answer first, then by their oldest row. `wait_of` says how long
+        a chat must wait for the rate limits (it is passed over meanwhile). Only as many rows are read as it
+        takes to find `most`: a thousand queued reminders cost a flush a page, not a thousand rows."""
+        found = _Found(now, most, wait_of)
+        urgent = select(OutboxRow.chat_id).where(*_pending(platform), OutboxRow.urgent.is_(True)).order_by(OutboxRow.id)
+        await self._consider(platform, found, list(await self._session.scalars(urgent.limit(SCAN_PAGE))))
+        after = 0
+        while not found.full:
+            page = select(OutboxRow.id, OutboxRow.chat_id).where(*_pending(platform), OutboxRow.id > after)
+            if found.seen:
+                page = page.where(OutboxRow.chat_id.not_in(found.seen))
+            rows = list(await self._session.execute(page.order_by(OutboxRow.id).limit(SCAN_PAGE)))
+            await self._consider(platform, found, [chat for _, chat in rows])
+            if len(rows) < SCAN_PAGE:
+                break
+            after = rows[-1][0]
+        heads: dict[str, QueuedMessage] = {}
+        if found.due:
+            read = {row.id: chat for chat, (row, _) in found.due.items()}
             query = select(OutboxRow.id, OutboxRow.payload, OutboxRow.attempts).where(OutboxRow.id.in_(read))
             for row_id, payload, attempts in await self._session.execute(query):
-                chat = read[row_id]
-                heads[chat] = QueuedMessage(
-                    row_id, decode(payload), attempts, chosen[chat].next_attempt_at, len(queues[chat]) > 1
-                )
-        return heads, later
+                row, more = found.due[read[row_id]]
+                heads[read[row_id]] = QueuedMessage(row_id, decode(payload), attempts, row.next_attempt_at, more)
+        return DueHeads(heads, min(found.later, default=None), found.full)
+
+    async def _consider(self, platform: str, found: _Found, chats: list[str]) -> None:
+        """Each new chat's queue read (one statement for all), its next row chosen."""
+        fresh = list(dict.fromkeys(chat for chat in chats if chat not in found.seen))
+        found.seen.update(fresh)
+        open_ = [chat for chat in fresh if not found.blocked(chat)]
+        queues = await self._waiting(platform, open_) if open_ else {}
+        for chat in open_:
+            if chat in queues and not found.full:
+                found.offer(chat, next_in_line(queues[chat], self.answers_first), len(queues[chat]) > 1)
 
     async def pending_chats(self, platform: str, now: datetime) -> list[str]:
         return (await self.due_chats(platform, now))[0]
