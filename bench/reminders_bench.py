@@ -91,9 +91,8 @@ async def seed(app: App, groups: int, now: datetime) -> None:
         async with app.uow() as uow:
             made = [{"platform": "telegram", "chat_id": f"-{n}", "settings": settings} for n in chunk]
             await uow.session.execute(insert(GroupRow), [{**g, "created_at": since, "setup_at": since} for g in made])
-            ids = dict(
-                (await uow.session.execute(select(GroupRow.chat_id, GroupRow.id).where(GroupRow.id > 0))).tuples()
-            )
+            found = await uow.session.execute(select(GroupRow.chat_id, GroupRow.id))
+            ids = {chat: group_id for chat, group_id in found}
             rows = [
                 {"group_id": ids[f"-{n}"], "user_id": f"{n}", "name": f"Member {n}", "founding": True} for n in chunk
             ]

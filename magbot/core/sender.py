@@ -65,18 +65,23 @@ class OutboxSender:
 
     async def _flush_once(self) -> float | None:
         waits: list[float] = []
-        for platform, sender in self._senders.items():
-            limiter, parallel, now = self._limiters[platform], max(1, sender.rate.parallel_chats), self._clock.now()
-            if (overall := limiter.wait_needed("", False, now)) > 0:
-                waits.append(overall)  # nothing of this platform may go before then: no need to look
-                continue
-            room = limiter.room(now)  # no more heads read than may go now
-            found, first = await self._scan(platform, limiter, parallel if room is None else min(parallel, room))
+        for sender in self._senders.values():
+            waits += await self._flush_platform(sender)
+        return min(waits) if waits else None
+
+    async def _flush_platform(self, sender: Sender) -> list[float]:
+        """Page after page of chats that may go now, until none may or the overall limit is reached; the waits."""
+        limiter, parallel = self._limiters[sender.platform], max(1, sender.rate.parallel_chats)
+        waits: list[float] = []
+        last: set[str] | None = None
+        while True:
+            if (overall := limiter.wait_needed("", False, self._clock.now())) > 0:
+                return [*waits, overall]  # nothing of this platform may go before then: no need to look
+            room = limiter.room(self._clock.now())  # no more heads read than may go now
+            found, first = await self._scan(sender.platform, limiter, parallel if room is None else min(parallel, room))
             gate = asyncio.Semaphore(parallel)
 
-            async def drain(
-                chat_id: str, sender: Sender = sender, gate: asyncio.Semaphore = gate, first: Heads = first
-            ) -> float | None:
+            async def drain(chat_id: str, gate: asyncio.Semaphore = gate, first: Heads = first) -> float | None:
                 async with gate:
                     if self._claims is None:
                         return await self._drain(sender, chat_id, first.get(chat_id))
@@ -88,9 +93,11 @@ class OutboxSender:
             waits += [w for w in await asyncio.gather(*(drain(c) for c in found.heads)) if w is not None]
             if found.later is not None:
                 waits.append(max(0.05, (found.later - self._clock.now()).total_seconds()))
-            if found.more:  # more chats may go now: as soon as the overall limit lets them
-                waits.append(max(0.01, limiter.wait_needed("", False, self._clock.now())))
-        return min(waits) if waits else None
+            if not found.more:
+                return waits
+            if set(found.heads) == last:  # the same heads again: none of them could go; look again soon
+                return [*waits, 0.05]
+            last = set(found.heads)
 
     async def _scan(self, platform: str, limiter: RateLimiter, most: int) -> tuple[DueHeads, Heads]:
         """One short transaction: the chats that may go now (their heads read), and when the others may. A chat

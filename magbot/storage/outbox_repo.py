@@ -203,13 +203,16 @@ class Outbox:
             if len(rows) < SCAN_PAGE:
                 break
             after = rows[-1][0]
-        heads: dict[str, QueuedMessage] = {}
+        read: dict[int, tuple[str, int]] = {}
         if found.due:
-            read = {row.id: chat for chat, (row, _) in found.due.items()}
-            query = select(OutboxRow.id, OutboxRow.payload, OutboxRow.attempts).where(OutboxRow.id.in_(read))
-            for row_id, payload, attempts in await self._session.execute(query):
-                row, more = found.due[read[row_id]]
-                heads[read[row_id]] = QueuedMessage(row_id, decode(payload), attempts, row.next_attempt_at, more)
+            ids = [row.id for row, _ in found.due.values()]
+            query = select(OutboxRow.id, OutboxRow.payload, OutboxRow.attempts).where(OutboxRow.id.in_(ids))
+            read = {row_id: (payload, attempts) for row_id, payload, attempts in await self._session.execute(query)}
+        heads = {  # in the order found: answers first
+            chat: QueuedMessage(row.id, decode(read[row.id][0]), read[row.id][1], row.next_attempt_at, more)
+            for chat, (row, more) in found.due.items()
+            if row.id in read
+        }
         return DueHeads(heads, min(found.later, default=None), found.full)
 
     async def _consider(self, platform: str, found: _Found, chats: list[str]) -> None:
