@@ -261,7 +261,8 @@ async def test_a_tick_costs_what_is_due_not_how_many_groups_exist(app: App, cloc
         assert group is not None
         statements.clear()
         await app.scheduler._jobs.plan_group(uow, group, clock.now())
-    assert [s.split()[0] for s in statements] == ["INSERT"]  # meetings' and check-ins' rows in one statement
+    # The group's weekly activities read, then its meetings', check-ins' and activities' rows in one statement.
+    assert [s.split()[0] for s in statements] == ["SELECT", "INSERT"]
     event.remove(app.engine.sync_engine, "before_cursor_execute", count)
 
 
