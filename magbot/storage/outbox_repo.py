@@ -2,8 +2,8 @@
 
 Each chat is a queue. Its next row is its oldest, except that a direct answer to a member (an `urgent` row:
 the posts and files a handler's reply starts with, so its own order holds) goes before bulk rows (card edits,
-scheduled posts), unless an older row touches the card the answer refers to: then the chat keeps its order.
-A card's pending edits are coalesced as
+scheduled posts), unless an older row touches the card the answer refers to: then the chat keeps its order
+(chosen in storage/outbox_scan.py, which also finds the chats a flush sends). A card's pending edits are coalesced as
 they are saved: a new edit deletes the older pending edits of the same card (back to the last row that posts or
 deletes that card), in the same transaction that saves it. An edit already being sent is deleted all the same;
 its send goes on and its delete finds nothing, so the card still ends on the newest text.
@@ -11,99 +11,30 @@ its send goes on and its delete finds nothing, so the card still ends on the new
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, insert, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from magbot.core.events import ChatRef, Edit, File, NativePoll, Outgoing, Post
 from magbot.storage.codec import decode, encode
 from magbot.storage.models import OutboxRow
+from magbot.storage.outbox_scan import (
+    ChatWait,
+    DueHeads,
+    QueuedMessage,
+    Waiting,
+    due_heads,
+    next_in_line,
+    no_wait,
+    queues,
+)
+
+__all__ = ["DueHeads", "Outbox", "QueuedMessage", "next_in_line"]
 
 EDIT = "Edit"
-
-
-@dataclass(frozen=True)
-class QueuedMessage:
-    id: int
-    message: Outgoing
-    attempts: int
-    not_before: datetime  # its next attempt: a row that failed waits out its backoff even behind an answer
-    more: bool = False  # other rows of its chat were waiting behind it when it was read
-
-
-@dataclass(frozen=True)
-class Waiting:
-    """A row's place in its chat's queue: enough to choose the next one without reading payloads."""
-
-    id: int
-    urgent: bool
-    card: str | None
-    thread: str | None
-    next_attempt_at: datetime
-
-
-ChatWait = Callable[[str], float]  # seconds a chat must wait for the rate limits
-SCAN_PAGE = 64  # rows read at a time looking for chats that may send
-
-
-def _no_wait(chat_id: str) -> float:
-    return 0.0
-
-
-def _pending(platform: str) -> tuple[ColumnElement[bool], ...]:
-    return (OutboxRow.platform == platform, OutboxRow.status == "pending")
-
-
-@dataclass(frozen=True)
-class DueHeads:
-    heads: dict[str, QueuedMessage]  # chat -> its next row, which may go now
-    later: datetime | None  # the earliest time another chat seen may go
-    more: bool  # stopped at `most`: other chats may be due now too
-
-
-@dataclass
-class _Found:
-    """What a flush's scan has found so far."""
-
-    now: datetime
-    most: int
-    wait_of: ChatWait
-    seen: set[str] = field(default_factory=set)
-    due: dict[str, tuple[Waiting, bool]] = field(default_factory=dict)  # chat -> (next row, rows behind it)
-    later: list[datetime] = field(default_factory=list)
-
-    @property
-    def full(self) -> bool:
-        return len(self.due) >= self.most
-
-    def blocked(self, chat: str) -> bool:
-        wait = self.wait_of(chat)
-        if wait > 0:
-            self.later.append(self.now + timedelta(seconds=wait))
-        return wait > 0
-
-    def offer(self, chat: str, row: Waiting, more: bool) -> None:
-        if row.next_attempt_at <= self.now:
-            self.due[chat] = (row, more)
-        else:
-            self.later.append(row.next_attempt_at)
-
-
-def next_in_line(rows: Sequence[Waiting], answers_first: bool = True) -> Waiting:
-    """The row a chat sends next, of its pending rows in the order they were saved."""
-    if answers_first:
-        for index, row in enumerate(rows):
-            if not row.urgent:
-                continue
-            names = {name for name in (row.card, row.thread) if name}
-            if not any(earlier.card in names for earlier in rows[:index]):
-                return row
-            break  # the oldest answer waits for the row it refers to; answers keep their own order
-    return rows[0]
 
 
 def card_of(message: Outgoing) -> str | None:
@@ -158,72 +89,20 @@ class Outbox:
             delete(OutboxRow).where(*same, OutboxRow.kind == EDIT, OutboxRow.id > func.coalesce(last_other, 0))
         )
 
-    async def _waiting(self, platform: str, chats: Collection[str] | None = None) -> dict[str, list[Waiting]]:
-        query = select(
-            OutboxRow.chat_id,
-            OutboxRow.id,
-            OutboxRow.urgent,
-            OutboxRow.card,
-            OutboxRow.thread,
-            OutboxRow.next_attempt_at,
-        ).where(OutboxRow.platform == platform, OutboxRow.status == "pending")
-        if chats is not None:
-            query = query.where(OutboxRow.chat_id.in_(chats))
-        queues: dict[str, list[Waiting]] = {}
-        for chat, row_id, urgent, card, thread, when in await self._session.execute(query.order_by(OutboxRow.id)):
-            queues.setdefault(chat, []).append(Waiting(row_id, urgent, card, thread, when))
-        return queues
-
     async def _heads(self, platform: str) -> dict[str, datetime]:
-        """Each chat's next row's next attempt time."""
-        queues = await self._waiting(platform)
-        return {chat: next_in_line(rows, self.answers_first).next_attempt_at for chat, rows in queues.items()}
+        """Each chat's next row's next attempt time (every row read: for tests and tools, not the sender)."""
+        waiting = await queues(self._session, platform)
+        return {chat: next_in_line(rows, self.answers_first).next_attempt_at for chat, rows in waiting.items()}
+
+    async def due_heads(self, platform: str, now: datetime, most: int, wait_of: ChatWait = no_wait) -> DueHeads:
+        """Up to `most` chats whose next row may go now, read a page at a time (storage/outbox_scan.py)."""
+        return await due_heads(self._session, platform, now, most, wait_of, self.answers_first)
 
     async def due_chats(self, platform: str, now: datetime) -> tuple[list[str], datetime | None]:
         """Chats whose next row may be tried now, and the earliest time one of the others may (one scan)."""
         heads = await self._heads(platform)
         later = [when for when in heads.values() if when > now]
         return [chat for chat, when in heads.items() if when <= now], min(later, default=None)
-
-    async def due_heads(self, platform: str, now: datetime, most: int, wait_of: ChatWait = _no_wait) -> DueHeads:
-        """Up to `most` chats whose next row may go now, that row read, and the earliest time one of the other
-        chats seen may go. Chats waiting on an answer first, then by their oldest row. `wait_of` says how long
-        a chat must wait for the rate limits (it is passed over meanwhile). Only as many rows are read as it
-        takes to find `most`: a thousand queued reminders cost a flush a page, not a thousand rows."""
-        found = _Found(now, most, wait_of)
-        urgent = select(OutboxRow.chat_id).where(*_pending(platform), OutboxRow.urgent.is_(True)).order_by(OutboxRow.id)
-        await self._consider(platform, found, list(await self._session.scalars(urgent.limit(SCAN_PAGE))))
-        after = 0
-        while not found.full:
-            page = select(OutboxRow.id, OutboxRow.chat_id).where(*_pending(platform), OutboxRow.id > after)
-            if found.seen:
-                page = page.where(OutboxRow.chat_id.not_in(found.seen))
-            rows = list(await self._session.execute(page.order_by(OutboxRow.id).limit(SCAN_PAGE)))
-            await self._consider(platform, found, [chat for _, chat in rows])
-            if len(rows) < SCAN_PAGE:
-                break
-            after = rows[-1][0]
-        read: dict[int, tuple[str, int]] = {}
-        if found.due:
-            ids = [row.id for row, _ in found.due.values()]
-            query = select(OutboxRow.id, OutboxRow.payload, OutboxRow.attempts).where(OutboxRow.id.in_(ids))
-            read = {row_id: (payload, attempts) for row_id, payload, attempts in await self._session.execute(query)}
-        heads = {  # in the order found: answers first
-            chat: QueuedMessage(row.id, decode(read[row.id][0]), read[row.id][1], row.next_attempt_at, more)
-            for chat, (row, more) in found.due.items()
-            if row.id in read
-        }
-        return DueHeads(heads, min(found.later, default=None), found.full)
-
-    async def _consider(self, platform: str, found: _Found, chats: list[str]) -> None:
-        """Each new chat's queue read (one statement for all), its next row chosen."""
-        fresh = list(dict.fromkeys(chat for chat in chats if chat not in found.seen))
-        found.seen.update(fresh)
-        open_ = [chat for chat in fresh if not found.blocked(chat)]
-        queues = await self._waiting(platform, open_) if open_ else {}
-        for chat in open_:
-            if chat in queues and not found.full:
-                found.offer(chat, next_in_line(queues[chat], self.answers_first), len(queues[chat]) > 1)
 
     async def pending_chats(self, platform: str, now: datetime) -> list[str]:
         return (await self.due_chats(platform, now))[0]
