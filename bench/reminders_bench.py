@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import logging
 import re
 import resource
@@ -28,6 +29,8 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from sqlalchemy import insert, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's magbot, not an installed one
 
@@ -41,6 +44,8 @@ from magbot.core.ratelimit import RateLimiter
 from magbot.core.records import CardPlace
 from magbot.core.sender import OutboxSender
 from magbot.domain.group_settings import default_settings
+from magbot.storage.models import GroupRow, MemberRow, ScheduledRow
+from magbot.storage.state_repo import plan_row
 
 MEMBERS_LIST = re.compile(r"\d+ members?:")
 TELEGRAM = RatePolicy(per_chat_interval=1.0, per_group_per_minute=20, overall_per_second=30, parallel_chats=16)
@@ -78,13 +83,21 @@ async def baseline(groups: int, latency: float) -> float:
 
 
 async def seed(app: App, groups: int, now: datetime) -> None:
-    settings = default_settings()
-    for first in range(0, groups, 200):  # set up as members would: each group's setup saves its plan row
+    """Groups set up a day ago, one member each, and the plan row each setup saves (`Groups.mark_set_up`),
+    written in bulk: setting up 10,000 groups one by one would take longer than the run it prepares."""
+    since, settings = now - timedelta(days=1), json.dumps(default_settings())
+    for first in range(0, groups, 2000):
+        chunk = range(first, min(groups, first + 2000))
         async with app.uow() as uow:
-            for n in range(first, min(groups, first + 200)):
-                group = await uow.groups.create("telegram", f"-{n}", settings, now - timedelta(days=1))
-                await uow.groups.mark_set_up(group.id, now - timedelta(days=1))
-                await uow.members.add(group.id, f"{n}", f"Member {n}", founding=True, now=now)
+            made = [{"platform": "telegram", "chat_id": f"-{n}", "settings": settings} for n in chunk]
+            await uow.session.execute(insert(GroupRow), [{**g, "created_at": since, "setup_at": since} for g in made])
+            found = await uow.session.execute(select(GroupRow.chat_id, GroupRow.id))
+            ids = {chat: group_id for chat, group_id in found}
+            rows = [
+                {"group_id": ids[f"-{n}"], "user_id": f"{n}", "name": f"Member {n}", "founding": True} for n in chunk
+            ]
+            await uow.session.execute(insert(MemberRow), [{**m, "joined_at": now} for m in rows])
+            await uow.session.execute(insert(ScheduledRow), [plan_row(ids[f"-{n}"], since, "setup") for n in chunk])
 
 
 class Probe:
@@ -134,8 +147,13 @@ async def magbot_run(groups: int, latency: float, folder: Path, walk: bool) -> F
     platform = SimulatedPlatform(latency, TELEGRAM)
     app.outbox = OutboxSender(app.uow, app.clock, [platform])
     async with app.uow() as uow:
-        for group in await uow.groups.all_set_up():
-            await uow.schedule.plan(f"reminder:{group.id}:bench", "meeting_reminder_bench", start, group_id=group.id)
+        every = await uow.groups.all_set_up()
+    for first in range(0, len(every), 1000):  # one multi-row statement per thousand (SQLite's variable limit)
+        async with app.uow() as uow, uow.schedule.together():
+            for group in every[first : first + 1000]:
+                await uow.schedule.plan(
+                    f"reminder:{group.id}:bench", "meeting_reminder_bench", start, group_id=group.id
+                )
 
     async def reminder(uow, job, now):  # type: ignore[no-untyped-def]
         from magbot.core.clock import ManualClock

@@ -36,6 +36,9 @@ from magbot.storage.uow import UnitOfWork, UnitOfWorkFactory
 log = logging.getLogger(__name__)
 
 Settle = Callable[[], Awaitable[None]]
+# Due rows read at a time: each batch's read is short, and the sender is woken after each one, so the first
+# messages go while the rest of a thousand groups' reminders are still being queued.
+DUE_BATCH = 10
 
 
 async def _call(route: JobRoute, jobs: Jobs, uow: UnitOfWork, due: Due[Any], now: datetime) -> list[Outgoing]:
@@ -56,7 +59,8 @@ class Scheduler:
     def __init__(
         self, uow: UnitOfWorkFactory, clock: Clock, jobs: Jobs, on_outbox: Callable[[], None] = lambda: None
     ) -> None:
-        self._uow, self._clock, self._jobs, self._on_outbox = uow, clock, jobs, on_outbox
+        # The background lane: a member's dispatch goes before the tick's next transaction (storage/turn.py).
+        self._uow, self._clock, self._jobs, self._on_outbox = uow.background, clock, jobs, on_outbox
         self._aps: AsyncIOScheduler | None = None
         self._waking: asyncio.Task[object] | None = None  # a production wake-up under way
 
@@ -69,19 +73,25 @@ class Scheduler:
         async with self._uow() as uow:
             for planner in self._jobs.planners:
                 await planner(uow, now)
-        ran, tried = 0, set[int]()
-        while True:  # in batches: a thousand groups' reminders can fall due in the same minute
+        ran, tried, failed = 0, set[int](), set[int]()
+        while True:  # in small batches: short reads, and the sender starts on the first messages at once
             async with self._uow() as uow:
-                due = [job for job in await uow.schedule.due(now) if job.id not in tried]
+                due = await uow.schedule.due(now, DUE_BATCH, skip=failed)
             if not due:
                 break
-            for job in due:
-                tried.add(job.id)  # a failing job stays pending for the next tick, not this loop
-                ran += await self._run_one(job, now)
+            fresh = [job for job in due if job.id not in tried]
+            failed.update(job.id for job in due if job.id in tried)  # still pending after its run: not again
+            for job in fresh:
+                tried.add(job.id)
+                done = await self._run_one(job, now)
+                if done is None:  # left pending for the next tick, not this loop
+                    failed.add(job.id)
+                ran += done or 0
             self._on_outbox()  # the sender starts on this batch while the next one runs
         return ran
 
-    async def _run_one(self, job: ScheduledJob, now: datetime) -> int:
+    async def _run_one(self, job: ScheduledJob, now: datetime) -> int | None:
+        """1 when it ran, 0 when it was skipped or ran elsewhere, None when it failed (it stays pending)."""
         late = (now - job.due_at).total_seconds()
         try:
             async with self._uow() as uow:
@@ -105,7 +115,7 @@ class Scheduler:
         except Exception as exc:  # left pending: the next tick tries again within the grace window
             frames = "".join(traceback.format_tb(exc.__traceback__))  # frames only: the message may hold text
             log.error("job failed kind=%s id=%d error=%s\n%s", job.kind, job.id, type(exc).__name__, frames)
-            return 0
+            return None
 
     async def _plan_after(self, uow: UnitOfWork, job: ScheduledJob, now: datetime) -> None:
         group = await uow.groups.get(job.group_id) if job.group_id and self._jobs.group_planners else None

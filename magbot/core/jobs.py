@@ -187,9 +187,10 @@ class Jobs:
         self.group_planners.append(planner)
 
     async def plan_group(self, uow: UnitOfWork, group: Group, now: datetime) -> None:
-        """Plan one group's next occurrences (idempotent keys: planning twice adds nothing)."""
-        for planner in self.group_planners:
-            await planner(uow, group, now)
+        """Plan one group's next occurrences (idempotent keys: planning twice adds nothing), in one statement."""
+        async with uow.schedule.together():
+            for planner in self.group_planners:
+                await planner(uow, group, now)
 
     async def _plan_group(self, scope: GroupScope, job: Due[NoPayload]) -> list[Outgoing]:
         await self.plan_group(scope.uow, scope.group, scope.now)

@@ -34,6 +34,12 @@ class RateLimiter:
                 waits.append((overall[0] + SECOND - now).total_seconds())
         return max(waits)
 
+    def room(self, now: datetime) -> int | None:
+        """How many messages may go now within the overall limit (None: no overall limit)."""
+        if not self._policy.overall_per_second:
+            return None
+        return max(0, int(self._policy.overall_per_second) - len(self._trim(self._overall, now - SECOND)))
+
     def record(self, chat_id: str, is_group: bool, now: datetime) -> None:
         self._last_per_chat[chat_id] = now
         if is_group and self._policy.per_group_per_minute:

@@ -20,7 +20,7 @@ from magbot.core.ratelimit import RateLimiter
 from magbot.core.records import CardPlace
 from magbot.core.scope import group_chat
 from magbot.storage.claims import ChatClaims
-from magbot.storage.outbox_repo import QueuedMessage
+from magbot.storage.outbox_repo import DueHeads, QueuedMessage
 from magbot.storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ class OutboxSender:
     def __init__(
         self, uow: UnitOfWorkFactory, clock: Clock, senders: list[Sender], claims: ChatClaims | None = None
     ) -> None:
-        self._uow, self._clock = uow, clock
+        self._uow, self._clock = uow.background, clock  # members' dispatches go first (storage/turn.py)
         self._claims = claims  # several instances on PostgreSQL: one sender per chat at a time (storage/claims.py)
         self._senders = {sender.platform: sender for sender in senders}
         self._limiters = {sender.platform: RateLimiter(sender.rate) for sender in senders}
@@ -65,18 +65,23 @@ class OutboxSender:
 
     async def _flush_once(self) -> float | None:
         waits: list[float] = []
-        for platform, sender in self._senders.items():
-            parallel = max(1, sender.rate.parallel_chats)
-            async with self._uow() as uow:  # one scan: the chats due now (heads read), and when the others are
-                heads, later = await uow.outbox.due_heads(platform, self._clock.now(), parallel)
-                first = {
-                    chat: (queued, await self._places(uow, queued.message)) for chat, queued in heads.items() if queued
-                }
+        for sender in self._senders.values():
+            waits += await self._flush_platform(sender)
+        return min(waits) if waits else None
+
+    async def _flush_platform(self, sender: Sender) -> list[float]:
+        """Page after page of chats that may go now, until none may or the overall limit is reached; the waits."""
+        limiter, parallel = self._limiters[sender.platform], max(1, sender.rate.parallel_chats)
+        waits: list[float] = []
+        last: set[str] | None = None
+        while True:
+            if (overall := limiter.wait_needed("", False, self._clock.now())) > 0:
+                return [*waits, overall]  # nothing of this platform may go before then: no need to look
+            room = limiter.room(self._clock.now())  # no more heads read than may go now
+            found, first = await self._scan(sender.platform, limiter, parallel if room is None else min(parallel, room))
             gate = asyncio.Semaphore(parallel)
 
-            async def drain(
-                chat_id: str, sender: Sender = sender, gate: asyncio.Semaphore = gate, first: Heads = first
-            ) -> float | None:
+            async def drain(chat_id: str, gate: asyncio.Semaphore = gate, first: Heads = first) -> float | None:
                 async with gate:
                     if self._claims is None:
                         return await self._drain(sender, chat_id, first.get(chat_id))
@@ -85,10 +90,23 @@ class OutboxSender:
                         return await self._drain(sender, chat_id) if mine else None
 
             # A chat drained here returns its own wait; rows saved meanwhile wake the sender (`wake`).
-            waits += [w for w in await asyncio.gather(*(drain(c) for c in heads)) if w is not None]
-            if later is not None:
-                waits.append(max(0.05, (later - self._clock.now()).total_seconds()))
-        return min(waits) if waits else None
+            waits += [w for w in await asyncio.gather(*(drain(c) for c in found.heads)) if w is not None]
+            if found.later is not None:
+                waits.append(max(0.05, (found.later - self._clock.now()).total_seconds()))
+            if not found.more:
+                return waits
+            if set(found.heads) == last:  # the same heads again: none of them could go; look again soon
+                return [*waits, 0.05]
+            last = set(found.heads)
+
+    async def _scan(self, platform: str, limiter: RateLimiter, most: int) -> tuple[DueHeads, Heads]:
+        """One short transaction: the chats that may go now (their heads read), and when the others may. A chat
+        the limits hold back is passed over (a DM has no group window, so asking as a group is right for both)."""
+        now = self._clock.now()
+        async with self._uow() as uow:
+            found = await uow.outbox.due_heads(platform, now, most, lambda chat: limiter.wait_needed(chat, True, now))
+            heads = {chat: (queued, await self._places(uow, queued.message)) for chat, queued in found.heads.items()}
+        return found, heads
 
     async def _drain(
         self, sender: Sender, chat_id: str, first: tuple[QueuedMessage, Places] | None = None

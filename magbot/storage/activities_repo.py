@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from magbot.domain.activities import Activity, ActivitySpec, Series, SignUp
 from magbot.storage.models_activities import ActivityRow, ActivitySeriesRow, SignUpRow
+from magbot.storage.state_repo import ask_to_plan
 
 
 def _activity(row: ActivityRow) -> Activity:
@@ -131,10 +132,13 @@ class Activities:
         )
         self._session.add(row)
         await self._session.flush()
+        await ask_to_plan(self._session, series.group_id, now, f"series:{row.id}")  # its first weeks, at once
         return row.id
 
-    async def all_series(self) -> list[Series]:
-        rows = await self._session.scalars(select(ActivitySeriesRow).where(ActivitySeriesRow.status == "on"))
+    async def series_of_group(self, group_id: int) -> list[Series]:
+        rows = await self._session.scalars(
+            select(ActivitySeriesRow).where(ActivitySeriesRow.group_id == group_id, ActivitySeriesRow.status == "on")
+        )
         return [_series(r) for r in rows]
 
     async def series(self, series_id: int) -> Series | None:

@@ -57,13 +57,13 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 
 async def insert_ignoring_duplicates(
-    session: AsyncSession, model: type[Any], values: dict[str, Any], keys: list[str]
+    session: AsyncSession, model: type[Any], values: dict[str, Any] | list[dict[str, Any]], keys: list[str]
 ) -> bool:
     """INSERT into the mapped class's table unless a row with the same `keys` exists. True when this call
-    inserted the row."""
+    inserted a row. A list of rows is one multi-row statement."""
     dialect = session.bind.dialect.name if session.bind else "sqlite"
     builder = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = builder(model).values(**values).on_conflict_do_nothing(index_elements=keys)
+    statement = builder(model).values(values).on_conflict_do_nothing(index_elements=keys)
     return bool(rows_affected(await session.execute(statement)))
 
 

@@ -2,8 +2,8 @@
 
 Each chat is a queue. Its next row is its oldest, except that a direct answer to a member (an `urgent` row:
 the posts and files a handler's reply starts with, so its own order holds) goes before bulk rows (card edits,
-scheduled posts), unless an older row touches the card the answer refers to: then the chat keeps its order.
-A card's pending edits are coalesced as
+scheduled posts), unless an older row touches the card the answer refers to: then the chat keeps its order
+(chosen in storage/outbox_scan.py, which also finds the chats a flush sends). A card's pending edits are coalesced as
 they are saved: a new edit deletes the older pending edits of the same card (back to the last row that posts or
 deletes that card), in the same transaction that saves it. An edit already being sent is deleted all the same;
 its send goes on and its delete finds nothing, so the card still ends on the newest text.
@@ -12,7 +12,6 @@ its send goes on and its delete finds nothing, so the card still ends on the new
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,41 +21,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from magbot.core.events import ChatRef, Edit, File, NativePoll, Outgoing, Post
 from magbot.storage.codec import decode, encode
 from magbot.storage.models import OutboxRow
+from magbot.storage.outbox_scan import (
+    ChatWait,
+    DueHeads,
+    QueuedMessage,
+    Waiting,
+    due_heads,
+    next_in_line,
+    no_wait,
+    queues,
+)
+
+__all__ = ["DueHeads", "Outbox", "QueuedMessage", "next_in_line"]
 
 EDIT = "Edit"
-
-
-@dataclass(frozen=True)
-class QueuedMessage:
-    id: int
-    message: Outgoing
-    attempts: int
-    not_before: datetime  # its next attempt: a row that failed waits out its backoff even behind an answer
-    more: bool = False  # other rows of its chat were waiting behind it when it was read
-
-
-@dataclass(frozen=True)
-class Waiting:
-    """A row's place in its chat's queue: enough to choose the next one without reading payloads."""
-
-    id: int
-    urgent: bool
-    card: str | None
-    thread: str | None
-    next_attempt_at: datetime
-
-
-def next_in_line(rows: Sequence[Waiting], answers_first: bool = True) -> Waiting:
-    """The row a chat sends next, of its pending rows in the order they were saved."""
-    if answers_first:
-        for index, row in enumerate(rows):
-            if not row.urgent:
-                continue
-            names = {name for name in (row.card, row.thread) if name}
-            if not any(earlier.card in names for earlier in rows[:index]):
-                return row
-            break  # the oldest answer waits for the row it refers to; answers keep their own order
-    return rows[0]
 
 
 def card_of(message: Outgoing) -> str | None:
@@ -111,53 +89,20 @@ class Outbox:
             delete(OutboxRow).where(*same, OutboxRow.kind == EDIT, OutboxRow.id > func.coalesce(last_other, 0))
         )
 
-    async def _waiting(self, platform: str, chat_id: str | None = None) -> dict[str, list[Waiting]]:
-        query = select(
-            OutboxRow.chat_id,
-            OutboxRow.id,
-            OutboxRow.urgent,
-            OutboxRow.card,
-            OutboxRow.thread,
-            OutboxRow.next_attempt_at,
-        ).where(OutboxRow.platform == platform, OutboxRow.status == "pending")
-        if chat_id is not None:
-            query = query.where(OutboxRow.chat_id == chat_id)
-        queues: dict[str, list[Waiting]] = {}
-        for chat, row_id, urgent, card, thread, when in await self._session.execute(query.order_by(OutboxRow.id)):
-            queues.setdefault(chat, []).append(Waiting(row_id, urgent, card, thread, when))
-        return queues
-
     async def _heads(self, platform: str) -> dict[str, datetime]:
-        """Each chat's next row's next attempt time."""
-        queues = await self._waiting(platform)
-        return {chat: next_in_line(rows, self.answers_first).next_attempt_at for chat, rows in queues.items()}
+        """Each chat's next row's next attempt time (every row read: for tests and tools, not the sender)."""
+        waiting = await queues(self._session, platform)
+        return {chat: next_in_line(rows, self.answers_first).next_attempt_at for chat, rows in waiting.items()}
+
+    async def due_heads(self, platform: str, now: datetime, most: int, wait_of: ChatWait = no_wait) -> DueHeads:
+        """Up to `most` chats whose next row may go now, read a page at a time (storage/outbox_scan.py)."""
+        return await due_heads(self._session, platform, now, most, wait_of, self.answers_first)
 
     async def due_chats(self, platform: str, now: datetime) -> tuple[list[str], datetime | None]:
         """Chats whose next row may be tried now, and the earliest time one of the others may (one scan)."""
         heads = await self._heads(platform)
         later = [when for when in heads.values() if when > now]
         return [chat for chat, when in heads.items() if when <= now], min(later, default=None)
-
-    async def due_heads(
-        self, platform: str, now: datetime, most: int
-    ) -> tuple[dict[str, QueuedMessage | None], datetime | None]:
-        """Every chat whose next row may be tried now, with that row read for the first `most` of them (the
-        sender sends those at once; the others wait for a free slot and read theirs then), and the earliest
-        time one of the other chats may go. Two statements, however many chats."""
-        queues = await self._waiting(platform)
-        chosen = {chat: next_in_line(rows, self.answers_first) for chat, rows in queues.items()}
-        due = [chat for chat, row in chosen.items() if row.next_attempt_at <= now]
-        later = min((row.next_attempt_at for row in chosen.values() if row.next_attempt_at > now), default=None)
-        read = {chosen[chat].id: chat for chat in due[:most]}
-        heads: dict[str, QueuedMessage | None] = dict.fromkeys(due)
-        if read:
-            query = select(OutboxRow.id, OutboxRow.payload, OutboxRow.attempts).where(OutboxRow.id.in_(read))
-            for row_id, payload, attempts in await self._session.execute(query):
-                chat = read[row_id]
-                heads[chat] = QueuedMessage(
-                    row_id, decode(payload), attempts, chosen[chat].next_attempt_at, len(queues[chat]) > 1
-                )
-        return heads, later
 
     async def pending_chats(self, platform: str, now: datetime) -> list[str]:
         return (await self.due_chats(platform, now))[0]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import AsyncIterator, Collection
 from datetime import datetime
 from typing import Any
 
@@ -18,10 +20,10 @@ from magbot.storage.models import PendingInputRow, PlatformStateRow, ScheduledRo
 PLAN_GROUP_KIND = "plan_group"
 
 
-async def ask_to_plan(session: AsyncSession, group_id: int, due: datetime | ColumnElement[Any], why: str) -> None:
-    """A row due at once that makes the scheduler plan this group's next occurrences (set up, settings changed).
-    `why` makes the key unique to the change."""
-    values = {
+def plan_row(group_id: int, due: datetime | ColumnElement[Any], why: str) -> dict[str, Any]:
+    """The row that makes the scheduler plan this group's next occurrences (set up, settings changed), due at
+    `due`. `why` makes the key unique to the change."""
+    return {
         "key": f"plan-group:{group_id}:{why}",
         "kind": PLAN_GROUP_KIND,
         "group_id": group_id,
@@ -30,7 +32,10 @@ async def ask_to_plan(session: AsyncSession, group_id: int, due: datetime | Colu
         "payload": "{}",
         "status": "pending",
     }
-    await insert_ignoring_duplicates(session, ScheduledRow, values, ["key"])
+
+
+async def ask_to_plan(session: AsyncSession, group_id: int, due: datetime | ColumnElement[Any], why: str) -> None:
+    await insert_ignoring_duplicates(session, ScheduledRow, plan_row(group_id, due, why), ["key"])
 
 
 class PendingInputs:
@@ -88,6 +93,20 @@ class PendingInputs:
 class Schedule:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        self._gathered: list[dict[str, Any]] | None = None  # inside `together`: plans written at its end
+
+    @contextlib.asynccontextmanager
+    async def together(self) -> AsyncIterator[None]:
+        """Plans made inside are written in one statement at the end: after each job a group's planners
+        plan its next occurrences again (about five rows, nearly always there already), one round trip."""
+        self._gathered = []
+        try:
+            yield
+            gathered = self._gathered
+        finally:
+            self._gathered = None
+        if gathered:
+            await insert_ignoring_duplicates(self._session, ScheduledRow, gathered, ["key"])
 
     async def plan(
         self,
@@ -99,7 +118,8 @@ class Schedule:
         grace_seconds: int = 3600,
         payload: dict[str, Any] | None = None,
     ) -> bool:
-        """Plan a send once: planning the same key again is a no-op (True when newly planned)."""
+        """Plan a send once: planning the same key again is a no-op (True when newly planned; inside
+        `together` not known yet, so True)."""
         values = {
             "key": key,
             "kind": kind,
@@ -109,20 +129,17 @@ class Schedule:
             "payload": json.dumps(payload or {}),
             "status": "pending",
         }
-        return await insert_ignoring_duplicates(
-            self._session,
-            ScheduledRow,
-            values,
-            ["key"],
-        )
+        if self._gathered is not None:
+            self._gathered.append(values)
+            return True
+        return await insert_ignoring_duplicates(self._session, ScheduledRow, values, ["key"])
 
-    async def due(self, now: datetime, limit: int = 500) -> list[ScheduledJob]:
-        rows = await self._session.scalars(
-            select(ScheduledRow)
-            .where(ScheduledRow.status == "pending", ScheduledRow.due_at <= now)
-            .order_by(ScheduledRow.due_at, ScheduledRow.id)
-            .limit(limit)
-        )
+    async def due(self, now: datetime, limit: int = 500, skip: Collection[int] = ()) -> list[ScheduledJob]:
+        """The oldest due pending rows, but those in `skip` (this tick's failures, left for the next tick)."""
+        query = select(ScheduledRow).where(ScheduledRow.status == "pending", ScheduledRow.due_at <= now)
+        if skip:
+            query = query.where(ScheduledRow.id.not_in(skip))
+        rows = await self._session.scalars(query.order_by(ScheduledRow.due_at, ScheduledRow.id).limit(limit))
         return [
             ScheduledJob(r.id, r.key, r.kind, r.group_id, r.due_at, r.grace_seconds, json.loads(r.payload))
             for r in rows

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -19,6 +18,7 @@ from magbot.storage.polls_repo import Polls
 from magbot.storage.resources_repo import Resources
 from magbot.storage.state_repo import PendingInputs, PlatformState, Schedule
 from magbot.storage.support_repo import Buddies, CheckIns, Offloads
+from magbot.storage.turn import Turn
 
 
 class UnitOfWork:
@@ -46,12 +46,15 @@ class UnitOfWork:
     resources: Resources
     help_offers: HelpOffers
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], turn: asyncio.Lock | None = None) -> None:
-        self._sessions, self._turn = sessions, turn
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], turn: Turn | None = None, background: bool = False
+    ) -> None:
+        self._sessions, self._turn, self._background, self._holding = sessions, turn, background, False
 
     async def __aenter__(self) -> UnitOfWork:
         if self._turn is not None:
-            await self._turn.acquire()
+            await self._turn.acquire(self._background)
+            self._holding = True
         try:
             self.session = self._sessions()
             await self.session.begin()
@@ -95,7 +98,8 @@ class UnitOfWork:
                 self._release()
 
     def _release(self) -> None:
-        if self._turn is not None and self._turn.locked():
+        if self._turn is not None and self._holding:
+            self._holding = False
             self._turn.release()
 
 
@@ -103,12 +107,21 @@ class UnitOfWorkFactory:
     """On SQLite every transaction takes the write lock (BEGIN IMMEDIATE): this process's transactions then
     queue here, in order, rather than in SQLite's busy handler, which sleeps in growing steps (up to 100 ms) and
     lets a newcomer overtake, so a member's dispatch could wait behind a tick's and the sender's many short
-    transactions for half a second."""
+    transactions for half a second. `background` is the same database for work no member waits on (the
+    scheduler, the outbox sender): its transactions let members' dispatches go first (storage/turn.py)."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    background: UnitOfWorkFactory
+    _turn: Turn | None
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], lane_of: UnitOfWorkFactory | None = None) -> None:
         self.sessions = sessions
-        bind = sessions.kw.get("bind")
-        self._turn = asyncio.Lock() if bind is not None and bind.dialect.name == "sqlite" else None
+        if lane_of is None:
+            bind = sessions.kw.get("bind")
+            self._turn = Turn() if bind is not None and bind.dialect.name == "sqlite" else None
+            self._lane = False
+            self.background = UnitOfWorkFactory(sessions, lane_of=self)
+        else:  # the background lane of `lane_of`: the same queue
+            self._turn, self._lane, self.background = lane_of._turn, True, self
 
     def __call__(self) -> UnitOfWork:
-        return UnitOfWork(self.sessions, self._turn)
+        return UnitOfWork(self.sessions, self._turn, self._lane)

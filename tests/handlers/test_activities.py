@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from magbot.app import App
 from magbot.core.clock import ManualClock
+from magbot.handlers.activities.jobs import plan_weekly
 from tests.conftest import settings_for, sqlite_url
 from tests.story import console_app, story
 
@@ -109,3 +110,20 @@ async def test_the_calendar_is_an_ics_file_of_meetings_and_activities(app: App) 
     assert data.count("BEGIN:VEVENT") == 5 and "SUMMARY:Football\r\n" in data
     assert "DTSTART:20261126T183000Z" in data and "DTSTART:20261128T100000Z" in data
     assert datetime(2026, 11, 23, 10, tzinfo=UTC).strftime("DTSTAMP:%Y%m%dT%H%M%SZ") in data
+
+
+async def test_a_weekly_activity_is_planned_by_its_group_two_weeks_ahead_not_by_every_tick(app: App) -> None:
+    """Its post runs days before its start, when "the next one" is still that week: the week after is planned
+    already, so the series carries on by itself, and no tick walks every series."""
+    await story(app).say(*SETUP, "tom: /activity Five-a-side | wednesday 19:00 | Sports centre | every week")
+
+    async def status(day: str) -> str | None:
+        async with app.uow() as uow:
+            return await uow.schedule.status_of(f"activity:1:{day}")
+
+    # This Wednesday's is up already (its row finds it so); next Wednesday's waits; none further yet.
+    assert [await status(day) for day in ("2026-11-25", "2026-12-02", "2026-12-09")] == ["done", "pending", None]
+    await story(app).say(":at 2026-11-28 20:00")  # the post for 2 December went up: 9 December's is planned
+    assert [await status(day) for day in ("2026-12-02", "2026-12-09")] == ["done", "pending"]
+    planners = app.scheduler._jobs
+    assert plan_weekly in planners.group_planners and plan_weekly not in planners.planners

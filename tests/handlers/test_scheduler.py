@@ -228,3 +228,66 @@ async def test_a_forged_or_broken_payload_is_skipped_and_never_retried(
     assert "payload unreadable" in caplog.text and "job failed" not in caplog.text
     async with app.uow() as uow:
         assert await uow.schedule.status_of("poll:x:close") == "skipped"
+
+
+async def test_a_tick_costs_what_is_due_not_how_many_groups_exist(app: App, clock: ManualClock) -> None:
+    """Ten times the groups, nothing due: the same statements. A group's own planning after a job: one."""
+    statements: list[str] = []
+    event = __import__("sqlalchemy").event
+
+    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement)
+
+    async def set_up(first: int, last: int) -> None:
+        async with app.uow() as uow:
+            for n in range(first, last):
+                group = await uow.groups.create("console", f"group-{n}", {}, clock.now())
+                await uow.groups.mark_set_up(group.id, clock.now())
+        await app.scheduler.tick()  # their setups' plan rows: each group planned once
+
+    async def quiet_tick() -> int:
+        clock.advance(timedelta(minutes=1))
+        statements.clear()
+        await app.scheduler.tick()
+        return len(statements)
+
+    event.listen(app.engine.sync_engine, "before_cursor_execute", count)
+    await set_up(0, 3)
+    few = await quiet_tick()
+    await set_up(3, 30)
+    assert await quiet_tick() == few
+    async with app.uow() as uow:
+        group = await uow.groups.get(1)
+        assert group is not None
+        statements.clear()
+        await app.scheduler._jobs.plan_group(uow, group, clock.now())
+    # The group's weekly activities read, then its meetings', check-ins' and activities' rows in one statement.
+    assert [s.split()[0] for s in statements] == ["SELECT", "INSERT"]
+    event.remove(app.engine.sync_engine, "before_cursor_execute", count)
+
+
+async def test_failing_jobs_by_the_dozen_do_not_keep_the_tick_from_the_rest(tmp_path: Path) -> None:
+    clock = ManualClock(START)
+    app = App(settings_for(sqlite_url(tmp_path), tmp_path), clock=clock)
+    await app.prepare()
+    ran: list[str] = []
+
+    async def sometimes(uow: UnitOfWork, job: Due[Week], now: datetime) -> list:
+        if job.payload.week.startswith("broken"):
+            raise RuntimeError("a bug in a feature")
+        ran.append(job.payload.week)
+        return []
+
+    made = Jobs()
+    made.on(NOTE, sometimes)
+    scheduler = Scheduler(app.uow, clock, made)
+    async with app.uow() as uow:  # the broken ones come first: due earlier
+        for n in range(35):
+            await NOTE.plan(uow, f"broken:{n}", START - timedelta(minutes=30), Week(f"broken {n}"))
+        for n in range(5):
+            await NOTE.plan(uow, f"fine:{n}", START, Week(f"fine {n}"))
+    assert await scheduler.tick() == 5
+    assert ran == [f"fine {n}" for n in range(5)]
+    async with app.uow() as uow:
+        assert await uow.schedule.status_of("broken:0") == "pending"  # tried again at the next tick
+    await app.close()

@@ -3,7 +3,7 @@ transaction that saves it; a direct answer goes before bulk rows unless it refer
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from magbot.core.events import ChatRef, Delete, Edit, Post
 from magbot.storage.uow import UnitOfWorkFactory
@@ -78,3 +78,24 @@ async def test_an_answer_goes_before_bulk_rows_but_not_before_the_card_it_refers
         Post(CHAT, "In the thread", thread="meeting"),
         Post(CHAT, "after"),
     ]
+
+
+async def test_a_flush_reads_a_page_of_chats_answers_first_passing_over_held_back_ones(uow: UnitOfWorkFactory) -> None:
+    """Hundreds of queued reminders: the flush's scan finds the chats that may go now without reading them all."""
+    async with uow() as u:
+        for n in range(150):
+            await u.outbox.add([Post(ChatRef("telegram", f"-{n}"), "reminder")], NOW)
+        await u.outbox.add([Post(ChatRef("telegram", "7", "dm"), "3 members: ...")], NOW, urgent=True)
+        backing_off = await u.outbox.head("telegram", "-2")
+        assert backing_off is not None
+        await u.outbox.retry_later(backing_off.id, NOW + timedelta(seconds=30))
+    limited = {"-0": 2.0, "-1": 1.0}  # sent a moment ago: the per-chat limit holds them back
+    async with uow() as u:
+        found = await u.outbox.due_heads("telegram", NOW, 4, lambda chat: limited.get(chat, 0.0))
+    assert list(found.heads) == ["7", "-3", "-4", "-5"]  # the answer first, then the oldest that may go
+    assert found.heads["7"].message == Post(ChatRef("telegram", "7", "dm"), "3 members: ...")
+    assert found.more and found.later == NOW + timedelta(seconds=1)
+    async with uow() as u:
+        everything = await u.outbox.due_heads("telegram", NOW, 1000, lambda chat: limited.get(chat, 0.0))
+    assert len(everything.heads) == 148 and not everything.more  # all but the two held back and the one waiting
+    assert everything.later == NOW + timedelta(seconds=1)

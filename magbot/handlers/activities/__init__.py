@@ -227,6 +227,6 @@ def register() -> Feature:
     feature.button(activity_flow.GuestsPress, flow_button)
     feature.job(REMIND, activity_jobs.remind)
     feature.job(activity_jobs.WEEKLY, activity_jobs.post_weekly)
-    feature.plan_with(activity_jobs.plan_weekly)
+    feature.plan_each_group(activity_jobs.plan_weekly)
     feature.holds("activities", _collect, _erase)
     return feature

@@ -11,6 +11,7 @@ from magbot.core.jobs import Due, JobKind
 from magbot.core.scope import GroupScope
 from magbot.domain.activities import POST_AHEAD, ActivitySpec
 from magbot.domain.meetings import when_text
+from magbot.domain.members import Group
 from magbot.domain.recurrence import next_weekly
 from magbot.handlers.activities.cards import ActivityToRemind, dm_all, put_up
 from magbot.storage.uow import UnitOfWork
@@ -44,24 +45,25 @@ async def remind(scope: GroupScope, job: Due[ActivityToRemind]) -> list[Outgoing
     return out
 
 
-async def plan_weekly(uow: UnitOfWork, now: datetime) -> None:
-    """Each weekly activity's next one is posted a few days ahead (key `activity:<series>:<local date>`)."""
-    for series in await uow.activities.all_series():
-        group = await uow.groups.get(series.group_id)
-        if group is None:
-            continue
-        zone = group.settings.zone
+async def plan_weekly(uow: UnitOfWork, group: Group, now: datetime) -> None:
+    """Each of the group's weekly activities: its next two weeks' posts, each a few days ahead (key
+    `activity:<series>:<local date>`). A group planner: run when a series starts (its row saves a plan row),
+    when the settings change and after each of the group's jobs, so never by walking every series each tick.
+    Two weeks, because a week's post runs days before its start, when "the next one" is still that same week."""
+    zone = group.settings.zone
+    for series in await uow.activities.series_of_group(group.id):
         hour, minute = (int(x) for x in series.at.split(":"))
         start = next_weekly(now, series.weekday, time(hour, minute), zone)
-        key = f"activity:{series.id}:{start.astimezone(zone).date().isoformat()}"
-        await WEEKLY.plan(
-            uow,
-            key,
-            start - POST_AHEAD,
-            WeekOfSeries(series.id, start),
-            group_id=group.id,
-            grace_seconds=WEEKLY_GRACE_SECONDS,
-        )
+        for when in (start, next_weekly(start, series.weekday, time(hour, minute), zone)):
+            key = f"activity:{series.id}:{when.astimezone(zone).date().isoformat()}"
+            await WEEKLY.plan(
+                uow,
+                key,
+                when - POST_AHEAD,
+                WeekOfSeries(series.id, when),
+                group_id=group.id,
+                grace_seconds=WEEKLY_GRACE_SECONDS,
+            )
 
 
 async def post_weekly(scope: GroupScope, job: Due[WeekOfSeries]) -> list[Outgoing]:
