@@ -67,17 +67,18 @@ async def check_database(url: str, expected: Expected) -> Verdict:
 
 
 def _last_votes(expected: Expected, known: set[str], verdict: Verdict) -> set[tuple[str, str, int]]:
-    """Each member's last answer on a poll the bot knows. An answer on a copy it does not know is counted apart:
-    a native poll Telegram accepted whose answer never reached the bot (killed, or the connection dropped) is
-    sent again, and the first copy stays in the chat; the bot cannot tell its votes from a stranger poll's."""
-    last: dict[tuple[str, int], list[int]] = {}
+    """Each member's last choice on each poll, whichever copy of a resent poll he answered on: taking back an
+    answer on one copy leaves the choice he made on the other (magbot/platforms/telegram/poll_copies.py). An
+    answer on a copy the bot never learnt is counted apart too (and, missing from the database, as lost)."""
+    last: dict[tuple[str, int], tuple[str, list[int]]] = {}
     for poll_id, token, voter, answer in expected.votes:
-        if poll_id in known:
-            last[(token, voter)] = answer
-        else:
+        if poll_id not in known:
             verdict.orphan_votes += 1
             verdict.notes.append(f"orphan vote: {voter} answered the unknown first copy of poll {token!r}")
-    return {(token, str(user), option) for (token, user), answer in last.items() for option in answer}
+        counted = last.get((token, voter))
+        if answer or counted is None or counted[0] == poll_id:
+            last[(token, voter)] = (poll_id, answer)
+    return {(token, str(user), option) for (token, user), (_, answer) in last.items() for option in answer}
 
 
 def _token_in(question: str) -> str:
