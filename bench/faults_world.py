@@ -6,8 +6,7 @@ stream of:
 * `dm`: an unknown command in a private chat, `/zq<n>`; exactly one reply "I don't know /zq<n>." in that chat;
 * `suggest`: `/suggest pigeonloft<n>x` in a group; exactly one card naming the topic, one row in the database;
 * `press`: +1 on a delivered suggestion card by another member; the press answered exactly once, and at the
-  end the +1s in the database are those who pressed an odd number of times (a press applied twice, or lost,
-  shows);
+  end the +1s in the database are those who pressed (a second press takes nothing back: it asks privately);
 * `poll`: `/poll Which pigeonloft<n>x? | tea | coffee | named` in a group: exactly one native poll;
 * `vote`: a member's answer on a delivered poll, either copy of a poll sent twice (sometimes taken back), with
   the poll's new state before or after it; at the end the database holds each member's last choice;
