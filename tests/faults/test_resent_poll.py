@@ -8,6 +8,7 @@ whichever copy he pressed, in whichever order Telegram delivers the two updates 
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -102,6 +103,30 @@ async def test_an_answer_kept_until_its_copy_is_known_does_not_undo_a_newer_one(
     await world.step()
     assert await votes(world) == [(str(SAM), 1)]
     fake.inject_poll_answer(first.id, TOM, [0])  # Tom's vote brings the first copy's state: Sam's Tea is let go
+    await world.step()
+    assert await votes(world) == [(str(SAM), 1), (str(TOM), 0)] and await state_keys(world, WAITING) == []
+
+
+async def test_an_answer_given_while_its_poll_was_being_sent_counts(world: World, fake: FaultyTelegram) -> None:
+    """Telegram posted the poll, the bot has its answer but has not kept the id yet, and Sam votes meanwhile
+    (the outbox sends while updates are handled): his answer is kept, and let go by the poll's next state."""
+    await world.setup_three()
+    world.say(DAVE, "/poll Tea or coffee? | Tea | Coffee | named")
+    await world.step()
+    (poll,) = fake.polls.values()
+    async with world.app.uow() as uow:  # the moment between sendPoll's answer and the id kept
+        mark = await uow.state.get(f"tg:poll:{poll.id}:map")
+        assert mark is not None
+        card = json.loads(mark)["card"]
+        await uow.state.delete(f"tg:poll:{poll.id}:map")
+        await uow.state.put(DOUBT + card, mark)
+    fake.inject_poll_answer(poll.id, SAM, [1], poll_update="none")
+    await world.step()
+    assert await state_keys(world, WAITING) != []
+    async with world.app.uow() as uow:  # the sender carries on: the id kept, the mark gone
+        await uow.state.put(f"tg:poll:{poll.id}:map", mark)
+        await uow.state.delete(DOUBT + card)
+    fake.inject_poll_answer(poll.id, TOM, [0], poll_update="before")
     await world.step()
     assert await votes(world) == [(str(SAM), 1), (str(TOM), 0)] and await state_keys(world, WAITING) == []
 

@@ -13,7 +13,8 @@ options, never who voted) for every change of a poll the bot sent. So:
   copy: its id is kept like any other (`tg:poll:<id>:map`), and its votes count from then on;
 - a `poll_answer` with an unknown id that arrives before its `poll` update (Telegram does not promise the order;
   the webhook may run them side by side) is parked (`tg:pollwait:<poll id>:<update id>`, with the voter as its
-  subject, so /forgetme erases it) and dispatched under its own event key once the copy is known;
+  subject, so /forgetme erases it) and dispatched under its own event key by the next `poll` update of that id
+  (also of a poll known by then: an answer can come while sendPoll's own answer is on its way);
 - a man who answered on both copies counts once, his last choice: the copy and update id of the answer that
   counted are kept (`tg:pollvoter:<card>:<user>`, his subject); an older answer let go late does not count, and
   taking back an answer on the other copy does not take that choice back.

@@ -97,7 +97,9 @@ class Receiver:
         if update.poll is not None:
             if await self.poll_copies.adopt(update.poll):
                 log.debug("telegram poll copy recognised update_id=%d", update.update_id)
-                await self._answers_kept(update.poll.id, dispatch)
+            # Also for a poll known already: an answer may have come while its sendPoll's answer was on its way
+            # (kept then, as the poll was in doubt), and no other update of that poll would let it go.
+            await self._answers_kept(update.poll.id, dispatch)
             return True
         answer = update.poll_answer
         if answer is None or await self._state.poll_origin(answer.poll_id) is not None:
