@@ -10,17 +10,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tests.e2e.test_support_stories import DEFAULTS
-from tests.story import STORIES, play_story
-
-SUPPORT = ("support_checkins", "support_buddies", "support_offloads")
+from tests.story import STORIES, defaults_for, play_story
 
 
 async def main(names: list[str]) -> None:
     for name in names or sorted(p.stem for p in STORIES.glob("*.txt")):
         with tempfile.TemporaryDirectory() as folder:
             url = f"sqlite+aiosqlite:///{folder}/story.db"
-            transcript = await play_story(name, url, Path(folder), DEFAULTS if name in SUPPORT else None)
+            transcript = await play_story(name, url, Path(folder), defaults_for(name))
         (STORIES / f"{name}.expected").write_text(transcript)
         print(f"wrote {name}.expected")
 

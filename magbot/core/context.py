@@ -81,7 +81,14 @@ class Context:
         # A thread the bot started is named by its card; one it did not (a member's forum topic) goes by the
         # platform's own id.
         raw = None if self.thread_card else getattr(self.incoming, "thread", None)
-        return Post(self.incoming.chat, text, buttons=buttons, card=card, thread=self.thread_card, platform_thread=raw)
+        # An answer in the group that says his name ("How are you doing, Sam?") is a post about him: /forgetme
+        # takes it back with the rest.
+        named = self.member is not None and not self.in_dm and self.member.name in text
+        about = self.member.id if named and self.member is not None else None
+        return Post(
+            self.incoming.chat, text, buttons=buttons, card=card, thread=self.thread_card, platform_thread=raw,
+            about=about,
+        )  # fmt: skip
 
     def group_posts(self, posts: list[Outgoing], note_in_private: str) -> Reply:
         """What goes to the group; asked from the private chat, also a short note there that it went."""

@@ -15,7 +15,7 @@ from datetime import timedelta
 from magbot.core.clock import Clock
 from magbot.core.context import open_dm_button
 from magbot.core.delivery import Places, RetryLater, Sender, Undeliverable, Unreachable
-from magbot.core.events import ChatRef, CloseChat, Delete, Edit, Outgoing, Post
+from magbot.core.events import REMOVED_AT_REQUEST, ChatRef, CloseChat, Delete, Edit, Outgoing, Post
 from magbot.core.ratelimit import RateLimiter
 from magbot.core.records import CardPlace
 from magbot.core.scope import group_chat
@@ -160,7 +160,8 @@ class OutboxSender:
         if isinstance(message, Post) and message.about is not None and landed is not None:
             # Kept for him, so /forgetme can take it back; a thread only where this post started one.
             kept = CardPlace(landed.message_id, landed.thread_id if message.start_thread else None)
-            await uow.member_posts.remember(message.about, chat.platform, chat.chat_id, card, kept, now)
+            if not await uow.member_posts.remember(message.about, chat.platform, chat.chat_id, card, kept, now):
+                await self._take_back(uow, chat, card, kept)
         if isinstance(message, CloseChat):  # the last word has gone: what addressed him goes now
             await uow.state.forget_subject(chat.platform, chat.chat_id)
         if isinstance(message, Delete):
@@ -168,6 +169,16 @@ class OutboxSender:
                 await uow.cards.forget(chat.platform, chat.chat_id, message.card)
             if gone := (places.card.message_id if places.card else message.message_id):
                 await uow.member_posts.taken_back(chat.platform, chat.chat_id, gone)
+
+    async def _take_back(self, uow: UnitOfWork, chat: ChatRef, card: str | None, place: CardPlace) -> None:
+        """A post about a member who erased himself while it was being sent (/forgetme dropped it from the queue
+        too late): it goes as his other posts went, now."""
+        back = Delete(
+            chat, card=card, message_id=place.message_id, whole_thread=place.thread_id is not None,
+            or_edit_to=REMOVED_AT_REQUEST,
+        )  # fmt: skip
+        await uow.outbox.add([back], self._clock.now())
+        self._queued_meanwhile = True
 
     async def _retry(self, queued: QueuedMessage, seconds: float) -> float:
         async with self._uow() as uow:

@@ -157,6 +157,21 @@ def outcome_text(decision: Decision, passed: bool) -> str:
     return f"{head}\nNot passed. {counts}."
 
 
+FORMER_MEMBER = "a former member"  # his name, once he erased himself (/forgetme)
+
+
+def unnamed(text: str, name: str) -> str:
+    """`text` with `name` (as a whole word) replaced by "a former member", capitalised where a sentence starts."""
+    if not name.strip():
+        return text
+
+    def former(match: re.Match[str]) -> str:
+        before = text[: match.start()].rstrip(" ")
+        return FORMER_MEMBER.capitalize() if not before or before[-1] in ".!?\n" else FORMER_MEMBER
+
+    return re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", former, text)
+
+
 def history_line(decision: Decision, when: str) -> str:
     word = {"open": "open", "passed": "passed", "failed": "not passed"}[decision.status]
     t = decision.tally

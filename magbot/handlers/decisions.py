@@ -16,7 +16,6 @@ from typing import Any
 from magbot.core.context import MemberContext
 from magbot.core.events import (
     ApproveJoin,
-    Button,
     ChatRef,
     DeclineJoin,
     Edit,
@@ -28,24 +27,33 @@ from magbot.core.events import (
 from magbot.core.feature import Feature
 from magbot.core.jobs import Due, JobKind
 from magbot.core.scope import GroupScope
-from magbot.core.wire import Const, Id, OneOf, Press
 from magbot.domain.dates import day_text, moment_text
 from magbot.domain.decisions import (
-    CHOICES,
     LABELS,
     SOON_BEFORE,
     Decision,
     Kind,
     ballot_text,
     history_line,
-    outcome_text,
-    question,
     share_text,
 )
 from magbot.domain.members import Group, Member
 from magbot.domain.setting_words import setting_line
 from magbot.domain.timewords import parse_duration
+from magbot.handlers import decision_cards
+from magbot.handlers.decision_cards import (
+    VotePress,
+    ballot_buttons,
+    card,
+    closed_ballot_text,
+    result_card,
+    result_text,
+    soon_card,
+    soon_text,
+)
 from magbot.handlers.mutes import mute_begins
+
+__all__ = ["VotePress", "ballot_buttons", "card"]  # the ballot's parts, where callers have always found them
 from magbot.storage.uow import UnitOfWork
 
 CLOSE_GRACE = int(timedelta(days=30).total_seconds())  # a late close is still a close
@@ -62,22 +70,6 @@ class DecisionDue:
 
 CLOSE = JobKind("decision_close", DecisionDue)
 SOON = JobKind("decision_soon", DecisionDue)  # a note to those who have not voted yet
-
-
-@dataclass(frozen=True)
-class VotePress(Press, prefix="decision", shape=(Const("vote"), Id(), OneOf(*CHOICES))):
-    """`decision:vote:<decision id>:<yes|no|abstain>`: a secret ballot's buttons."""
-
-    decision: int
-    choice: str
-
-
-def card(decision_id: int) -> str:
-    return f"decision:{decision_id}"
-
-
-def ballot_buttons(decision_id: int) -> tuple[tuple[Button, ...], ...]:
-    return (tuple(VotePress(decision_id, c).button(LABELS[c]) for c in CHOICES),)
 
 
 async def open_decision(
@@ -178,11 +170,12 @@ async def close_decision(scope: GroupScope, decision: Decision) -> list[Outgoing
     await uow.schedule.cancel(f"decision:{decision.id}:")
     closed = replace(decision, tally=tally, status="passed" if passed else "failed")
     actions, note = await _act(scope, closed, passed)
-    text = outcome_text(closed, passed) + (f"\n{note}" if note else "")
-    ended = Edit(
-        scope.group_chat, card(decision.id), f"Group vote (closed): {question(decision.kind, decision.payload)}"
-    )
-    return [ended, scope.to_group(text), *actions]
+    if passed and note:  # kept with the decision: /forgetme edits the result post to the same words, name-free
+        acted = await uow.decisions.get(decision.id)  # the action may have changed the payload (an admission's id)
+        await uow.decisions.set_payload(decision.id, {**(acted.payload if acted else decision.payload), "note": note})
+    closed = replace(closed, payload={**decision.payload, "note": note})  # the result says what was voted on
+    ended = Edit(scope.group_chat, card(decision.id), closed_ballot_text(closed))
+    return [ended, scope.to_group(result_text(closed, passed), card=result_card(decision.id)), *actions]
 
 
 Outcome = tuple[list[Outgoing], str]  # what to send, and a line for the result post
@@ -245,7 +238,9 @@ async def _act(scope: GroupScope, decision: Decision, passed: bool) -> Outcome:
 
 async def _admit(act: Acting) -> Outcome:
     p = act.decision.payload
-    await act.uow.members.add(act.group.id, p["user_id"], p.get("name", "New member"), founding=False, now=act.now)
+    name = p.get("name", "New member")
+    new = await act.uow.members.add(act.group.id, p["user_id"], name, founding=False, now=act.now)
+    await act.uow.decisions.set_payload(act.decision.id, {**p, "member_id": new.id})  # whom its cards name
     return [ApproveJoin(act.chat, p["user_id"])], f"Welcome to the group, {p.get('name', '')}!"
 
 
@@ -319,12 +314,12 @@ async def closing_soon(scope: GroupScope, job: Due[DecisionDue]) -> list[Outgoin
     if decision is None or not decision.is_open:
         return []
     when = moment_text(decision.closes_at, scope.settings.zone)  # planned with the decision's own group
-    text = f"The group vote closes {when}: {question(decision.kind, decision.payload)} Your vote is secret."
+    text = soon_text(decision, when)
     out: list[Outgoing] = []
     for member_id in await uow.decisions.not_voted(decision.id):
         member = await uow.members.get(member_id)
         if member is not None and member.active:
-            out.append(scope.dm(member, text, buttons=ballot_buttons(decision.id)))
+            out.append(scope.dm(member, text, buttons=ballot_buttons(decision.id), card=soon_card(decision.id)))
     return out
 
 
@@ -336,9 +331,10 @@ async def admit_invited(scope: GroupScope, user_id: str, name: str) -> list[Outg
         p = decision.payload
         fresh = decision.closed_at is not None and now - decision.closed_at < timedelta(days=30)
         if decision.kind == "admit" and fresh and not p.get("used") and p.get("handle", "") in handles:
-            await uow.decisions.set_payload(decision.id, {**p, "used": True})
-            await uow.members.add(group.id, user_id, p.get("name", name), founding=False, now=now)
-            return [ApproveJoin(scope.group_chat, user_id), scope.to_group(f"{p.get('name')} has joined.")]
+            new = await uow.members.add(group.id, user_id, p.get("name", name), founding=False, now=now)
+            await uow.decisions.set_payload(decision.id, {**p, "used": True, "member_id": new.id})
+            joined = scope.to_group(f"{p.get('name')} has joined.", about=new.id)  # /forgetme takes it back
+            return [ApproveJoin(scope.group_chat, user_id), joined]
     return []
 
 
@@ -353,40 +349,13 @@ async def list_decisions(ctx: MemberContext) -> Reply:
     return Reply([ctx.reply("\n".join(lines))])
 
 
-async def _collect(uow: UnitOfWork, member: Member) -> dict[str, Any]:
-    ballots = [
-        {"vote": question(d.kind, d.payload), "your_choice_while_open": choice, "voted": voted}
-        for d, choice, voted in await uow.decisions.involving(member.id)
-    ]
-    named = [
-        {"vote": question(d.kind, d.payload), "you_proposed_it": d.proposer_id == member.id}
-        for d in await uow.decisions.naming(member.id)
-    ]
-    return {
-        "ballots": ballots,
-        "decisions_naming_you": named,
-        "messages_you_flagged": await uow.flags.count_by(member.id),
-    }
-
-
-async def _erase(uow: UnitOfWork, member: Member) -> None:
-    """Ballots and flags go (out of open votes' electorates too); decisions keep their tallies but lose his name."""
-    await uow.decisions.withdraw(member.id)  # /forgetme then re-checks the open votes (settle_open)
-    for decision in await uow.decisions.of_group(member.group_id, limit=100_000):
-        p = decision.payload
-        if decision.about_member_id == member.id or member.user_id in (p.get("user_id"), p.get("handle")):
-            await uow.decisions.set_payload(decision.id, {**p, "name": "a former member", "user_id": "", "handle": ""})
-    await uow.decisions.forget_member(member.id)
-    await uow.flags.forget_member(member.id)
-
-
 def register() -> Feature:
     feature = Feature("decisions")
     feature.command("decisions", list_decisions, summary="past group decisions")
     feature.button(VotePress, vote)
     feature.job(CLOSE, close_due)
     feature.job(SOON, closing_soon)
-    feature.holds("decisions", _collect, _erase)
+    feature.holds("decisions", decision_cards.collect, decision_cards.erase)
     return feature
 
 

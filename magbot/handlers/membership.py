@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from magbot.core.context import Context, MemberContext, open_dm_button
-from magbot.core.events import Button, ButtonPress, Edit, Remove, Reply
+from magbot.core.events import Button, ButtonPress, Edit, Outgoing, Remove, Reply
 from magbot.core.feature import CommandMenu, Feature, MenuEntry
+from magbot.core.scope import group_chat
 from magbot.core.wire import Const, Id, OneOf, Press, Word
 from magbot.domain.dates import day_text
-from magbot.domain.members import FOUNDING_WINDOW, Group, clean_name, member_list_text
+from magbot.domain.members import FOUNDING_WINDOW, Group, Member, clean_name, member_list_text
 from magbot.handlers.decisions import member_gone
 
 
@@ -86,7 +87,7 @@ async def setup(ctx: Context) -> Reply:
 
 async def setup_text(ctx: Context, group: Group) -> str:
     members = await ctx.uow.members.of_group(group.id)
-    names = ", ".join(m.name for m in members if m.active) or "nobody yet"
+    names = ", ".join(m.name for m in members if m.active and m.founding) or "nobody yet"
     days = FOUNDING_WINDOW.days
     return (
         "Welcome to the group's space. I'm the group's bot.\n"
@@ -100,6 +101,14 @@ async def setup_text(ctx: Context, group: Group) -> str:
 
 def setup_buttons() -> tuple[tuple[Button, ...], ...]:
     return ((JoinAsFounder().button("I'm a member"),), open_dm_button())
+
+
+async def founders_without(ctx: Context, group: Group, gone: Member) -> list[Outgoing]:
+    """The setup card again without a founder who erased himself (/forgetme): it lists founders by name."""
+    place = await ctx.uow.cards.find(group.platform, group.chat_id, setup_card(group))
+    if not gone.founding or place is None:
+        return []
+    return [Edit(group_chat(group), setup_card(group), await setup_text(ctx, group), buttons=setup_buttons())]
 
 
 async def join_as_founder(ctx: Context) -> Reply:
@@ -157,7 +166,7 @@ async def left_the_chat(ctx: Context) -> Reply:
     await ctx.uow.members.set_status(member.id, "left")
     await ctx.uow.pending.clear_member(member.id)
     scope = ctx.scope_of(group)
-    left = scope.to_group(f"{member.name} has left the group. All the best.")
+    left = scope.to_group(f"{member.name} has left the group. All the best.", about=member.id)
     return Reply([left, *await member_gone(scope, member)])
 
 

@@ -15,6 +15,7 @@ from magbot.core.scope import group_chat
 from magbot.core.wire import OneOf, Press
 from magbot.domain.members import FOUNDING_WINDOW, Group, Member
 from magbot.handlers.decisions import settle_open
+from magbot.handlers.membership import founders_without
 from magbot.handlers.own_content import menu_button
 from magbot.storage.member_posts_repo import MemberPost
 from magbot.storage.uow import UnitOfWork
@@ -148,6 +149,8 @@ async def forget_me_answer(ctx: Context, parts: Parts) -> Reply:
             taken += len(posts)
         for part in parts.erased:
             out += await part.erase(ctx.uow, member) or []
+        if group is not None:  # his row is gone: the setup card lists the founders without him
+            out += await founders_without(ctx, group, member)
         if group and member.active:  # off the member list means out of the closed chat too
             out.append(Remove(group_chat(group), member.user_id))
             out += await settle_open(ctx.scope_of(group))  # open votes re-count without him

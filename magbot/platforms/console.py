@@ -57,6 +57,7 @@ class ConsolePlatform:
         self._seq = 0
         self._newest_said: dict[str, str] = {}  # user id -> his newest group message's id, for `^name:` replies
         self._loaded = False
+        self._clock_kept: datetime | None = None  # the time last written under CLOCK_KEY by this run
 
     async def play(self, lines: Iterable[str]) -> None:
         await self.run(self._app.dispatcher.dispatch, asyncio.Event(), lines)
@@ -89,8 +90,10 @@ class ConsolePlatform:
         """Run due scheduled sends, print everything the outbox holds, and keep the console's time."""
         await self._app.scheduler.tick()
         await self._app.outbox.flush()
-        async with self._app.uow() as uow:
-            await uow.state.put(CLOCK_KEY, self.clock.now().isoformat())
+        if self._clock_kept != self.clock.now():  # most lines leave the clock where it was: nothing to write
+            async with self._app.uow() as uow:
+                await uow.state.put(CLOCK_KEY, self.clock.now().isoformat())
+            self._clock_kept = self.clock.now()
 
     async def resume_clock(self) -> datetime | None:
         """Carry on from this database's own time when it is later than the clock's: never back in time.

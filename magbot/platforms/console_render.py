@@ -30,12 +30,14 @@ from magbot.core.wire import poll_option_data
 
 @dataclass
 class Shown:
-    """A message on the console's screen: where it is, and its buttons (label -> data)."""
+    """A message on the console's screen: where it is, its buttons (label -> data) and its text as it now reads."""
 
     message_id: int
     chat_id: str
     thread: str | None
     buttons: dict[str, Button] = field(default_factory=dict)
+    text: str = ""
+    deleted: bool = False
 
 
 def one_line(text: str) -> str:
@@ -89,7 +91,7 @@ class ConsoleSender:
             prefix = self._prefix(chat_id, places.card.thread_id if places.card else None) + " (edited)"
             flat = [b for row in message.buttons for b in row]
             self._print(prefix, message.text, flat)
-            self._replace_buttons(places.card, flat)
+            self._replace_buttons(places.card, flat, message.text)
             return None
         if isinstance(message, File):
             path = self._files_dir / message.name
@@ -104,6 +106,8 @@ class ConsoleSender:
         if isinstance(message, Delete) and message.message_id in self.authors:
             self._print(self._prefix(chat_id, thread), f"({self.authors[message.message_id]}'s message deleted)")
             return None
+        if isinstance(message, Delete):
+            self._gone(places.card or CardPlace(message.message_id or "", None), message.whole_thread)
         self._print(self._prefix(chat_id, thread), _action_text(message))
         return None
 
@@ -125,13 +129,23 @@ class ConsoleSender:
     def _show(self, prefix: str, text: str, buttons: list[Button], chat_id: str, thread: str | None) -> CardPlace:
         self._next_id += 1
         self._print(prefix, text, buttons)
-        self.shown.append(Shown(self._next_id, chat_id, thread, {b.label: b for b in buttons}))
+        self.shown.append(Shown(self._next_id, chat_id, thread, {b.label: b for b in buttons}, one_line(text)))
         return CardPlace(str(self._next_id), thread)
 
-    def _replace_buttons(self, place: CardPlace | None, buttons: list[Button]) -> None:
+    def _replace_buttons(self, place: CardPlace | None, buttons: list[Button], text: str) -> None:
         for shown in self.shown:
             if place and str(shown.message_id) == place.message_id:
-                shown.buttons = {b.label: b for b in buttons}
+                shown.buttons, shown.text = {b.label: b for b in buttons}, one_line(text)
+
+    def _gone(self, place: CardPlace, whole_thread: bool) -> None:
+        for shown in self.shown:
+            in_thread = whole_thread and place.thread_id is not None and shown.thread == place.thread_id
+            if str(shown.message_id) == place.message_id or in_thread:
+                shown.deleted = True
+
+    def screen(self, chat_id: str) -> list[str]:
+        """What a chat shows now, oldest first: each message as last edited, deleted ones gone (for tests)."""
+        return [s.text for s in self.shown if s.chat_id == chat_id and not s.deleted]
 
 
 def _flat(message: Post) -> list[Button]:

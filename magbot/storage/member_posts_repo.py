@@ -27,9 +27,10 @@ class MemberPosts:
 
     async def remember(
         self, member_id: int, platform: str, chat_id: str, card: str | None, place: CardPlace, now: datetime
-    ) -> None:
+    ) -> bool:
+        """Kept for him; False when he has erased himself meanwhile (the caller takes the post back)."""
         if await self._session.get(MemberRow, member_id) is None:
-            return  # he erased himself while this post was on its way: /forgetme dropped the rest of his posts
+            return False  # he erased himself while this post was on its way: /forgetme dropped the rest
         self._session.add(
             MemberPostRow(
                 member_id=member_id, platform=platform, chat_id=chat_id, message_id=place.message_id,
@@ -37,6 +38,7 @@ class MemberPosts:
             )
         )  # fmt: skip
         await self._session.flush()
+        return True
 
     async def of_member(self, member_id: int) -> list[MemberPost]:
         """Newest first: replies in a thread go before its root."""

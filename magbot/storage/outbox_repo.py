@@ -222,6 +222,14 @@ class Outbox:
     async def count(self, status: str = "pending") -> int:
         return int(await self._session.scalar(select(func.count(OutboxRow.id)).where(OutboxRow.status == status)) or 0)
 
+    async def posts_card(self, platform: str, chat_id: str, card: str) -> bool:
+        """Whether a post of this card still waits to go (held or pending): an edit saved now follows it."""
+        query = select(OutboxRow.id).where(
+            OutboxRow.platform == platform, OutboxRow.chat_id == chat_id, OutboxRow.card == card,
+            OutboxRow.kind == Post.__name__,
+        )  # fmt: skip
+        return await self._session.scalar(query.limit(1)) is not None
+
     async def drop_about(self, member_id: int, cards: set[str]) -> None:
         """What has not gone out yet of a member's words or name (/forgetme): his group posts, and edits of the
         cards of his posts already sent (`cards`)."""

@@ -79,7 +79,8 @@ async def test_forgetme_erases_his_library_offers_and_flags_and_edits_nothing(ap
         "sam> /forgetme",
     )
     lines = await story(app).say("sam [Yes]")
-    assert not [line for line in lines if "(edited)" in line]
+    edited = [line for line in lines if "(edited)" in line]
+    assert len(edited) == 1 and "Founding members: Dave, Tom." in edited[0]  # only the setup card, without his name
     async with app.uow() as uow:
         for table in ("resources", "help_posts"):
             texts = [r[0] for r in await uow.session.execute(text(f"SELECT text FROM {table}"))]

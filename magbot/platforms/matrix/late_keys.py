@@ -52,8 +52,12 @@ def keys_arrived(response: SyncResponse) -> bool:
 class LateEvents:
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow, self._clock = uow, clock
+        # Whether anything may be kept: unknown (True) at start, then known from each read and each `keep`, so
+        # a round without new keys reads nothing when nothing waits (every round used to open a transaction).
+        self._maybe_kept = True
 
     async def keep(self, room_id: str, event_id: str) -> None:
+        self._maybe_kept = True  # kept now, or already (also when too many are)
         async with self._uow() as u:
             if await u.state.get(PREFIX + event_id) is not None:
                 return
@@ -64,8 +68,11 @@ class LateEvents:
 
     async def retry(self, client: AsyncClient, keys_came: bool, dispatch_room: DispatchRoom) -> int:
         """Decrypt what a new key opens (when keys came) and give up on what waited too long."""
+        if not (keys_came or self._maybe_kept):
+            return 0
         async with self._uow() as u:
             kept = {key[len(PREFIX) :]: await u.state.get(key) for key in await u.state.keys(PREFIX)}
+        self._maybe_kept = bool(kept)  # those handled now are forgotten; the next read finds out
         handled = 0
         for event_id, raw in kept.items():
             data = json.loads(raw or "{}")

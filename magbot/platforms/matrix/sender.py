@@ -55,6 +55,7 @@ from magbot.core.events import (
 )
 from magbot.core.records import CardPlace
 from magbot.platforms.matrix import render
+from magbot.platforms.matrix.forget_keys import Forgetting
 from magbot.platforms.matrix.rooms import mark_direct
 from magbot.platforms.matrix.session import MatrixSession, raise_for
 from magbot.platforms.matrix.state import MatrixState
@@ -76,6 +77,7 @@ class MatrixSender:
     def __init__(self, session: MatrixSession, state: MatrixState) -> None:
         self._session, self._state = session, state
         self._created: set[str] = set()  # DM rooms made by this process that the sync has not shown yet
+        self.forgetting = Forgetting()  # who erased himself: his devices' keys go (forget_keys.py)
 
     async def send(self, outbox_id: int, message: Outgoing, places: Places) -> CardPlace | None:
         client = await self._session.start()
@@ -163,13 +165,14 @@ class MatrixSender:
         raise RetryLater(1.0, "private room created; waiting for the sync to show it")
 
     async def _leave_private_room(self, client: AsyncClient, user: str) -> None:
-        """Someone erased himself: the bot leaves his private room (the outbox then erases the room's key)."""
+        """Someone erased himself: the bot leaves his private room (the outbox then erases the room's key) and
+        forgets his devices' keys (forget_keys.py)."""
         room_id = await self._state.dm_room(user)
-        if room_id is None:
-            return
-        left = await client.room_leave(room_id)
-        if isinstance(left, ErrorResponse):  # already gone: nothing more to let go of
-            log.info("matrix could not leave a private room error=%s", type(left).__name__)
+        if room_id is not None:
+            left = await client.room_leave(room_id)
+            if isinstance(left, ErrorResponse):  # already gone: nothing more to let go of
+                log.info("matrix could not leave a private room error=%s", type(left).__name__)
+        self.forgetting.start(client, user, room_id)
 
     def synced_room(self, room_id: str) -> None:
         """The sync loop saw this room: messages to it may go now."""

@@ -12,7 +12,8 @@ dispatcher runs (SQLite allows one writer). Keys:
 - `mx:card:<event_id>`    JSON {label: button data} of a card the bot posted (reactions -> button presses)
 - `mx:reacts:<event_id>`  JSON {label: event id of the bot's own reaction}, to take reactions away on an edit
 - `mx:poll:<event_id>`    JSON {card, answers}: a poll start event -> the card name and its answer ids
-- `mx:tx:<outbox_id>`     JSON {fingerprint, nonce}: the txn id base of an outbox row while it is being sent
+- `mx:tx:<outbox_id>`     JSON {fingerprint, nonce}: the txn id base of an outbox row while it is being sent (and
+                          until a later send prunes it, at most PRUNE_EVERY sends after the row is gone)
 
 Why `mx:tx:`: Synapse remembers txn ids per device for a long time, and an outbox id alone could come back (the outbox
 uses AUTOINCREMENT, but a database restored or made anew would count from 1 again), so Synapse would take a new message
@@ -25,12 +26,15 @@ import json
 import secrets
 from typing import Any
 
-from magbot.storage.uow import UnitOfWorkFactory
+from magbot.storage.uow import UnitOfWork, UnitOfWorkFactory
+
+PRUNE_EVERY = 32  # sends between two prunings of the txn bases of rows gone from the outbox
 
 
 class MatrixState:
     def __init__(self, uow: UnitOfWorkFactory) -> None:
         self._uow = uow
+        self._tx_bases = 0  # txn bases handed out by this process
 
     async def get(self, key: str) -> str | None:
         async with self._uow() as uow:
@@ -86,8 +90,10 @@ class MatrixState:
             if await uow.state.get(f"mx:dm:{user_id}") == room_id:
                 await uow.state.delete(f"mx:dm:{user_id}")
 
-    async def direct_flag(self, room_id: str) -> str | None:
-        return await self.get(f"mx:direct:{room_id}")
+    async def dm_room_and_flag(self, user_id: str, room_id: str) -> tuple[str | None, str | None]:
+        """His private room and this room's direct flag, in one transaction (asked for each message's sender)."""
+        async with self._uow() as uow:
+            return await uow.state.get(f"mx:dm:{user_id}"), await uow.state.get(f"mx:direct:{room_id}")
 
     # ---------------------------------------------------------------- cards and polls
 
@@ -127,18 +133,24 @@ class MatrixState:
         Bases of rows no longer in the outbox are pruned here.
         """
         key = f"mx:tx:{outbox_id}"
+        prune, self._tx_bases = self._tx_bases % PRUNE_EVERY == 0, self._tx_bases + 1
         async with self._uow() as uow:
-            live = await uow.outbox.ids()
-            for stale in await uow.state.keys("mx:tx:"):
-                number = stale.removeprefix("mx:tx:")
-                if number.isdecimal() and int(number) not in live | {outbox_id}:
-                    await uow.state.delete(stale)
+            # Pruned on the first send and every PRUNE_EVERY-th after: a scan of the outbox and the bases on every
+            # send was three of its five statements, before the member's answer could go.
+            for stale in await self._stale_bases(uow, outbox_id) if prune else []:
+                await uow.state.delete(stale)
             raw = await uow.state.get(key)
             saved = json.loads(raw) if raw else {}
             if saved.get("fingerprint") != fingerprint:
                 saved = {"fingerprint": fingerprint, "nonce": secrets.token_hex(4)}
                 await uow.state.put(key, json.dumps(saved))
         return f"magbot-{outbox_id}-{saved['nonce']}"
+
+    @staticmethod
+    async def _stale_bases(uow: UnitOfWork, outbox_id: int) -> list[str]:
+        live = await uow.outbox.ids() | {outbox_id}
+        numbers = {key: key.removeprefix("mx:tx:") for key in await uow.state.keys("mx:tx:")}
+        return [key for key, number in numbers.items() if number.isdecimal() and int(number) not in live]
 
     async def tx_done(self, outbox_id: int) -> None:
         """For a row the outbox drops without delivering it (Undeliverable)."""

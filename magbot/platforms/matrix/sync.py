@@ -71,6 +71,10 @@ class SyncLoop:
         self._session, self._state, self._sender = session, state, sender
         self._filter = {"room": {"timeline": {"limit": timeline_limit}}} if timeline_limit else None
         self._chats: dict[tuple[str, str], ChatRef] = {}
+        # The token this loop saved last: read from the database once per start, then kept here (only this
+        # loop writes it; a stale copy could only replay a round, which the event keys make harmless).
+        self._since: str | None = None
+        self._since_read = False
         self.checks: PowerChecks | None = None  # the bot's power levels, said in a room that lacks some
         self.late: LateEvents | None = None  # events whose key has not come yet (late_keys.py)
         self.uow: UnitOfWorkFactory | None = None  # for following an upgraded room (rooms.py)
@@ -95,7 +99,9 @@ class SyncLoop:
     async def sync_once(self, dispatch: Dispatch, timeout_ms: int = 0, stop: asyncio.Event | None = None) -> int:
         """One sync round; returns how many events were dispatched. Only the HTTP wait is cut short by `stop`."""
         client = await self._session.start()
-        since = await self._state.next_batch()
+        if not self._since_read:
+            self._since, self._since_read = await self._state.next_batch(), True
+        since = self._since
         # nio skips (does not decrypt, does not learn rooms from) a response whose next_batch it already has:
         # after a failed round the same response comes again and must be handled again; and the first full-state
         # sync after a restart may bring back the very token we saved, when nothing happened meanwhile.
@@ -113,6 +119,7 @@ class SyncLoop:
             raise SyncFailed(f"{type(response).__name__} {code}")
         self._session.synced = True
         await keep_keys(client)
+        self._sender.forgetting.after_sync(client)  # what a member list brought back of someone who erased himself
         self._chats.clear()
         await self._accept_invites(client, response)
         dispatched = 0
@@ -133,6 +140,7 @@ class SyncLoop:
             for room_id in response.rooms.join:
                 self._sender.synced_room(room_id)
         await self._state.save_next_batch(response.next_batch)
+        self._since = response.next_batch
         if self.checks is not None:
             await self.checks.after_sync(client)
         return dispatched
@@ -167,14 +175,15 @@ class SyncLoop:
         if cached is not None:
             return cached
         chat = ChatRef(PLATFORM, room_id, "group")
-        if await self._state.dm_room(person) == room_id:
+        dm_room, direct = await self._state.dm_room_and_flag(person, room_id)  # one read per person and room
+        if dm_room == room_id:
             chat = ChatRef(PLATFORM, person, "dm")
-        elif await self._state.direct_flag(room_id):
+        elif direct:
             client = self._session.client
             room = client.rooms.get(room_id) if client else None
             others = {user for user in (room.users if room else {}) if user != self._session.user_id}
             if others <= {person}:
-                await self._state.set_dm_room(person, room_id, await self._state.direct_flag(room_id) or "invite")
+                await self._state.set_dm_room(person, room_id, direct)
                 chat = ChatRef(PLATFORM, person, "dm")
         self._chats[(room_id, person)] = chat
         return chat
@@ -228,6 +237,7 @@ class SyncLoop:
                 await follow_tombstone(client, self.uow, room_id, event.replacement_room)
                 continue
             if isinstance(event, RoomMemberEvent) and event.membership in ("leave", "ban"):
+                self._sender.forgetting.left(event.state_key)
                 chat = await self.chat_for(room_id, event.state_key)
                 if chat.is_dm:
                     await self._state.forget_dm_room(event.state_key, room_id)

@@ -21,8 +21,10 @@ from nio import (
     AsyncClient,
     AsyncClientConfig,
     Event,
+    MessageDirection,
     RoomCreateResponse,
     RoomMemberEvent,
+    RoomMessagesResponse,
     RoomPreset,
     RoomSendResponse,
     SyncResponse,
@@ -59,11 +61,13 @@ class Member:
         return str(self.c.user_id)
 
     async def sync(self, timeout_ms: int = 0) -> None:
-        response = await self.c.sync(timeout=timeout_ms, since=self.next_batch)
+        since = self.next_batch
+        response = await self.c.sync(timeout=timeout_ms, since=since)
         assert isinstance(response, SyncResponse), response
         self.next_batch = response.next_batch
         for room_id, info in response.rooms.join.items():
-            self.events += [(room_id, event) for event in info.timeline.events]
+            gap = await self._gap(room_id, info.timeline, since)
+            self.events += [(room_id, event) for event in [*gap, *info.timeline.events]]
         for room_id, info in response.rooms.leave.items():
             self.left.add(room_id)
             self.events += [(room_id, event) for event in info.timeline.events]
@@ -74,6 +78,23 @@ class Member:
             await self.c.keys_query()
         if self.c.should_claim_keys:
             await self.c.keys_claim(self.c.get_users_for_key_claiming())
+
+    async def _gap(self, room_id: str, timeline: Any, since: str | None) -> list[Event]:
+        """What a limited timeline left out, oldest first, as Element fills it (`/messages` back to `since`).
+
+        Synapse's default filter gives at most 10 events per room per sync: a burst of more (the redactions
+        and edits of a /forgetme) would otherwise look as if its first events never arrived."""
+        if not (timeline.limited and timeline.prev_batch and since):
+            return []
+        older: list[Event] = []
+        start = timeline.prev_batch
+        while True:
+            page = await self.c.room_messages(room_id, start, end=since, direction=MessageDirection.back, limit=100)
+            assert isinstance(page, RoomMessagesResponse), page
+            older += page.chunk
+            if not page.chunk or not page.end or page.end == start:
+                return list(reversed(older))
+            start = page.end
 
     async def wait_for(self, pred: Pred, what: str, since: int = 0) -> Event:
         """The first event (from index `since` of what this member saw) matching `pred`, syncing until it comes."""

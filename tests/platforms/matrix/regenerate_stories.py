@@ -13,8 +13,8 @@ from pathlib import Path
 
 from tests.matrix_admin import homeserver_from_env
 from tests.platforms.matrix.story_driver import play_matrix_story
-from tests.platforms.matrix.test_stories import NAMES, defaults_for
-from tests.story import STORIES
+from tests.platforms.matrix.test_stories import NAMES
+from tests.story import STORIES, defaults_for
 
 
 async def main(names: list[str]) -> None:

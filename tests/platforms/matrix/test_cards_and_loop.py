@@ -7,10 +7,12 @@ from typing import Any
 
 import pytest
 from nio import Event, ReactionEvent, RedactionEvent, RoomSendError
+from sqlalchemy import event
 
-from magbot.core.events import Button, ChatRef, Delete, Edit, Mute, Post, Text
+from magbot.core.dispatch import DispatchResult
+from magbot.core.events import Button, ChatRef, Delete, Edit, Incoming, Mute, Post, Text
 from magbot.platforms.matrix.session import check_login
-from tests.platforms.matrix.conftest import ENV, Bot, group_with, message_from
+from tests.platforms.matrix.conftest import ENV, Bot, group_with, message_from, set_up
 
 pytestmark = pytest.mark.skipif(ENV is None, reason="MAGBOT_TEST_HOMESERVER is not set")
 
@@ -80,6 +82,35 @@ async def test_the_run_loop_answers_and_stops_promptly(bot: Bot, make_member: An
     stop.set()
     bot.app.outbox.wake()
     await asyncio.wait_for(asyncio.gather(loop, outbox), timeout=5)  # the 30 s long-poll is cut short
+
+
+async def test_a_sync_round_saves_its_token_and_reads_only_who_wrote(bot: Bot, make_member: Any) -> None:
+    """The loop's own transactions, outside dispatch: a quiet round only saves the token (not read back, no
+    late-key scan when nothing waits); a round with a member's message also reads his chat, once."""
+    alice = await make_member("Alice")
+    room = await group_with(bot, alice)
+    await set_up(bot, alice, room)
+    begins: list[bool] = []  # one per transaction: inside dispatch or not
+    inside = False
+
+    async def dispatch(incoming: Incoming) -> DispatchResult:
+        nonlocal inside
+        inside = True
+        try:
+            return await bot.dispatch(incoming)
+        finally:
+            inside = False
+
+    event.listen(bot.app.engine.sync_engine, "begin", lambda *_: begins.append(inside))
+    await bot.platform.sync_once(dispatch)  # the bot's own last messages come back: nothing to handle
+    begins.clear()
+    assert await bot.platform.sync_once(dispatch) == 0
+    assert begins == [False]
+    await alice.send(room, "/members")
+    begins.clear()
+    while not await bot.platform.sync_once(dispatch, 500):
+        begins.clear()
+    assert begins.count(False) == 2 and begins.count(True) >= 1
 
 
 async def test_check_uses_the_credentials_without_sending(bot: Bot) -> None:

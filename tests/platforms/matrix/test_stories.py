@@ -4,10 +4,8 @@ The same `.txt` file the console plays; `<name>.matrix.expected` is what members
 the console's line form (see story_render.py for how Matrix things are written). Rewrite them after a deliberate
 change with `python -m tests.platforms.matrix.regenerate_stories` (Synapse needed), and review the diff.
 
-support_offloads is the longest story on Matrix (about a minute and a half on a loaded two-core machine); its
-transcript test and its privacy test read the same play, made once per worker process (`played_offloads`); they
-carry one `xdist_group` so that loadgroup sends them to the same worker (in the measured runs they still landed
-on two workers, each playing it: see docs/DECISIONS.md).
+support_offloads is the longest story on Matrix (about a minute and a half on a loaded two-core machine): one
+test plays it once and checks both its transcript and that no table keeps its words.
 """
 
 from __future__ import annotations
@@ -21,19 +19,14 @@ from sqlalchemy import text
 from magbot.storage.models import Base
 from tests.platforms.matrix.conftest import ENV
 from tests.platforms.matrix.story_driver import StoryDriver, play_matrix_story
-from tests.story import STORIES
+from tests.story import STORIES, SUPPORT_DEFAULTS, defaults_for
 
 pytestmark = pytest.mark.skipif(ENV is None, reason="MAGBOT_TEST_HOMESERVER is not set")
 
-SUPPORT_DEFAULTS = {"meeting_day": "Monday"}  # as the console plays them (tests/e2e/test_support_stories.py)
 OFFLOADS = "support_offloads"
 WORDS = ("court date", "drinking again", "son won't speak")  # what its members offload
 # The support stories first: they move the clock over days and are the longest on Matrix (see tests/conftest.py).
 NAMES = sorted((path.stem for path in STORIES.glob("*.txt")), key=lambda name: (not name.startswith("support_"), name))
-
-
-def defaults_for(name: str) -> dict[str, str] | None:
-    return SUPPORT_DEFAULTS if name.startswith("support_") else None
 
 
 @dataclass(frozen=True)
@@ -43,13 +36,8 @@ class Played:
     holding: list[tuple[str, str]]  # (table, words) for each offload's words still in a row once the story ended
 
 
-_played: list[Played] = []  # support_offloads on Matrix, once per session (per worker)
-
-
 async def played_offloads(homeserver: tuple[str, str], folder: Path) -> Played:
     """support_offloads played on Matrix, and every row of every table read at its end (before the bot closes)."""
-    if _played:
-        return _played[0]
     driver = StoryDriver(homeserver, folder, SUPPORT_DEFAULTS)
     await driver.start()
     try:
@@ -63,32 +51,25 @@ async def played_offloads(homeserver: tuple[str, str], folder: Path) -> Played:
                             holding.append((table.name, words))
     finally:
         await driver.close()
-    _played.append(Played(transcript, {table.name for table in Base.metadata.sorted_tables}, holding))
-    return _played[0]
+    return Played(transcript, {table.name for table in Base.metadata.sorted_tables}, holding)
 
 
-def story_param(name: str) -> object:
-    return pytest.param(name, marks=pytest.mark.xdist_group(OFFLOADS)) if name == OFFLOADS else name
-
-
-@pytest.mark.parametrize("name", [story_param(name) for name in NAMES])
+@pytest.mark.parametrize("name", [name for name in NAMES if name != OFFLOADS])
 async def test_story_on_matrix_matches_its_transcript(name: str, homeserver: tuple[str, str], tmp_path: Path) -> None:
-    if name == OFFLOADS:
-        transcript = (await played_offloads(homeserver, tmp_path)).transcript
-    else:
-        transcript = await play_matrix_story(
-            homeserver, (STORIES / f"{name}.txt").read_text(), tmp_path, defaults_for(name)
-        )
+    transcript = await play_matrix_story(
+        homeserver, (STORIES / f"{name}.txt").read_text(), tmp_path, defaults_for(name)
+    )
     assert transcript == (STORIES / f"{name}.matrix.expected").read_text()
 
 
-@pytest.mark.xdist_group(OFFLOADS)
-async def test_no_table_keeps_an_offloads_words_once_it_expired_or_was_forgotten(
+async def test_offloads_on_matrix_match_their_transcript_and_no_table_keeps_their_words(
     homeserver: tuple[str, str], tmp_path: Path
 ) -> None:
-    """After support_offloads on Matrix (an anonymous offload expires, a kept one is forgotten), no row of any
-    table, the Matrix platform's own state included, holds their words; nor the named one's, once posted."""
+    """support_offloads on Matrix: its transcript; and at its end (an anonymous offload expired, a kept one was
+    forgotten) no row of any table, the Matrix platform's own state included, holds their words; nor the named
+    one's, once posted."""
     played = await played_offloads(homeserver, tmp_path)
+    assert played.transcript == (STORIES / f"{OFFLOADS}.matrix.expected").read_text()
     assert "drinking again" in played.transcript  # the story did run, and showed the words while they were up
     assert "platform_state" in played.tables
     assert played.holding == []

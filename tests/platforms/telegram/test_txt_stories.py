@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_support_stories import DEFAULTS, NAMES
 from tests.platforms.telegram.story_driver import play_telegram_story
-from tests.story import STORIES
+from tests.story import STORIES, defaults_for
 
 ALL = sorted(p.stem for p in STORIES.glob("*.txt"))
 THREADED = [name for name in ALL if " -> " in (STORIES / f"{name}.txt").read_text()]
@@ -28,7 +27,7 @@ def expected_path(name: str, forum: bool) -> Path:
 
 async def play(name: str, tmp_path: Path, *, forum: bool = False) -> str:
     url = f"sqlite+aiosqlite:///{tmp_path}/telegram-story.db"
-    return await play_telegram_story(name, url, tmp_path, DEFAULTS if name in NAMES else None, forum=forum)
+    return await play_telegram_story(name, url, tmp_path, defaults_for(name), forum=forum)
 
 
 @pytest.mark.parametrize("name", ALL)
