@@ -1,7 +1,7 @@
 """The verdicts of a fault run, from the fake's stamped record, the database and the bots' logs.
 
 * lost: an expected reply never sent, a press never answered, a suggestion with no row, a +1 set that is not
-  the set of members who pressed an odd number of times (a press lost or applied twice);
+  the set of members who pressed (a press lost);
 * doubled: a reply sent more than once, other than one `resent` (the copy before was accepted by Telegram but
   its process was killed, or its connection dropped, before it could delete the outbox row: the copy is the
   last thing that process got into that chat, or its answer was dropped), or two rows for one suggestion;

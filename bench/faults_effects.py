@@ -1,13 +1,11 @@
 """The database's side of a fault run: each effect happened once.
 
-One row per suggestion; the +1s are the members who pressed an odd number of times (a press lost or applied
-twice shows; an outsider's +1 is a refusal missed); each member's last poll answer is stored; nothing is left in
-the outbox.
+One row per suggestion; the +1s are the members who pressed (a press lost shows; a second press asks him
+privately and takes nothing back; an outsider's +1 is a refusal missed); each member's last poll choice is
+stored; nothing is left in the outbox.
 """
 
 from __future__ import annotations
-
-from collections import defaultdict
 
 from sqlalchemy import text
 
@@ -27,7 +25,7 @@ POLL_VOTES = (
 
 
 async def check_database(url: str, expected: Expected) -> Verdict:
-    """The effects happened once: one row per suggestion, +1s = odd presses, nothing left in the outbox."""
+    """The effects happened once: one row per suggestion, +1s = those who pressed, nothing left in the outbox."""
     verdict, engine = Verdict(), make_engine(url)
     try:
         async with engine.connect() as db:
@@ -44,10 +42,8 @@ async def check_database(url: str, expected: Expected) -> Verdict:
             verdict.lost += rows == 0
             verdict.doubled += rows > 1
             verdict.notes.append(f"database: {rows} rows for suggestion {token!r}")
-    presses: dict[tuple[str, int], int] = defaultdict(int)
-    for token, presser in expected.presses.values():
-        presses[(token, presser)] += 1
-    want = {(t, str(u)) for (t, u), n in presses.items() if n % 2}
+    # A second press of +1 no longer takes it back (it asks him privately, issue #12 item 8): one who pressed counts.
+    want = {(token, str(presser)) for token, presser in expected.presses.values()}
     have = {(str(topic), str(user)) for topic, user in plus}
     for wrong in sorted(want ^ have):
         if int(wrong[1]) in OUTSIDERS:
@@ -67,17 +63,18 @@ async def check_database(url: str, expected: Expected) -> Verdict:
 
 
 def _last_votes(expected: Expected, known: set[str], verdict: Verdict) -> set[tuple[str, str, int]]:
-    """Each member's last answer on a poll the bot knows. An answer on a copy it does not know is counted apart:
-    a native poll Telegram accepted whose answer never reached the bot (killed, or the connection dropped) is
-    sent again, and the first copy stays in the chat; the bot cannot tell its votes from a stranger poll's."""
-    last: dict[tuple[str, int], list[int]] = {}
+    """Each member's last choice on each poll, whichever copy of a resent poll he answered on: taking back an
+    answer on one copy leaves the choice he made on the other (magbot/platforms/telegram/poll_copies.py). An
+    answer on a copy the bot never learnt is counted apart too (and, missing from the database, as lost)."""
+    last: dict[tuple[str, int], tuple[str, list[int]]] = {}
     for poll_id, token, voter, answer in expected.votes:
-        if poll_id in known:
-            last[(token, voter)] = answer
-        else:
+        if poll_id not in known:
             verdict.orphan_votes += 1
             verdict.notes.append(f"orphan vote: {voter} answered the unknown first copy of poll {token!r}")
-    return {(token, str(user), option) for (token, user), answer in last.items() for option in answer}
+        counted = last.get((token, voter))
+        if answer or counted is None or counted[0] == poll_id:
+            last[(token, voter)] = (poll_id, answer)
+    return {(token, str(user), option) for (token, user), (_, answer) in last.items() for option in answer}
 
 
 def _token_in(question: str) -> str:

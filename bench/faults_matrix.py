@@ -20,6 +20,8 @@ import sys
 import time
 from pathlib import Path
 
+from nio import Event, RoomMessagesResponse
+
 from bench.faults_bot import BotProcess
 from bench.faults_check import Verdict, check_logs, crashes_in, order_violations
 from bench.faults_session import Report
@@ -28,6 +30,7 @@ from tests.platforms.matrix.conftest import Member, joined, message_from, new_me
 
 BOT_PASSWORD = "faults-bot-password-0123"
 STORE_KEY = "faults-store-key-0123"
+HISTORY_EVERY, HISTORY_PAGES = 5.0, 50  # seconds between read-backs while draining; at most 5,000 events read back
 MEGOLM = {"type": "m.room.encryption", "state_key": "", "content": {"algorithm": "m.megolm.v1.aes-sha2"}}
 
 
@@ -85,6 +88,7 @@ class MatrixSession:
         self.processes: list[MatrixBot] = []
         self.tokens: list[str] = []
         self.bot_id = ""
+        self.history: dict[str, Event] = {}  # event id -> event, read back from the homeserver
 
     async def spawn(self) -> MatrixBot:
         bot = MatrixBot(self.workdir, self.database_url, self.homeserver[0], self.bot_id, len(self.processes))
@@ -139,25 +143,51 @@ class MatrixSession:
         await bot.wait_ready()
 
         def all_seen() -> bool:
-            texts = "\n".join(member.texts(room, self.bot_id))
+            texts = "\n".join(self._bot_texts(member, room))
             return all(token in texts for token in self.tokens)
 
-        deadline = time.monotonic() + 180
+        deadline, read_back = time.monotonic() + 180, time.monotonic() + HISTORY_EVERY
         while not all_seen() and time.monotonic() < deadline and bot.running:
             await member.sync(1000)
+            if time.monotonic() > read_back:  # what the live view may have skipped
+                await self._read_history(member, room)
+                read_back = time.monotonic() + HISTORY_EVERY
         quiet_until = time.monotonic() + 2.0  # a late double would arrive now
         while time.monotonic() < quiet_until:
             await member.sync(500)
+        await self._read_history(member, room)
         await bot.stop()
 
+    async def _read_history(self, member: Member, room: str) -> None:
+        """The room's events as the homeserver keeps them, newest first, as a member scrolling up sees them
+        (decrypted by his client). A sync whose timeline came back "limited" (more new events than its limit,
+        as after a restart's burst of replies) skips the older ones: the live view alone would count them
+        lost."""
+        start = member.next_batch or ""
+        for _ in range(HISTORY_PAGES):
+            response = await member.c.room_messages(room, start=start, limit=100)
+            if not isinstance(response, RoomMessagesResponse) or not response.chunk:
+                return
+            self.history.update({event.event_id: event for event in response.chunk})
+            if not response.end or response.end == start:
+                return
+            start = response.end
+
     def _bot_texts(self, member: Member, room: str) -> list[str]:
-        """The bot's messages in the room, each event once (a member's client may see an event twice)."""
+        """The bot's messages in the room, each event once (a member's client may see an event twice), from the
+        live view and the room's history."""
         seen: dict[str, str] = {}
-        for room_id, event in member.events:
+        events = [event for room_id, event in member.events if room_id == room] + list(self.history.values())
+        for event in events:
             source = event.source or {}
-            if room_id == room and event.sender == self.bot_id and source.get("type") == "m.room.message":
-                seen.setdefault(str(source.get("event_id")), str(source.get("content", {}).get("body", "")))
+            if event.sender == self.bot_id and source.get("type") == "m.room.message":
+                seen.setdefault(str(event.event_id), str(source.get("content", {}).get("body", "")))
         return list(seen.values())
+
+    def _read_back_only(self, member: Member) -> int:
+        """The bot's events found in the history but never in the member's live view."""
+        live = {str(event.event_id) for _, event in member.events}
+        return sum(1 for key, event in self.history.items() if event.sender == self.bot_id and key not in live)
 
     def _report(self, member: Member, room: str) -> Report:
         report, verdict = Report(runs=self.runs, processes=len(self.processes)), Verdict()
@@ -168,6 +198,8 @@ class MatrixSession:
             verdict.doubled += max(0, copies - 1)
             if copies != 1:
                 verdict.notes.append(f"matrix: {copies} copies of {token!r}")
+        if skipped := self._read_back_only(member):
+            verdict.notes.append(f"matrix: {skipped} of the bot's events only in the room's history (a limited sync)")
         verdict.order = order_violations([t for body in texts for t in self.tokens if t in body], self.tokens)
         logs = [bot.log_text() for bot in self.processes]
         verdict.add(check_logs(logs, [BOT_PASSWORD, STORE_KEY]))

@@ -6,11 +6,10 @@ stream of:
 * `dm`: an unknown command in a private chat, `/zq<n>`; exactly one reply "I don't know /zq<n>." in that chat;
 * `suggest`: `/suggest pigeonloft<n>x` in a group; exactly one card naming the topic, one row in the database;
 * `press`: +1 on a delivered suggestion card by another member; the press answered exactly once, and at the
-  end the +1s in the database are those who pressed an odd number of times (a press applied twice, or lost,
-  shows);
+  end the +1s in the database are those who pressed (a second press takes nothing back: it asks privately);
 * `poll`: `/poll Which pigeonloft<n>x? | tea | coffee | named` in a group: exactly one native poll;
-* `vote`: a member's answer on a delivered poll (sometimes taken back); at the end the database holds each
-  member's last answer;
+* `vote`: a member's answer on a delivered poll, either copy of a poll sent twice (sometimes taken back), with
+  the poll's new state before or after it; at the end the database holds each member's last choice;
 * `replay`: an update delivered again (same message or press, a new update_id, as after an update_id jump or
   a redelivery): it must change nothing and send nothing (poll answers are not replayed: their event key is
   the update_id, and Telegram never sends an old answer under a new one);
@@ -163,7 +162,9 @@ class World:
             return False
         poll, voter = self.rng.choice(polls), self.rng.choice(list(MEMBERS))
         answer = [] if self.rng.random() < 0.2 else [self.rng.randrange(len(poll.options))]
-        self.fake.inject_poll_answer(poll.id, voter, answer)  # not replayable: see the module docstring
+        # Telegram sends the poll's new state with the answer, in no promised order (poll_copies.py needs it).
+        order = self.rng.choice(("before", "after"))
+        self.fake.inject_poll_answer(poll.id, voter, answer, poll_update=order)  # not replayable: see the docstring
         token = next(word.rstrip("?") for word in poll.question.split() if word.startswith(TOPIC_WORD))
         self.expected.votes.append((poll.id, token, voter, answer))
         return True

@@ -95,11 +95,19 @@ class InjectMixin:
         return self._enqueue("callback_query", payload)
 
     def inject_poll_answer(
-        self, poll_id: str, user_id: int, option_ids: list[int], *, first_name: str | None = None
+        self,
+        poll_id: str,
+        user_id: int,
+        option_ids: list[int],
+        *,
+        first_name: str | None = None,
+        poll_update: str = "before",
     ) -> JSONDict:
         """A vote (``[]`` retracts it) on a non-anonymous poll: the ``poll_answer`` update Telegram sends.
 
-        (Telegram also sends ``poll`` updates with the counts; magbot does not ask for them.)
+        Telegram also sends the poll's new state (a ``poll`` update: id, question, options, counts, never who)
+        for a poll the bot sent; the Bot API does not promise which of the two comes first, so ``poll_update``
+        is ``"before"``, ``"after"`` or ``"none"``. Returns the ``poll_answer`` update.
         """
         poll = self.state.polls[poll_id]
         if poll.is_anonymous:
@@ -110,15 +118,22 @@ class InjectMixin:
             raise ValueError(f"invalid option ids {option_ids} for a poll with {len(poll.options)} options")
         if len(option_ids) > 1 and not poll.allows_multiple_answers:
             raise ValueError("the poll does not allow multiple answers")
+        if poll_update not in ("before", "after", "none"):
+            raise ValueError(f"poll_update is before, after or none, not {poll_update!r}")
         poll.votes[user_id] = list(option_ids)
         sync_poll_message(self.state, poll)
+        if poll_update == "before":
+            self._enqueue("poll", poll.to_json())
         answer = {
             "poll_id": poll.id,
             "user": self._user(user_id, first_name),
             "option_ids": list(option_ids),
             "option_persistent_ids": [poll.persistent_id(i) for i in option_ids],
         }
-        return self._enqueue("poll_answer", answer)
+        queued = self._enqueue("poll_answer", answer)
+        if poll_update == "after":
+            self._enqueue("poll", poll.to_json())
+        return queued
 
     def inject_chat_join_request(self, chat_id: int, user_id: int, first_name: str | None = None) -> JSONDict:
         """A request to join ``chat_id`` (approve/decline it with the Bot API methods)."""

@@ -141,13 +141,17 @@ async def test_poll_answer_reaches_ptb(srv: FakeTelegramServer, bot: Bot) -> Non
     assert poll.options[0].persistent_id and not poll.is_closed and poll.allows_revoting
     srv.inject_poll_answer(poll.id, ALICE, [1], first_name="Alice")
 
-    (answer,) = await updates(bot)  # only the answer: magbot does not ask for `poll` updates
+    state, answer = await updates(bot)  # the poll's new state (no names), then who voted what
+    assert state.poll.id == poll.id and state.poll.question == "Lunch?" and state.poll.total_voter_count == 1
     assert answer.poll_answer.user.id == ALICE and answer.poll_answer.option_ids == (1,)
     assert answer.poll_answer.option_persistent_ids == (poll.options[1].persistent_id,)
+    srv.inject_poll_answer(poll.id, ALICE, [], poll_update="after")  # taken back; the state may come second
+    retracted, state = await updates(bot, offset=answer.update_id + 1)
+    assert retracted.poll_answer.option_ids == () and state.poll.total_voter_count == 0
 
     stopped = await bot.stop_poll(GROUP, sent.message_id)
     assert_fully_known(stopped)
-    assert stopped.is_closed and [o.voter_count for o in stopped.options] == [0, 1]
+    assert stopped.is_closed and [o.voter_count for o in stopped.options] == [0, 0]
     with pytest.raises(BadRequest, match=r"(?i)poll has already been closed"):
         await bot.stop_poll(GROUP, sent.message_id)
 

@@ -4,6 +4,7 @@ a kill told apart from a double, replies out of order, a rate limit broken, a na
 from __future__ import annotations
 
 from bench.faults_check import (
+    Verdict,
     check_limits,
     check_logs,
     check_presses,
@@ -11,6 +12,7 @@ from bench.faults_check import (
     check_replies,
     crashes_in,
 )
+from bench.faults_effects import _last_votes
 from bench.faults_fake import FaultyTelegram, Stamp
 from bench.faults_world import Expected
 from tests.fakes.telegram_api import Answered
@@ -114,3 +116,13 @@ def test_a_loop_that_stopped_is_a_crash_whatever_its_error() -> None:
     # A clean SIGTERM logs no such line any more (tests/ops/test_single_process.py), so none is excused.
     assert crashes_in("2026 ERROR magbot.ops.runner telegram stopped error=none") != []
     assert crashes_in("2026 ERROR magbot.ops.runner telegram stopped error=OSError") != []
+
+
+def test_each_voter_counts_once_with_his_last_choice_across_the_copies_of_a_resent_poll() -> None:
+    expected, verdict = Expected(), Verdict()
+    expected.votes += [("first", "pigeonloft1x", 7101, [0]), ("second", "pigeonloft1x", 7101, [1])]
+    expected.votes += [("first", "pigeonloft1x", 7101, [])]  # taken back on the other copy: his Coffee stands
+    expected.votes += [("second", "pigeonloft1x", 7102, [0]), ("second", "pigeonloft1x", 7102, [])]
+    expected.votes += [("unknown", "pigeonloft1x", 7103, [1])]  # a copy the bot never learnt
+    chosen = _last_votes(expected, {"first", "second"}, verdict)
+    assert chosen == {("pigeonloft1x", "7101", 1), ("pigeonloft1x", "7103", 1)} and verdict.orphan_votes == 1

@@ -65,8 +65,10 @@ async def test_a_leader_whose_connection_is_cut_stops_leading(pg_url: str) -> No
         assert await leader.lead(stop)
         holding = asyncio.create_task(leader.hold(stop))
         async with admin.begin() as db:  # as when PostgreSQL restarts, or a network drops the session
+            # Only this test's database: the server is shared, and other runs' bots hold advisory locks too.
             await db.execute(text("SELECT pg_terminate_backend(pid) FROM pg_locks "
-                                  "WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()"))
+                                  "WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid() "
+                                  "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"))
         with pytest.raises(LeadershipLost):
             await asyncio.wait_for(holding, LIMIT_S)
         assert not leader.leading

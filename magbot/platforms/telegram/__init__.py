@@ -7,6 +7,7 @@
 - translate.py: Update -> Incoming, with natural event keys
 - sender.py, render.py, errors.py: Outgoing -> Bot API calls, limits, error mapping for the outbox
 - state.py: the offset, poll origins and send progress, kept in the database
+- poll_copies.py: a named poll sent twice after a lost answer: its other copy recognised, each man counted once
 """
 
 import os

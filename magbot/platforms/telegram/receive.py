@@ -50,10 +50,13 @@ class Receiver:
     ) -> None:
         self._bot, self._sender, self._state, self._clock, self._uow = bot, sender, state, clock, uow
         self.upgrades = sender.upgrades  # one record of upgraded groups, for receiving and sending
+        self.poll_copies = sender.poll_copies  # the copies of a resent named poll
         self.pause: Callable[[float], Awaitable[None]] = asyncio.sleep  # between answer tries; tests pass a no-op
 
     async def handle(self, update: Update, dispatch: Dispatch) -> DispatchResult | None:
         """Dispatch the update (exceptions propagate: the update is then not confirmed), answer a press."""
+        if await self._placing_poll(update, dispatch):
+            return None
         incoming = await self.incoming(update)
         result = await dispatch(incoming) if incoming is not None else None
         if update.callback_query is not None:  # always answered, so the member's spinner stops
@@ -71,8 +74,11 @@ class Receiver:
         if chat is not None and chat.type == chat.SUPERGROUP:
             self._sender.note_chat(str(chat.id), bool(chat.is_forum))
         poll = None
-        if update.poll_answer is not None:
-            poll = await self._state.poll_origin(update.poll_answer.poll_id)
+        if (answer := update.poll_answer) is not None:
+            poll = await self._state.poll_origin(answer.poll_id)
+            if poll is not None and not await self.poll_copies.counts(poll, answer, update.update_id):
+                log.debug("telegram poll answer superseded on a resent poll update_id=%d", update.update_id)
+                return None
         try:
             username = await self._sender.bot_username()
             incoming = translate(update, username, self._clock.now(), poll)
@@ -84,6 +90,36 @@ class Receiver:
         kind = type(incoming).__name__ if incoming is not None else "ignored"
         log.debug("telegram update id=%d kind=%s", update.update_id, kind)
         return incoming
+
+    async def _placing_poll(self, update: Update, dispatch: Dispatch) -> bool:
+        """A poll's new state, or an answer on a poll not known yet: perhaps a resent poll's other copy
+        (poll_copies.py). True when the update is dealt with here."""
+        if update.poll is not None:
+            if await self.poll_copies.adopt(update.poll):
+                log.debug("telegram poll copy recognised update_id=%d", update.update_id)
+            # Also for a poll known already: an answer may have come while its sendPoll's answer was on its way
+            # (kept then, as the poll was in doubt), and no other update of that poll would let it go.
+            await self._answers_kept(update.poll.id, dispatch)
+            return True
+        answer = update.poll_answer
+        if answer is None or await self._state.poll_origin(answer.poll_id) is not None:
+            return False
+        # Kept if some poll is in doubt, and counted at once if its copy became known meanwhile (its `poll`
+        # update handled alongside, as the webhook may).
+        if await self.poll_copies.park(update):
+            log.debug("telegram poll answer kept until its poll is known update_id=%d", update.update_id)
+            await self._answers_kept(answer.poll_id, dispatch)
+        return True
+
+    async def _answers_kept(self, poll_id: str, dispatch: Dispatch) -> None:
+        """Now that the copy is known, its kept answers count, in order, each under its own event key."""
+        if await self._state.poll_origin(poll_id) is None:
+            return
+        for key, update in await self.poll_copies.parked(poll_id, self._bot):
+            incoming = await self.incoming(update)
+            if incoming is not None:
+                await dispatch(incoming)
+            await self.poll_copies.unpark(key)
 
     async def _follow_upgrade(self, update: Update) -> None:
         """A group became a supergroup (a new chat id): what the bot keeps moves there (upgrade.py)."""

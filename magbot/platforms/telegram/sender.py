@@ -35,6 +35,7 @@ from magbot.core.records import CardPlace
 from magbot.core.wire import poll_option_data
 from magbot.platforms.telegram import render
 from magbot.platforms.telegram.errors import delivery_error, is_cant_delete, is_not_modified, reason
+from magbot.platforms.telegram.poll_copies import PollCopies
 from magbot.platforms.telegram.state import PollOrigin, Progress, TelegramState
 from magbot.platforms.telegram.upgrade import Upgrades, locate
 from magbot.storage.uow import UnitOfWorkFactory
@@ -67,6 +68,7 @@ class TelegramSender:
         self._bot = bot
         self._state = TelegramState(uow)
         self.upgrades = Upgrades(uow)
+        self.poll_copies = PollCopies(uow, self._state)  # shared with receiving, as upgrades are
         self._forum: dict[str, bool] = {}
 
     def note_chat(self, chat_id: str, is_forum: bool) -> None:
@@ -246,15 +248,15 @@ class TelegramSender:
             )
             await self._state.remember_button_poll(poll.chat.chat_id, poll.card)
             return CardPlace(str(sent.message_id), None)
+        question, options = render.poll_question(poll.question), render.poll_options(poll.options)
+        origin = PollOrigin(poll.chat.chat_id, poll.chat.kind, poll.card)
+        earlier = await self.poll_copies.sending(origin, question, options)  # a lost answer may leave a copy
         sent = await self._bot.send_poll(
-            chat,
-            render.poll_question(poll.question),
-            render.poll_options(poll.options),
-            is_anonymous=False,
-            allows_multiple_answers=poll.multi,
+            chat, question, options, is_anonymous=False, allows_multiple_answers=poll.multi
         )
         if sent.poll is not None:
-            await self._state.remember_poll(sent.poll.id, PollOrigin(poll.chat.chat_id, poll.chat.kind, poll.card))
+            await self._state.remember_poll(sent.poll.id, origin)
+        await self.poll_copies.sent(poll.card, earlier)
         return CardPlace(str(sent.message_id), None)
 
     async def _delete(self, message: Delete, places: Places) -> None:
@@ -277,6 +279,9 @@ class TelegramSender:
             await self._bot.edit_message_text(message.or_edit_to, chat_id=chat_key(where), message_id=message_id)
 
     async def _close_poll(self, message: ClosePoll, places: Places) -> None:
+        # A second copy whose id was learnt only from its votes cannot be stopped (a `poll` update names no
+        # message): it stays open in the chat, and its answers after this are refused like any closed poll's.
+        await self.poll_copies.closed(message.card)
         if places.card is None:
             raise Undeliverable("poll card unknown")
         where, message_id = locate(message.chat.chat_id, places.card.message_id)

@@ -4,10 +4,12 @@
 - `tg:bpoll:<chat>:<card>`: an anonymous poll shown as buttons (closed by removing them).
 - `tg:poll:<poll_id>:map`: which chat and card a native poll was sent as, so a poll answer (which names
   neither) becomes a PollVote in the right group.
+- `tg:poll:doubt:<card>`, `tg:pollwait:...`, `tg:pollvoter:...`: a named poll that may have been sent twice
+  (poll_copies.py; the last two are about a voter and name him as their subject).
 - `tg:out:<outbox_id>:progress`: the steps of a multi-step send already done (the forum topic created, the
   parts of a long message sent), so a retry after a 429 or a crash does not repeat them.
 
-None of these keys is about a person; /forgetme erases only keys stored with him as their subject.
+Only the voters' keys above are about a person; /forgetme erases the keys stored with him as their subject.
 """
 
 from __future__ import annotations

@@ -37,6 +37,7 @@ ALLOWED_UPDATES = (
     "message",
     "callback_query",
     "poll_answer",
+    "poll",  # a poll's new state: how a resent poll's first copy is recognised (poll_copies.py)
     "chat_join_request",
     "chat_member",
     "my_chat_member",
