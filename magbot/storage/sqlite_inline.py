@@ -34,8 +34,8 @@ def _busy(error: sqlite3.OperationalError) -> bool:
     return getattr(error, "sqlite_errorcode", None) in BUSY_CODES
 
 
-async def _patiently(call: Callable[[], Any], timeout: float) -> Any:
-    """`call()`, tried again while SQLite answers SQLITE_BUSY, awaiting between tries, up to `timeout` s."""
+async def _patiently(call: Callable[[], Any], patience: float) -> Any:
+    """`call()`, tried again while SQLite answers SQLITE_BUSY, awaiting between tries, up to `patience` s."""
     deadline, pause = None, FIRST_PAUSE
     while True:
         try:
@@ -44,7 +44,7 @@ async def _patiently(call: Callable[[], Any], timeout: float) -> Any:
             if not _busy(error):
                 raise
             now = time.monotonic()
-            deadline = deadline if deadline is not None else now + timeout
+            deadline = deadline if deadline is not None else now + patience
             if now >= deadline:
                 raise
         await asyncio.sleep(pause)
