@@ -13,6 +13,11 @@ holding the lock among them) run meanwhile. In this process every write transact
 unit of work's lock (storage/uow.py) and takes the write lock up front (BEGIN IMMEDIATE), so a wait only
 happens against another process or a second engine on the same file.
 
+A commit that checkpoints the write-ahead log would fsync on the loop's thread (and freeze every send in
+flight meanwhile), so these connections never checkpoint themselves (`wal_autocheckpoint=0`): every
+CHECKPOINT_EVERY commits, a PASSIVE checkpoint runs on its own connection in a worker thread, which neither
+waits for nor blocks the writers.
+
 The interface is the part of aiosqlite's that SQLAlchemy's aiosqlite dialect calls (given to the engine as
 `async_creator`): `cursor()`, `execute`, `executemany`, `fetch*`, `close`, `commit`, `rollback`,
 `create_function`, `stop`, and `_conn`/`_tx` for its isolation level setter.
@@ -21,11 +26,15 @@ The interface is the part of aiosqlite's that SQLAlchemy's aiosqlite dialect cal
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+log = logging.getLogger(__name__)
+CHECKPOINT_EVERY = 200  # commits between checkpoints (SQLite's own default is every 1000 pages of log)
 BUSY_CODES = {sqlite3.SQLITE_BUSY, getattr(sqlite3, "SQLITE_BUSY_SNAPSHOT", 517)}
 FIRST_PAUSE, MOST_PAUSE = 0.001, 0.02
 
@@ -123,12 +132,38 @@ class _RunNow:
             future.set_result(result)
 
 
+def _checkpoint(path: str) -> None:
+    with contextlib.closing(sqlite3.connect(path, timeout=0)) as connection:
+        connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+
+class Checkpoints:
+    """One file's checkpoints, in a worker thread, one at a time, every CHECKPOINT_EVERY commits."""
+
+    def __init__(self, path: str) -> None:
+        self._path, self._commits = path, 0
+        self._running: asyncio.Future[None] | None = None
+
+    def committed(self) -> None:
+        self._commits += 1
+        if self._commits < CHECKPOINT_EVERY or (self._running is not None and not self._running.done()):
+            return
+        self._commits = 0
+        self._running = asyncio.get_running_loop().run_in_executor(None, _checkpoint, self._path)
+        self._running.add_done_callback(_checked)
+
+
+def _checked(done: asyncio.Future[None]) -> None:
+    if not done.cancelled() and (error := done.exception()) is not None:  # the next one catches up
+        log.debug("sqlite checkpoint failed error=%s", type(error).__name__)
+
+
 class InlineConnection:
     """An aiosqlite-shaped connection over a sqlite3 connection in autocommit mode (SQLAlchemy begins)."""
 
-    def __init__(self, connection: sqlite3.Connection, timeout: float) -> None:
+    def __init__(self, connection: sqlite3.Connection, timeout: float, checkpoints: Checkpoints) -> None:
         self._connection: sqlite3.Connection | None = connection
-        self._timeout = timeout
+        self._timeout, self._checkpoints = timeout, checkpoints
         self._tx = _RunNow()
 
     @property
@@ -150,7 +185,10 @@ class InlineConnection:
 
     async def commit(self) -> None:
         connection = self._conn
+        in_transaction = connection.in_transaction
         await _patiently(connection.commit, self._timeout)
+        if in_transaction:
+            self._checkpoints.committed()
 
     async def rollback(self) -> None:
         self._conn.rollback()
@@ -168,12 +206,15 @@ class InlineConnection:
 
 
 def inline_creator(path: str, timeout: float) -> Callable[[], Any]:
-    """The engine's `async_creator`: a connection that waits for locks cooperatively (busy timeout 0)."""
+    """The engine's `async_creator`: a connection that waits for locks cooperatively (busy timeout 0) and
+    leaves checkpoints to a worker thread."""
+    checkpoints = Checkpoints(path)
 
     async def create() -> InlineConnection:
         # check_same_thread off as aiosqlite has it: a test may build a database from a helper thread's loop.
         connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         connection.execute("PRAGMA busy_timeout=0")
-        return InlineConnection(connection, timeout)
+        connection.execute("PRAGMA wal_autocheckpoint=0")
+        return InlineConnection(connection, timeout, checkpoints)
 
     return create
