@@ -13,6 +13,11 @@ holding the lock among them) run meanwhile. In this process every write transact
 unit of work's lock (storage/uow.py) and takes the write lock up front (BEGIN IMMEDIATE), so a wait only
 happens against another process or a second engine on the same file.
 
+Without a thread hop a transaction would also run from BEGIN to COMMIT without the loop running anything else:
+a long one (a planner walking every group) would hold up every send in flight, where aiosqlite let them run at
+each statement. So a statement yields to the loop once YIELD_AFTER has passed since the driver last did; a
+dispatch (about a millisecond) rarely does, and nothing waits on the database for longer than that.
+
 A commit that checkpoints the write-ahead log would fsync on the loop's thread (and freeze every send in
 flight meanwhile), so these connections never checkpoint themselves (`wal_autocheckpoint=0`): every
 CHECKPOINT_EVERY commits, a PASSIVE checkpoint runs on its own connection in a worker thread, which neither
@@ -37,6 +42,17 @@ log = logging.getLogger(__name__)
 CHECKPOINT_EVERY = 200  # commits between checkpoints (SQLite's own default is every 1000 pages of log)
 BUSY_CODES = {sqlite3.SQLITE_BUSY, getattr(sqlite3, "SQLITE_BUSY_SNAPSHOT", 517)}
 FIRST_PAUSE, MOST_PAUSE = 0.001, 0.02
+YIELD_AFTER = 0.005  # seconds of database work before the loop gets a turn
+
+
+class _Turns:
+    last = 0.0  # when the driver last let the loop run others (one loop per process)
+
+
+async def _fair() -> None:
+    if time.monotonic() - _Turns.last >= YIELD_AFTER:
+        await asyncio.sleep(0)
+        _Turns.last = time.monotonic()
 
 
 def _busy(error: sqlite3.OperationalError) -> bool:
@@ -75,12 +91,14 @@ class InlineCursor:
     async def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> InlineCursor:
         cursor = self._cursor
         await _patiently(lambda: cursor.execute(sql, parameters or ()), self._timeout)
+        await _fair()
         return self
 
     async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> InlineCursor:
         rows = list(parameters)  # a retry must see them all again
         cursor = self._cursor
         await _patiently(lambda: cursor.executemany(sql, rows), self._timeout)
+        await _fair()
         return self
 
     async def fetchone(self) -> Any:
