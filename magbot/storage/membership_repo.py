@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import uuid
@@ -12,7 +13,7 @@ from sqlalchemy import Row, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from magbot.domain.members import Group, Member, MemberStatus
-from magbot.domain.settings import parse_settings
+from magbot.domain.settings import GroupSettings, parse_settings
 from magbot.storage import hot
 from magbot.storage.db import insert_ignoring_duplicates
 from magbot.storage.delivery_repo import hash_key
@@ -23,16 +24,15 @@ from magbot.storage.state_repo import ask_to_plan
 log = logging.getLogger(__name__)
 
 
-def _stored_settings(group_id: int, raw: str | None) -> dict[str, object]:
+@functools.lru_cache(maxsize=1024)
+def _settings_of(raw: str | None) -> GroupSettings | None:
+    """A group's typed settings, parsed once per distinct stored text (every event loads its group; the
+    settings are frozen, so sharing them is safe). None when the text is unreadable."""
     try:
         stored = json.loads(raw or "{}")
     except ValueError:
-        stored = None
-    if not isinstance(stored, dict):
-        # Every setting then has its default: the group keeps working.
-        log.warning("group %d settings are unreadable; using the defaults", group_id)
-        return {}
-    return stored
+        return None
+    return parse_settings(stored) if isinstance(stored, dict) else None
 
 
 def _group(row: GroupRow) -> Group:
@@ -40,8 +40,12 @@ def _group(row: GroupRow) -> Group:
 
 
 def _group_of(group_id: int, platform: str, chat_id: str, setup_at: datetime | None, settings: str | None) -> Group:
+    typed = _settings_of(settings)
+    if typed is None:  # every setting then has its default: the group keeps working
+        log.warning("group %d settings are unreadable; using the defaults", group_id)
+        typed = parse_settings({})
     # A setting missing from the stored text (added in a later version) has its default.
-    return Group(group_id, platform, chat_id, setup_at, parse_settings(_stored_settings(group_id, settings)))
+    return Group(group_id, platform, chat_id, setup_at, typed)
 
 
 def _member(row: MemberRow) -> Member:
