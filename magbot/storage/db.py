@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from magbot.storage.sqlite_inline import inline_creator
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+INLINE_SQLITE = True  # off only in bench/telegram_bench.py --aiosqlite (the driver as it was, for comparison)
 
 
 def make_engine(url: str) -> AsyncEngine:
@@ -26,7 +27,7 @@ def make_engine(url: str) -> AsyncEngine:
         _ensure_sqlite_folder(url)
         path = make_url(url).database
         timeout = SQLITE_BUSY_TIMEOUT_MS / 1000
-        if path and path != ":memory:":
+        if INLINE_SQLITE and path and path != ":memory:":
             engine = create_async_engine(url, async_creator=inline_creator(path, timeout))
             _tune_sqlite(engine, busy_timeout_ms=0)  # waits happen in sqlite_inline, never blocking the loop
         else:
