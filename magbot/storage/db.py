@@ -13,15 +13,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from magbot.storage.sqlite_inline import inline_creator
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
-INLINE_SQLITE = True  # off only in bench/telegram_bench.py --aiosqlite (the driver as it was, for comparison)
+# The driver on the loop's thread (sqlite_inline.py) is off: it cut the CPU per update, but with it the fault
+# suite saw sends to one chat closer than the rate limit allows (docs/DECISIONS.md, "Per-update cost").
+# bench/telegram_bench.py --inline measures it beside aiosqlite.
+INLINE_SQLITE = False
 
 
 def make_engine(url: str) -> AsyncEngine:
     """An async engine. SQLite gets WAL, a busy timeout and BEGIN IMMEDIATE for every transaction.
 
     BEGIN IMMEDIATE takes the write lock up front: a deferred read-then-write transaction can otherwise fail
-    with "database is locked" at its first write without waiting for the busy timeout. A SQLite file is
-    driven on the event loop's thread (sqlite_inline.py: no thread hop per call, locks awaited cooperatively).
+    with "database is locked" at its first write without waiting for the busy timeout. With INLINE_SQLITE a
+    file is driven on the event loop's thread (sqlite_inline.py: no thread hop per call).
     """
     if url.startswith("sqlite"):
         _ensure_sqlite_folder(url)

@@ -1,5 +1,6 @@
-"""The SQLite driver on the loop's thread: a lock held elsewhere is awaited without stopping the loop, gives up
-with "database is locked" at its deadline, and a ridden write goes with the next commit."""
+"""The SQLite driver on the loop's thread (bench/telegram_bench.py --inline): a lock held elsewhere is awaited
+without stopping the loop and given up with "database is locked" at its deadline; and a ridden write goes with
+the next commit (on the driver in use)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from magbot.storage import db
 from magbot.storage.db import make_engine, session_factory
 from magbot.storage.sqlite_inline import inline_creator
 from magbot.storage.uow import Rider, UnitOfWork, UnitOfWorkFactory
@@ -21,7 +23,10 @@ def _path(url: str) -> str:
     return url.split("///", 1)[1]
 
 
-async def test_a_lock_held_by_another_connection_is_awaited_while_the_loop_runs_on(tmp_path: Path) -> None:
+async def test_a_lock_held_by_another_connection_is_awaited_while_the_loop_runs_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(db, "INLINE_SQLITE", True)  # off in production (docs/DECISIONS.md); the bench's --inline
     url = sqlite_url(tmp_path)
     engine = make_engine(url)
     uow = UnitOfWorkFactory(session_factory(engine))
