@@ -23,6 +23,9 @@ flight meanwhile), so these connections never checkpoint themselves (`wal_autoch
 CHECKPOINT_EVERY commits, a PASSIVE checkpoint runs on its own connection in a worker thread, which neither
 waits for nor blocks the writers.
 
+The COMMIT alone runs in a worker thread (one hop per transaction): it is where the transaction's pages are
+written to the log, and on a machine under disk pressure the kernel may hold a writer for hundreds of ms.
+
 The interface is the part of aiosqlite's that SQLAlchemy's aiosqlite dialect calls (given to the engine as
 `async_creator`): `cursor()`, `execute`, `executemany`, `fetch*`, `close`, `commit`, `rollback`,
 `create_function`, `stop`, and `_conn`/`_tx` for its isolation level setter.
@@ -35,7 +38,7 @@ import contextlib
 import logging
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -65,6 +68,23 @@ async def _patiently(call: Callable[[], Any], patience: float) -> Any:
     while True:
         try:
             return call()
+        except sqlite3.OperationalError as error:
+            if not _busy(error):
+                raise
+            now = time.monotonic()
+            deadline = deadline if deadline is not None else now + patience
+            if now >= deadline:
+                raise
+        await asyncio.sleep(pause)
+        pause = min(MOST_PAUSE, pause * 2)
+
+
+async def _patiently_async(call: Callable[[], Awaitable[Any]], patience: float) -> Any:
+    """As `_patiently`, for a call that is awaited (the commit, in a worker thread)."""
+    deadline, pause = None, FIRST_PAUSE
+    while True:
+        try:
+            return await call()
         except sqlite3.OperationalError as error:
             if not _busy(error):
                 raise
@@ -202,11 +222,14 @@ class InlineConnection:
         return await self.cursor().execute(sql, parameters)
 
     async def commit(self) -> None:
+        """In a worker thread: the commit writes the transaction's pages to the log, and a write(2) the kernel
+        throttles under disk pressure must not stop the loop (one thread hop per transaction, not per call)."""
         connection = self._conn
-        in_transaction = connection.in_transaction
-        await _patiently(connection.commit, self._timeout)
-        if in_transaction:
-            self._checkpoints.committed()
+        if not connection.in_transaction:
+            return
+        loop = asyncio.get_running_loop()
+        await _patiently_async(lambda: loop.run_in_executor(None, connection.commit), self._timeout)
+        self._checkpoints.committed()
 
     async def rollback(self) -> None:
         self._conn.rollback()
