@@ -13,6 +13,9 @@ after the other, each against a fresh server:
     sendMessage. Members talk in 50 groups; the first message of each group creates it and its founding
     member. The rate policy is zero here (Telegram's real 1 msg/s per chat would measure Telegram, not us).
 
+With --inline, magbot runs a second time in each round with the SQLite driver on the loop's thread
+(storage/sqlite_inline.py, off in production) instead of aiosqlite's worker thread (a thread hop per call).
+
 Two phases per bot: a burst (all updates injected at once: updates/s until the last reply) and a paced run
 (--rate updates/s, 100 by default: latency while keeping up). Latency = inject -> the fake recording the reply.
 magbot's SQL statements and transactions per update (burst) are counted on the engine. Each of --runs rounds
@@ -174,7 +177,14 @@ async def start_ptb(fake: Any) -> Callable[[], Awaitable[None]]:
     return stop
 
 
-async def start_magbot(fake: Any, workdir: Path) -> Callable[[], Awaitable[None]]:
+async def start_magbot(fake: Any, workdir: Path, inline: bool = False) -> Callable[[], Awaitable[None]]:
+    from magbot.storage import db
+
+    db.INLINE_SQLITE = inline
+    return await _start_magbot(fake, workdir)
+
+
+async def _start_magbot(fake: Any, workdir: Path) -> Callable[[], Awaitable[None]]:
     from magbot.app import App
     from magbot.config import Settings, TelegramSettings
     from magbot.core.delivery import RatePolicy
@@ -208,16 +218,18 @@ async def start_magbot(fake: Any, workdir: Path) -> Callable[[], Awaitable[None]
     return stop
 
 
-async def run(updates: int, rate: float, paced: int) -> list[Result]:
+async def run(updates: int, rate: float, paced: int, inline: bool) -> list[Result]:
     from tests.fakes.telegram_api import FakeTelegramServer
 
     results = []
     async with FakeTelegramServer() as fake:
         results.append(await measure("bare PTB echo", fake, "hello", updates, rate, paced, lambda: start_ptb(fake)))
-    with tempfile.TemporaryDirectory() as tmp:
-        async with FakeTelegramServer() as fake:
-            start = lambda: start_magbot(fake, Path(tmp))  # noqa: E731
-            results.append(await measure("magbot /members", fake, "/members", updates, rate, paced, start))
+    for on_loop in (False, True) if inline else (False,):
+        with tempfile.TemporaryDirectory() as tmp:
+            async with FakeTelegramServer() as fake:
+                start = lambda fake=fake, tmp=tmp, on_loop=on_loop: start_magbot(fake, Path(tmp), on_loop)  # noqa: E731
+                name = "  inline SQLite" if on_loop else "magbot /members"
+                results.append(await measure(name, fake, "/members", updates, rate, paced, start))
     return results
 
 
@@ -231,23 +243,30 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=100.0, help="updates per second in the paced phase")
     parser.add_argument("--paced", type=int, default=500, help="updates in the paced phase")
     parser.add_argument("--runs", type=int, default=3, help="rounds of both bots")
+    parser.add_argument("--inline", action="store_true", help="also magbot with SQLite on the loop's thread")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     logging.basicConfig(level=logging.WARNING)
     for noisy in ("httpx", "httpcore", "telegram", "aiosqlite"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    rounds = [asyncio.run(run(args.updates, args.rate, args.paced)) for _ in range(args.runs)]
+    rounds = [asyncio.run(run(args.updates, args.rate, args.paced, args.inline)) for _ in range(args.runs)]
     ptb, magbot = [r[0] for r in rounds], [r[1] for r in rounds]
-    ratios = [m.burst_rate / p.burst_rate for p, m in rounds]
+    ratios = [r[1].burst_rate / r[0].burst_rate for r in rounds]
     print(f"{args.updates} updates in a burst; {args.paced} paced at {args.rate:g}/s; latency = inject -> reply sent")
     print(f"{args.runs} runs, min/median/max")
     print(f"{'':18}{'updates/s':>16}{'p50 ms':>20}{'p99 ms':>22}{'CPU ms/update':>18}")
-    for name, rs in (("bare PTB echo", ptb), ("magbot /members", magbot)):
+    rows = [("bare PTB echo", ptb), ("magbot /members", magbot)]
+    old = [r[2] for r in rounds if len(r) > 2]
+    rows += [("  inline SQLite", old)] if old else []
+    for name, rs in rows:
         print(
             f"{name:18}{spread([r.burst_rate for r in rs]):>16}{spread([r.p50 for r in rs], 1):>20}"
             f"{spread([r.p99 for r in rs], 1):>22}{spread([r.cpu_ms for r in rs], 2):>18}"
         )
     print(f"{'magbot / PTB':18}{spread(ratios, 2):>16}")
+    old_ratios = [r[2].burst_rate / r[0].burst_rate for r in rounds if len(r) > 2]
+    if old_ratios:
+        print(f"{'  inline SQLite':18}{spread(old_ratios, 2):>16}")
     statements = statistics.median(r.statements for r in magbot)
     transactions = statistics.median(r.transactions for r in magbot)
     print(f"magbot per update: {statements:.1f} SQL statements, {transactions:.1f} transactions")
@@ -258,7 +277,9 @@ def main() -> int:
         f"p99_ms={statistics.median(r.p99 for r in magbot):.1f} p99_ms_max={max(r.p99 for r in magbot):.1f} "
         f"ptb_p99_ms={statistics.median(r.p99 for r in ptb):.1f} rate={args.rate:g} "
         f"statements={statements:.1f} transactions={transactions:.1f} "
-        f"cpu_ratio={statistics.median(m.cpu_ms / p.cpu_ms for p, m in rounds):.2f}"
+        f"cpu_ratio={statistics.median(r[1].cpu_ms / r[0].cpu_ms for r in rounds):.2f}"
+        + (f" inline_ratio={statistics.median(old_ratios):.2f}" if old_ratios else "")
+        + (f" inline_cpu_ratio={statistics.median(r[2].cpu_ms / r[0].cpu_ms for r in rounds):.2f}" if old else "")
     )
     return 0
 

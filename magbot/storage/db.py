@@ -5,24 +5,37 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from magbot.storage.sqlite_inline import inline_creator
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# The driver on the loop's thread (sqlite_inline.py) is off: it cut the CPU per update, but with it the fault
+# suite saw sends to one chat closer than the rate limit allows (docs/DECISIONS.md, "Per-update cost").
+# bench/telegram_bench.py --inline measures it beside aiosqlite.
+INLINE_SQLITE = False
 
 
 def make_engine(url: str) -> AsyncEngine:
     """An async engine. SQLite gets WAL, a busy timeout and BEGIN IMMEDIATE for every transaction.
 
     BEGIN IMMEDIATE takes the write lock up front: a deferred read-then-write transaction can otherwise fail
-    with "database is locked" at its first write without waiting for the busy timeout.
+    with "database is locked" at its first write without waiting for the busy timeout. With INLINE_SQLITE a
+    file is driven on the event loop's thread (sqlite_inline.py: no thread hop per call).
     """
     if url.startswith("sqlite"):
         _ensure_sqlite_folder(url)
-        engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
-        _tune_sqlite(engine)
+        path = make_url(url).database
+        timeout = SQLITE_BUSY_TIMEOUT_MS / 1000
+        if INLINE_SQLITE and path and path != ":memory:":
+            engine = create_async_engine(url, async_creator=inline_creator(path, timeout))
+            _tune_sqlite(engine, busy_timeout_ms=0)  # waits happen in sqlite_inline, never blocking the loop
+        else:
+            engine = create_async_engine(url, connect_args={"timeout": timeout})
+            _tune_sqlite(engine, busy_timeout_ms=SQLITE_BUSY_TIMEOUT_MS)
         return engine
     return create_async_engine(url, pool_pre_ping=True)
 
@@ -33,14 +46,14 @@ def _ensure_sqlite_folder(url: str) -> None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
-def _tune_sqlite(engine: AsyncEngine) -> None:
+def _tune_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the driver, decide when transactions begin (see the "begin" hook).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         # What is deleted (/forgetme, a deleted check-in) is overwritten in the file, not left in free pages.
@@ -49,7 +62,13 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # On the driver's cursor: every transaction begins here, and SQLAlchemy's statement machinery
+        # (execution context, result) cost more than the BEGIN itself.
+        cursor = connection.connection.cursor()
+        try:
+            cursor.execute("BEGIN IMMEDIATE")
+        finally:
+            cursor.close()
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -10,8 +10,9 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from magbot.core.records import CardPlace
+from magbot.storage import hot
 from magbot.storage.claims import CHAT_LOCK, INCOMING_CHAT
-from magbot.storage.db import insert_ignoring_duplicates, rows_affected
+from magbot.storage.db import rows_affected
 from magbot.storage.models import CardRow, ProcessedEventRow
 
 
@@ -25,12 +26,8 @@ class ProcessedEvents:
 
     async def claim(self, key: str, now: datetime) -> bool:
         """Record the event as handled in this transaction. False when it was handled before."""
-        return await insert_ignoring_duplicates(
-            self._session,
-            ProcessedEventRow,
-            {"key_hash": hash_key(key), "processed_at": now},
-            ["key_hash"],
-        )
+        params = {"key_hash": hash_key(key), "processed_at": now}
+        return bool(rows_affected(await self._session.execute(hot.claim_statement(self._session), params)))
 
     async def serialize_chat(self, platform: str, chat_id: str) -> None:
         """On PostgreSQL, wait for any other transaction handling this chat's updates (another instance's, in

@@ -2,39 +2,50 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, delete, select, update
+from sqlalchemy import Row, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from magbot.domain.members import Group, Member, MemberStatus
-from magbot.domain.settings import parse_settings
+from magbot.domain.settings import GroupSettings, parse_settings
+from magbot.storage import hot
 from magbot.storage.db import insert_ignoring_duplicates
 from magbot.storage.delivery_repo import hash_key
-from magbot.storage.models import FormerMemberRow, GroupRow, MemberRow, PendingInputRow
+from magbot.storage.hot import PendingRow
+from magbot.storage.models import FormerMemberRow, GroupRow, MemberRow
 from magbot.storage.state_repo import ask_to_plan
 
 log = logging.getLogger(__name__)
 
 
-def _stored_settings(row: GroupRow) -> dict[str, object]:
+@functools.lru_cache(maxsize=1024)
+def _settings_of(raw: str | None) -> GroupSettings | None:
+    """A group's typed settings, parsed once per distinct stored text (every event loads its group; the
+    settings are frozen, so sharing them is safe). None when the text is unreadable."""
     try:
-        stored = json.loads(row.settings or "{}")
+        stored = json.loads(raw or "{}")
     except ValueError:
-        stored = None
-    if not isinstance(stored, dict):
-        # Every setting then has its default: the group keeps working.
-        log.warning("group %d settings are unreadable; using the defaults", row.id)
-        return {}
-    return stored
+        return None
+    return parse_settings(stored) if isinstance(stored, dict) else None
 
 
 def _group(row: GroupRow) -> Group:
+    return _group_of(row.id, row.platform, row.chat_id, row.setup_at, row.settings)
+
+
+def _group_of(group_id: int, platform: str, chat_id: str, setup_at: datetime | None, settings: str | None) -> Group:
+    typed = _settings_of(settings)
+    if typed is None:  # every setting then has its default: the group keeps working
+        log.warning("group %d settings are unreadable; using the defaults", group_id)
+        typed = parse_settings({})
     # A setting missing from the stored text (added in a later version) has its default.
-    return Group(row.id, row.platform, row.chat_id, row.setup_at, parse_settings(_stored_settings(row)))
+    return Group(group_id, platform, chat_id, setup_at, typed)
 
 
 def _member(row: MemberRow) -> Member:
@@ -53,6 +64,23 @@ def _member(row: MemberRow) -> Member:
     )
 
 
+Speaker = tuple[Group | None, Member | None, PendingRow | None]
+
+
+def _speaker(found: Row[Any] | None) -> Speaker:
+    """A row of hot.SPEAKER or hot.FIRST_MEMBERSHIP as domain types (and the waiting step as read)."""
+    if found is None:
+        return None, None, None
+    group, member = hot.part(found, "g", hot.GROUP_COLUMNS), hot.part(found, "m", hot.MEMBER_COLUMNS)
+    pending = hot.part(found, "p", hot.PENDING_COLUMNS)
+    assert group is not None  # the query starts from the group
+    return (
+        _group_of(group["id"], group["platform"], group["chat_id"], group["setup_at"], group["settings"]),
+        Member(**member) if member else None,
+        PendingRow(**pending) if pending else None,
+    )
+
+
 class Groups:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -63,46 +91,17 @@ class Groups:
         )
         return _group(row) if row else None
 
-    async def speaker(
-        self, platform: str, chat_id: str, user_id: str
-    ) -> tuple[Group | None, Member | None, PendingInputRow | None]:
+    async def speaker(self, platform: str, chat_id: str, user_id: str) -> Speaker:
         """The group of a chat, the person's row in it and his waiting guided-flow step there: one statement,
         as every event in a group chat needs them."""
-        member_on = and_(MemberRow.group_id == GroupRow.id, MemberRow.user_id == user_id)
-        pending_on = and_(PendingInputRow.member_id == MemberRow.id, PendingInputRow.chat_id == chat_id)
-        found = (
-            await self._session.execute(
-                select(GroupRow, MemberRow, PendingInputRow)
-                .outerjoin(MemberRow, member_on)
-                .outerjoin(PendingInputRow, pending_on)
-                .where(GroupRow.platform == platform, GroupRow.chat_id == chat_id)
-            )
-        ).first()
-        if found is None:
-            return None, None, None
-        group, member, pending = found
-        return _group(group), (_member(member) if member else None), pending
+        params = {"platform": platform, "chat_id": chat_id, "user_id": user_id}
+        return _speaker((await self._session.execute(hot.SPEAKER, params)).first())
 
-    async def first_membership(
-        self, platform: str, user_id: str
-    ) -> tuple[Group | None, Member | None, PendingInputRow | None]:
+    async def first_membership(self, platform: str, user_id: str) -> Speaker:
         """In a private chat: the person's first active membership on this platform, its group, and his
         waiting step in this chat (his own id), in one statement."""
-        pending_on = and_(PendingInputRow.member_id == MemberRow.id, PendingInputRow.chat_id == user_id)
-        found = (
-            await self._session.execute(
-                select(GroupRow, MemberRow, PendingInputRow)
-                .join(MemberRow, MemberRow.group_id == GroupRow.id)
-                .outerjoin(PendingInputRow, pending_on)
-                .where(GroupRow.platform == platform, MemberRow.user_id == user_id, MemberRow.status == "active")
-                .order_by(MemberRow.id)
-                .limit(1)
-            )
-        ).first()
-        if found is None:
-            return None, None, None
-        group, member, pending = found
-        return _group(group), _member(member), pending
+        params = {"platform": platform, "user_id": user_id}
+        return _speaker((await self._session.execute(hot.FIRST_MEMBERSHIP, params)).first())
 
     async def get(self, group_id: int) -> Group | None:
         row = await self._session.get(GroupRow, group_id)

@@ -15,10 +15,11 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from magbot.core.events import ChatRef, Edit, File, NativePoll, Outgoing, Post
+from magbot.storage import hot
 from magbot.storage.codec import decode, encode
 from magbot.storage.models import OutboxRow
 from magbot.storage.outbox_scan import (
@@ -76,7 +77,7 @@ class Outbox:
             for chat, card in _edited_first(kept):
                 await self._drop_pending_edits(chat, card)
         lead = _leading_answers(kept) if urgent else 0
-        await self._session.execute(insert(OutboxRow), [_values(m, now, n < lead) for n, m in enumerate(kept)])
+        await self._session.execute(hot.OUTBOX_INSERT, [_values(m, now, n < lead) for n, m in enumerate(kept)])
 
     async def _drop_pending_edits(self, chat: ChatRef, card: str) -> None:
         same = (OutboxRow.platform == chat.platform, OutboxRow.chat_id == chat.chat_id, OutboxRow.card == card)
@@ -112,21 +113,7 @@ class Outbox:
 
     async def head(self, platform: str, chat_id: str) -> QueuedMessage | None:
         """The chat's next row to send (one statement)."""
-        rows = list(
-            await self._session.execute(
-                select(
-                    OutboxRow.id,
-                    OutboxRow.urgent,
-                    OutboxRow.card,
-                    OutboxRow.thread,
-                    OutboxRow.next_attempt_at,
-                    OutboxRow.payload,
-                    OutboxRow.attempts,
-                )
-                .where(OutboxRow.platform == platform, OutboxRow.chat_id == chat_id, OutboxRow.status == "pending")
-                .order_by(OutboxRow.id)
-            )
-        )
+        rows = list(await self._session.execute(hot.OUTBOX_CHAT, {"platform": platform, "chat_id": chat_id}))
         if not rows:
             return None
         chosen = next_in_line([Waiting(r[0], r[1], r[2], r[3], r[4]) for r in rows], self.answers_first)
@@ -139,7 +126,7 @@ class Outbox:
 
     async def done(self, outbox_id: int) -> None:
         """Sent, or dropped for good: the row goes, so no message text outlives its delivery."""
-        await self._session.execute(delete(OutboxRow).where(OutboxRow.id == outbox_id))
+        await self._session.execute(hot.OUTBOX_DONE, {"outbox_id": outbox_id})
 
     async def hold_chat(self, platform: str, chat_id: str) -> None:
         """Keep a private chat's messages until the person opens the chat with the bot."""

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from magbot.core.records import PendingInput, ScheduledJob
 from magbot.storage.db import insert_ignoring_duplicates, rows_affected
+from magbot.storage.hot import PendingRow
 from magbot.storage.models import PendingInputRow, PlatformStateRow, ScheduledRow
 
 PLAN_GROUP_KIND = "plan_group"
@@ -45,9 +46,9 @@ class PendingInputs:
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
-        self._known: dict[tuple[int, str], PendingInputRow | None] = {}
+        self._known: dict[tuple[int, str], PendingInputRow | PendingRow | None] = {}
 
-    def seen(self, member_id: int, chat_id: str, row: PendingInputRow | None) -> None:
+    def seen(self, member_id: int, chat_id: str, row: PendingRow | None) -> None:
         """What the database holds for this member and chat, read in this transaction."""
         self._known[(member_id, chat_id)] = row
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -20,9 +21,12 @@ from magbot.storage.state_repo import PendingInputs, PlatformState, Schedule
 from magbot.storage.support_repo import Buddies, CheckIns, Offloads
 from magbot.storage.turn import Turn
 
+Rider = Callable[["UnitOfWork"], Awaitable[None]]
+
 
 class UnitOfWork:
-    """`async with uow_factory() as uow:` commits on a clean exit and rolls back on an exception."""
+    """`async with uow_factory() as uow:` commits on a clean exit and rolls back on an exception; the riders
+    waiting then (`UnitOfWorkFactory.ride`) are written in it first, and let go once it committed."""
 
     session: AsyncSession
     groups: Groups
@@ -47,9 +51,14 @@ class UnitOfWork:
     help_offers: HelpOffers
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], turn: Turn | None = None, background: bool = False
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        turn: Turn | None = None,
+        background: bool = False,
+        riders: dict[str, Rider] | None = None,
     ) -> None:
         self._sessions, self._turn, self._background, self._holding = sessions, turn, background, False
+        self._riders = riders if riders is not None else {}
 
     async def __aenter__(self) -> UnitOfWork:
         if self._turn is not None:
@@ -88,7 +97,13 @@ class UnitOfWork:
     ) -> None:
         try:
             if exc_type is None:
+                riding = dict(self._riders)  # one registered meanwhile waits for the next commit
+                for write in riding.values():
+                    await write(self)
                 await self.session.commit()
+                for name, write in riding.items():
+                    if self._riders.get(name) is write:
+                        del self._riders[name]
             else:
                 await self.session.rollback()
         finally:
@@ -119,9 +134,21 @@ class UnitOfWorkFactory:
             bind = sessions.kw.get("bind")
             self._turn = Turn() if bind is not None and bind.dialect.name == "sqlite" else None
             self._lane = False
+            self._riders: dict[str, Rider] = {}
             self.background = UnitOfWorkFactory(sessions, lane_of=self)
-        else:  # the background lane of `lane_of`: the same queue
+        else:  # the background lane of `lane_of`: the same queue, the same riders
             self._turn, self._lane, self.background = lane_of._turn, True, self
+            self._riders = lane_of._riders
 
     def __call__(self) -> UnitOfWork:
-        return UnitOfWork(self.sessions, self._turn, self._lane)
+        return UnitOfWork(self.sessions, self._turn, self._lane, self._riders)
+
+    def ride(self, name: str, write: Rider) -> None:
+        """A small write that need not commit at once goes with the next transaction that commits, whichever
+        it is (it replaces one of the same name still waiting), instead of a transaction of its own. Only for
+        writes whose delay or loss in a crash is harmless, such as the Telegram offset (receive.py)."""
+        self._riders[name] = write
+
+    @property
+    def riding(self) -> bool:
+        return bool(self._riders)

@@ -115,6 +115,10 @@ class TelegramPlatform:
                 await stop.wait()
             else:
                 await self._poll_forever(dispatch, stop)
+                try:
+                    await self.poller.settle()
+                except Exception as exc:  # the older offset stays stored: its updates come again, as duplicates
+                    log.warning("telegram offset not stored at stop error=%s", type(exc).__name__)
         finally:
             await self.webhook.stop()
 

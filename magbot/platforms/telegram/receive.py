@@ -186,14 +186,20 @@ class Poller:
         except Exception:
             with contextlib.suppress(Exception):  # what was done stays done; the rest comes again
                 await self._confirm(confirmed)
+                await self.settle()
             raise
         await self._confirm(confirmed)
         return len(updates)
 
     async def _confirm(self, confirmed: int | None) -> None:
         if confirmed is not None and confirmed != self._offset:
-            await self._state.save_offset(confirmed)
+            # The next getUpdates confirms the batch to Telegram; the stored copy (for a restart) rides along
+            # with the next commit (state.py).
+            self._state.offset_rides(confirmed)
             self._offset = confirmed
+
+    async def settle(self) -> None:
+        await self._state.settle()
 
 
 def _readable(item: Update | int) -> Update:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from magbot.core.events import ChatKind
-from magbot.storage.uow import UnitOfWorkFactory
+from magbot.storage.uow import UnitOfWork, UnitOfWorkFactory
 
 OFFSET_KEY = "tg:offset"
 
@@ -60,9 +60,21 @@ class TelegramState:
             raw = await u.state.get(OFFSET_KEY)
         return int(raw) if raw else None
 
-    async def save_offset(self, offset: int) -> None:
-        async with self._uow() as u:
+    def offset_rides(self, offset: int) -> None:
+        """The offset goes with the next commit (the next dispatch's, or the sender's): no transaction of its
+        own per batch. A crash before then leaves the older offset stored; Telegram has forgotten the updates
+        our getUpdates calls confirmed anyway, and any it sends again are duplicates the dispatcher drops."""
+
+        async def write(u: UnitOfWork) -> None:
             await u.state.put(OFFSET_KEY, str(offset))
+
+        self._uow.ride(OFFSET_KEY, write)
+
+    async def settle(self) -> None:
+        """Commit what still rides (at a stop)."""
+        if self._uow.riding:
+            async with self._uow():
+                pass
 
     async def remember_poll(self, poll_id: str, origin: PollOrigin) -> None:
         value = json.dumps({"chat": origin.chat_id, "kind": origin.kind, "card": origin.card})
