@@ -25,7 +25,7 @@ from bench.faults_world import DM_WORD, NAMES, TOPIC_WORD, Expected
 from tests.fakes.telegram_api import Answered
 
 MEMBER_TOASTS = frozenset({"+1 given.", "+1 taken back."})
-TOLERANCE_S = 0.25  # the bot takes its slot when it starts a send; the fake stamps when it answers
+TOLERANCE_S = 0.25  # the bot takes its slot when it starts a send; the fake stamps when the request arrives
 
 
 @dataclass
@@ -158,9 +158,9 @@ def check_limits(fake: FaultyTelegram) -> Verdict:
     methods: dict[tuple[int, str], list[str]] = defaultdict(list)
     overall: dict[int, list[float]] = defaultdict(list)
     for entry in successful(fake):
-        per_chat[(entry[1].epoch, chat_of(entry))].append(entry[1].at)
+        per_chat[(entry[1].epoch, chat_of(entry))].append(entry[1].received)
         methods[(entry[1].epoch, chat_of(entry))].append(entry[0].call.method)
-        overall[entry[1].epoch].append(entry[1].at)
+        overall[entry[1].epoch].append(entry[1].received)
     for (epoch, chat), times in per_chat.items():
         where = f"chat {chat} process {epoch}"
         before = len(verdict.notes)
@@ -187,7 +187,7 @@ def _gaps_across_restarts(sends: list[Sent]) -> int:
     for entry in sends:
         chat, stamp = chat_of(entry), entry[1]
         before = last.get(chat)
-        if before is not None and before.epoch != stamp.epoch and stamp.at - before.at < 1.0:
+        if before is not None and before.epoch != stamp.epoch and stamp.received - before.received < 1.0:
             count += 1
         last[chat] = stamp
     return count

@@ -61,8 +61,11 @@ _stamp: contextvars.ContextVar[Stamp | None] = contextvars.ContextVar("stamp", d
 
 @dataclass
 class Stamp:
-    epoch: int  # which bot process was alive when the call was answered
+    epoch: int  # which bot process was alive when the call came
     at: float  # time.monotonic() when it was answered
+    # When it arrived: what Telegram's limits count. Answer times carry the fake's own delays, which under load
+    # reach a second and would make two calls a second apart look closer (or farther) than they were.
+    received: float = -1.0
     dropped: bool = False  # handled, but the connection was dropped before the answer reached the bot
 
 
@@ -75,7 +78,8 @@ class StampedAnswers(list[Answered]):
 
     def append(self, item: Answered) -> None:
         stamp = _stamp.get()
-        self.stamps.append(stamp if stamp is not None else Stamp(-1, time.monotonic()))
+        now = time.monotonic()
+        self.stamps.append(stamp if stamp is not None else Stamp(-1, now, received=now))
         super().append(item)
 
 
@@ -111,7 +115,8 @@ class FaultyTelegram(FakeTelegramServer):
         if fault == "drop-before":
             _drop(request)
             return web.Response(status=204)
-        stamp = Stamp(self.epoch, time.monotonic())
+        arrived = time.monotonic()
+        stamp = Stamp(self.epoch, arrived, received=arrived)
         _stamp.set(stamp)
         response = await super()._handle(request)
         stamp.at = time.monotonic()

@@ -23,7 +23,7 @@ DM = 7101
 
 def record(fake: FaultyTelegram, method: str, epoch: int, at: float, dropped: bool = False, **params: object) -> None:
     fake.answered.append(Answered(Call(method, dict(params)), {}, None))
-    fake.answered.stamps[-1] = Stamp(epoch, at, dropped)  # type: ignore[attr-defined]
+    fake.answered.stamps[-1] = Stamp(epoch, at, received=at, dropped=dropped)  # type: ignore[attr-defined]
 
 
 def asked(*tokens: str) -> Expected:
@@ -78,6 +78,18 @@ def test_rate_limits_are_checked_per_chat_per_group_and_after_a_429() -> None:
     record(fake, "sendMessage", 2, 101.1, chat_id=DM, text="d")  # another process: not compared
     verdict = check_limits(fake)
     assert verdict.limits == 3, verdict.notes
+
+
+def test_rate_limits_count_when_calls_arrive_not_when_the_fake_answered() -> None:
+    """Under load the fake's own delays can put two answers 0.3 s apart for calls that came a second apart."""
+    fake = FaultyTelegram()
+    record(fake, "sendMessage", 1, 0.0, chat_id=DM, text="a")
+    fake.answered.stamps[-1].at = 0.9  # type: ignore[attr-defined]  # the first was answered late
+    record(fake, "sendMessage", 1, 1.0, chat_id=DM, text="b")
+    fake.answered.stamps[-1].at = 1.2  # type: ignore[attr-defined]
+    assert check_limits(fake).limits == 0
+    record(fake, "sendMessage", 1, 1.4, chat_id=DM, text="c")  # came 0.4 s after "b": too close
+    assert check_limits(fake).limits == 1
 
 
 def test_an_outsider_answered_as_a_member_is_a_refusal_missed() -> None:
