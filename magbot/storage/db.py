@@ -13,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from magbot.storage.sqlite_inline import inline_creator
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
-# The driver on the loop's thread (sqlite_inline.py) is off: it cut the CPU per update, but with it the fault
-# suite saw sends to one chat closer than the rate limit allows (docs/DECISIONS.md, "Per-update cost").
-# bench/telegram_bench.py --inline measures it beside aiosqlite.
-INLINE_SQLITE = False
+# SQLite files are driven on the loop's thread (sqlite_inline.py), not through aiosqlite's worker thread (a thread
+# hop per driver call, the largest cost per update: docs/DECISIONS.md, "Per-update cost").
+# bench/telegram_bench.py --inline measures both side by side.
+INLINE_SQLITE = True
 
 
 def make_engine(url: str) -> AsyncEngine:

@@ -64,23 +64,16 @@ def _busy(error: sqlite3.OperationalError) -> bool:
 
 async def _patiently(call: Callable[[], Any], patience: float) -> Any:
     """`call()`, tried again while SQLite answers SQLITE_BUSY, awaiting between tries, up to `patience` s."""
-    deadline, pause = None, FIRST_PAUSE
-    while True:
-        try:
-            return call()
-        except sqlite3.OperationalError as error:
-            if not _busy(error):
-                raise
-            now = time.monotonic()
-            deadline = deadline if deadline is not None else now + patience
-            if now >= deadline:
-                raise
-        await asyncio.sleep(pause)
-        pause = min(MOST_PAUSE, pause * 2)
+
+    async def at_once() -> Any:
+        return call()
+
+    return await _patiently_async(at_once, patience)
 
 
 async def _patiently_async(call: Callable[[], Awaitable[Any]], patience: float) -> Any:
-    """As `_patiently`, for a call that is awaited (the commit, in a worker thread)."""
+    """`await call()`, tried again while SQLite answers SQLITE_BUSY, awaiting between tries (in growing steps),
+    up to `patience` s from the first refusal."""
     deadline, pause = None, FIRST_PAUSE
     while True:
         try:
