@@ -180,12 +180,18 @@ def describe(events: list[tuple[str, Event]]) -> list[tuple[str, Any, Any]]:
 
 
 def joined(user_id: str, room: str) -> Pred:
+    return membership_of(user_id, room, "join")
+
+
+def membership_of(user_id: str, room: str, membership: str) -> Pred:
+    """His membership event in `room` with that membership ("join", "leave", ...)."""
+
     def pred(room_id: str, event: Event) -> bool:
         return (
             room_id == room
             and isinstance(event, RoomMemberEvent)
             and event.state_key == user_id
-            and event.membership == "join"
+            and event.membership == membership
         )
 
     return pred

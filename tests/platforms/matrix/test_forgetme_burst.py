@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from nio import RedactionEvent, RoomGetEventResponse, RoomMemberEvent, RoomMessageText, SyncResponse
+from nio import RedactionEvent, RoomGetEventResponse, RoomMessageText, SyncResponse
 
 from magbot.core.events import Button, ChatRef, CloseChat, Delete, Edit, Post, Remove
-from tests.platforms.matrix.conftest import ENV, Bot, group_with, message_from
+from tests.platforms.matrix.conftest import ENV, Bot, group_with, membership_of, message_from
 
 pytestmark = pytest.mark.skipif(ENV is None, reason="MAGBOT_TEST_HOMESERVER is not set")
 
@@ -94,7 +94,7 @@ async def test_the_bots_store_forgets_his_devices_when_he_erases_himself(bot: Bo
     await alice.send(room, "and me")
     await bot.until(alice, message_from(bot.user_id, room, "Still here"), "a message after he went", mark)
     await bot.send(Remove(group, sam.user_id))
-    await bot.until(alice, _left(sam.user_id, room), "the kick", mark)
+    await bot.until(alice, membership_of(sam.user_id, room, "leave"), "the kick", mark)
     await bot.step()
     assert _store_rows(bot, sam.user_id, keys) == []
     assert list(client.olm.device_store.active_user_devices(sam.user_id)) == []
@@ -103,18 +103,6 @@ async def test_the_bots_store_forgets_his_devices_when_he_erases_himself(bot: Bo
     await bot.send(Post(group, "After a restart"))
     await alice.wait_for(message_from(bot.user_id, room, "After a restart"), "a message after a restart", mark)
     assert _store_rows(bot, sam.user_id, keys) == []
-
-
-def _left(user_id: str, room: str) -> Any:
-    def pred(room_id: str, event: Any) -> bool:
-        return (
-            room_id == room
-            and isinstance(event, RoomMemberEvent)
-            and event.state_key == user_id
-            and (event.membership == "leave")
-        )
-
-    return pred
 
 
 def _store_rows(bot: Bot, user_id: str, keys: list[str]) -> list[tuple[str, str]]:
