@@ -39,6 +39,7 @@ Settle = Callable[[], Awaitable[None]]
 # Due rows read at a time: each batch's read is short, and the sender is woken after each one, so the first
 # messages go while the rest of a thousand groups' reminders are still being queued.
 DUE_BATCH = 10
+PLANNED_KEPT = 1000
 
 
 async def _call(route: JobRoute, jobs: Jobs, uow: UnitOfWork, due: Due[Any], now: datetime) -> list[Outgoing]:
@@ -63,6 +64,7 @@ class Scheduler:
         self._uow, self._clock, self._jobs, self._on_outbox = uow.background, clock, jobs, on_outbox
         self._aps: AsyncIOScheduler | None = None
         self._waking: asyncio.Task[object] | None = None  # a production wake-up under way
+        self._planned: set[str] = set()  # keys the deployment-wide planners have committed (see _remember_planned)
 
     async def tick(self) -> int:
         """Plan ahead, then run every due job once. Returns how many jobs sent or ran.
@@ -71,8 +73,10 @@ class Scheduler:
         settings changed, one of its jobs ran), so a tick costs what is due, not how many groups there are."""
         now = self._clock.now()
         async with self._uow() as uow:
-            for planner in self._jobs.planners:
-                await planner(uow, now)
+            async with uow.schedule.together(self._planned) as written:
+                for planner in self._jobs.planners:
+                    await planner(uow, now)
+        self._remember_planned(written)
         ran, tried, failed = 0, set[int](), set[int]()
         while True:  # in small batches: short reads, and the sender starts on the first messages at once
             async with self._uow() as uow:
@@ -89,6 +93,14 @@ class Scheduler:
                 ran += done or 0
             self._on_outbox()  # the sender starts on this batch while the next one runs
         return ran
+
+    def _remember_planned(self, keys: list[str]) -> None:
+        """Keys a tick's planners have committed: the next ticks plan them again at no cost (the console and
+        the stories tick after every line). Planned keys are never deleted while a planner can still ask for
+        them (they are days ahead), so a key known here is in the table."""
+        if len(self._planned) > PLANNED_KEPT:
+            self._planned.clear()  # planners ask for a few keys a day: a restart's worth of memory, no more
+        self._planned.update(keys)
 
     async def _run_one(self, job: ScheduledJob, now: datetime) -> int | None:
         """1 when it ran, 0 when it was skipped or ran elsewhere, None when it failed (it stays pending)."""

@@ -97,17 +97,19 @@ class Schedule:
         self._gathered: list[dict[str, Any]] | None = None  # inside `together`: plans written at its end
 
     @contextlib.asynccontextmanager
-    async def together(self) -> AsyncIterator[None]:
+    async def together(self, known: Collection[str] = ()) -> AsyncIterator[list[str]]:
         """Plans made inside are written in one statement at the end: after each job a group's planners
-        plan its next occurrences again (about five rows, nearly always there already), one round trip."""
-        self._gathered = []
+        plan its next occurrences again (about five rows, nearly always there already), one round trip.
+        Keys in `known` are already in the table (no statement for them); the keys written are yielded."""
+        self._gathered, written = [], list[str]()
         try:
-            yield
-            gathered = self._gathered
+            yield written
+            gathered = [row for row in self._gathered if row["key"] not in known]
         finally:
             self._gathered = None
         if gathered:
             await insert_ignoring_duplicates(self._session, ScheduledRow, gathered, ["key"])
+            written += [row["key"] for row in gathered]
 
     async def plan(
         self,
