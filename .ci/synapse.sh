@@ -62,7 +62,11 @@ ensure_venv() {
     local t0=$SECONDS
     log "installing $SPEC into $VENV (log: $VENV.install.log)"
     rm -rf "$VENV"
-    python3 -m venv "$VENV"
+    if [[ -n "${MAGBOT_UV:-}" && -x "$MAGBOT_UV" ]]; then
+        python3 -m venv --without-pip "$VENV"  # uv installs into it from outside: no pip to set up first
+    else
+        python3 -m venv "$VENV"
+    fi
     if ! install_synapse >"$VENV.install.log" 2>&1; then
         grep -v '^WARNING: Location' "$VENV.install.log" | tail -n 30 >&2
         log "pip install failed"; exit 1
