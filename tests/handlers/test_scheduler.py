@@ -254,8 +254,18 @@ async def test_a_tick_costs_what_is_due_not_how_many_groups_exist(app: App, cloc
     event.listen(app.engine.sync_engine, "before_cursor_execute", count)
     await set_up(0, 3)
     few = await quiet_tick()
+    # The deployment-wide planners' keys (housekeeping, buddy check) were written by an earlier tick: a quiet
+    # tick only looks for due rows (the console and every story tick after each line).
+    assert [s.split()[0] for s in statements] == ["SELECT"]
     await set_up(3, 30)
     assert await quiet_tick() == few
+    clock.advance(timedelta(days=1))  # a new day: tomorrow's housekeeping and the next buddy check are planned
+    statements.clear()
+    await app.scheduler.tick()
+    assert any(s.split()[0] == "INSERT" for s in statements)
+    async with app.uow() as uow:
+        day = (clock.now() + timedelta(days=1)).date().isoformat()
+        assert await uow.schedule.status_of(f"housekeeping:{day}") == "pending"
     async with app.uow() as uow:
         group = await uow.groups.get(1)
         assert group is not None
