@@ -48,7 +48,7 @@ log() { echo "[synapse.sh] $*" >&2; }
 
 install_synapse() {
     if [[ -n "${MAGBOT_UV:-}" && -x "$MAGBOT_UV" ]]; then  # .ci/test's uv: seconds instead of half a minute
-        "$MAGBOT_UV" pip install -q --python "$PY" "$SPEC"
+        "$MAGBOT_UV" pip install -q --compile-bytecode --python "$PY" "$SPEC"
     else
         "$PY" -m pip install -q --disable-pip-version-check --upgrade pip \
             && "$PY" -m pip install -q --disable-pip-version-check "$SPEC"
