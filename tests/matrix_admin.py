@@ -55,12 +55,18 @@ class MatrixAdminError(RuntimeError):
 
 
 def homeserver_from_env() -> tuple[str, str] | None:
-    """(homeserver_url, registration_secret) from the environment, or None if not configured."""
-    hs = os.environ.get("MAGBOT_TEST_HOMESERVER")
+    """(homeserver_url, registration_secret) from the environment, or None if not configured.
+
+    `MAGBOT_TEST_HOMESERVER` may list several homeservers (spaces between): pytest-xdist worker N uses the
+    N-th, round the list. Synapse runs on one core, and the Matrix stories wait on it: two of them, on two
+    cores, share that work (.ci/test starts two). Each worker keeps to one, so a test's people and bot meet."""
+    servers = os.environ.get("MAGBOT_TEST_HOMESERVER", "").split()
     secret = os.environ.get("MAGBOT_TEST_REGISTRATION_SECRET")
-    if not hs or not secret:
+    if not servers or not secret:
         return None
-    return hs.rstrip("/"), secret
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    index = int(worker) if worker.isdigit() else 0
+    return servers[index % len(servers)].rstrip("/"), secret
 
 
 def unique_localpart(prefix: str = "user") -> str:
