@@ -46,8 +46,10 @@ PY="$VENV/bin/python"
 
 log() { echo "[synapse.sh] $*" >&2; }
 
+have_uv() { [[ -n "${MAGBOT_UV:-}" && -x "$MAGBOT_UV" ]]; }  # .ci/test's uv: seconds instead of half a minute
+
 install_synapse() {
-    if [[ -n "${MAGBOT_UV:-}" && -x "$MAGBOT_UV" ]]; then  # .ci/test's uv: seconds instead of half a minute
+    if have_uv; then
         "$MAGBOT_UV" pip install -q --compile-bytecode --python "$PY" "$SPEC"
     else
         "$PY" -m pip install -q --disable-pip-version-check --upgrade pip \
@@ -62,7 +64,7 @@ ensure_venv() {
     local t0=$SECONDS
     log "installing $SPEC into $VENV (log: $VENV.install.log)"
     rm -rf "$VENV"
-    if [[ -n "${MAGBOT_UV:-}" && -x "$MAGBOT_UV" ]]; then
+    if have_uv; then
         python3 -m venv --without-pip "$VENV"  # uv installs into it from outside: no pip to set up first
     else
         python3 -m venv "$VENV"
