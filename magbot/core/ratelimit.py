@@ -47,6 +47,14 @@ class RateLimiter:
         if self._policy.overall_per_second:
             self._overall.append(now)
 
+    def answered(self, chat_id: str, now: datetime) -> None:
+        """A send to this chat was answered: the next one waits a full interval from here. The platform counts
+        when a request arrives, and a slow request (a loaded machine, a slow network) arrives well after the
+        slot was taken; counted from the answer, the next one cannot arrive less than an interval after it."""
+        last = self._last_per_chat.get(chat_id)
+        if last is None or now > last:
+            self._last_per_chat[chat_id] = now
+
     @staticmethod
     def _trim(window: deque[datetime], cutoff: datetime) -> deque[datetime]:
         while window and window[0] <= cutoff:

@@ -135,6 +135,7 @@ class OutboxSender:
             limiter.record(chat_id, not chat.is_dm, self._clock.now())
             try:
                 landed = await sender.send(queued.id, queued.message, places)
+                limiter.answered(chat_id, self._clock.now())
             except Exception as exc:
                 if (backoff := await self._failed(sender, queued, exc)) is not None:
                     return backoff

@@ -93,6 +93,25 @@ async def test_an_unreachable_member_is_told_once_and_gets_his_messages_when_he_
     ]
 
 
+async def test_a_slow_send_pushes_the_next_one_to_that_chat_a_full_interval_past_its_answer(
+    app: App, clock: ManualClock
+) -> None:
+    """Telegram counts when a request arrives; a request that took 0.4 s to get there must not let the next one
+    follow 0.6 s behind it (CI's fault run caught two sends to the group 0.64 s apart on a loaded machine)."""
+    slow = timedelta(seconds=0.4)
+    sender = ScriptedSender(rate=RatePolicy(per_chat_interval=1.0), clock=clock, takes=slow)
+    app.outbox = OutboxSender(app.uow, clock, [sender])
+    async with app.uow() as uow:
+        await uow.outbox.add([Post(GROUP, "first"), Post(GROUP, "second")], clock.now())
+    assert await app.outbox.flush() == 1.0  # counted from the answer, not from when the send began
+    assert sender.texts() == ["first"]
+    clock.advance(timedelta(seconds=0.6))
+    assert await app.outbox.flush() == 0.4  # 0.6 s after the answer (1.0 s after it began) is still too soon
+    clock.advance(timedelta(seconds=0.4))
+    assert await app.outbox.flush() is None
+    assert sender.texts() == ["first", "second"]
+
+
 def test_rate_limiter_spaces_messages_per_chat_per_group_and_overall() -> None:
     limiter = RateLimiter(RatePolicy(per_chat_interval=1.0, per_group_per_minute=20, overall_per_second=30))
     now = START
