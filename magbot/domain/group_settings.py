@@ -42,8 +42,9 @@ def _share(value: Fraction) -> str:
 
 def _whole(low: int, high: int) -> Callable[[str], str]:
     def check(text: str) -> str:
-        if text.strip().isdecimal() and low <= int(text) <= high:
-            return str(int(text))
+        number = text.strip()  # str.strip takes more than int() skips (a stray control character, say)
+        if number.isdecimal() and low <= int(number) <= high:
+            return str(int(number))
         raise SettingError(f"Write a whole number from {low} to {high}.")
 
     return check

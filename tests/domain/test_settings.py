@@ -104,3 +104,9 @@ def test_the_listing_and_summary_show_the_stored_text() -> None:
         assert key.rstrip(")") in NAMES and not any(name in said for name in NAMES if "_" in name)
     assert s.summary().startswith("Meetings: Thursdays 18:30, Room 2.\nDecisions: at least 25% of members vote")
     assert s.summary().endswith("votes stay open 48 hours.")
+
+
+def test_a_number_with_a_stray_control_character_is_read_not_a_crash() -> None:
+    """Found by the property above: "0" and a unit separator passed the digit check and then broke int()."""
+    assert check_setting("voting_hours", "24\x1f") == "24"
+    assert parse_settings({"voting_hours": "0\x1f"}).text_of("voting_hours") == default_settings()["voting_hours"]
