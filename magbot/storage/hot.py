@@ -12,13 +12,21 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Table, bindparam, delete, insert, select
+from sqlalchemy import Row, Table, bindparam, delete, exists, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Executable
 
-from magbot.storage.models import Base, GroupRow, MemberRow, OutboxRow, PendingInputRow, ProcessedEventRow
+from magbot.storage.models import (
+    Base,
+    GroupRow,
+    MemberPostRow,
+    MemberRow,
+    OutboxRow,
+    PendingInputRow,
+    ProcessedEventRow,
+)
 
 
 def _table(model: type[Base]) -> Table:
@@ -28,7 +36,7 @@ def _table(model: type[Base]) -> Table:
 
 
 GROUPS, MEMBERS, PENDING = _table(GroupRow), _table(MemberRow), _table(PendingInputRow)
-OUTBOX, EVENTS = _table(OutboxRow), _table(ProcessedEventRow)
+OUTBOX, EVENTS, MEMBER_POSTS = _table(OutboxRow), _table(ProcessedEventRow), _table(MemberPostRow)
 
 GROUP_COLUMNS = ("id", "platform", "chat_id", "setup_at", "settings")
 MEMBER_COLUMNS = (
@@ -79,6 +87,13 @@ FIRST_MEMBERSHIP = (
     .limit(1)
 )
 
+# A group's members in the order they joined (/members, every vote's electorate, the reminders).
+GROUP_MEMBERS = (
+    select(*(MEMBERS.c[name] for name in MEMBER_COLUMNS))
+    .where(MEMBERS.c.group_id == bindparam("group_id"))
+    .order_by(MEMBERS.c.joined_at, MEMBERS.c.id)
+)
+
 OUTBOX_INSERT = insert(OUTBOX)
 OUTBOX_DONE = delete(OUTBOX).where(OUTBOX.c.id == bindparam("outbox_id"))
 OUTBOX_CHAT = (
@@ -97,6 +112,16 @@ OUTBOX_CHAT = (
         OUTBOX.c.status == "pending",
     )
     .order_by(OUTBOX.c.id)
+)
+
+# Where a post about a member landed, kept only while he is still there (one statement: he may have erased
+# himself while it was on its way, and then nothing of his may be written).
+_POST_COLUMNS = ("member_id", "platform", "chat_id", "message_id", "thread_id", "card", "created_at")
+MEMBER_POST_KEPT = insert(MEMBER_POSTS).from_select(
+    _POST_COLUMNS,
+    select(*(bindparam(name, type_=MEMBER_POSTS.c[name].type) for name in _POST_COLUMNS)).where(
+        exists().where(MEMBERS.c.id == bindparam("member_id"))
+    ),
 )
 
 _CLAIMS = {

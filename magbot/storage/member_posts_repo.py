@@ -9,7 +9,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from magbot.core.records import CardPlace
-from magbot.storage.models import MemberPostRow, MemberRow
+from magbot.storage.db import rows_affected
+from magbot.storage.hot import MEMBER_POST_KEPT
+from magbot.storage.models import MemberPostRow
 
 
 @dataclass(frozen=True)
@@ -29,16 +31,13 @@ class MemberPosts:
         self, member_id: int, platform: str, chat_id: str, card: str | None, place: CardPlace, now: datetime
     ) -> bool:
         """Kept for him; False when he has erased himself meanwhile (the caller takes the post back)."""
-        if await self._session.get(MemberRow, member_id) is None:
-            return False  # he erased himself while this post was on its way: /forgetme dropped the rest
-        self._session.add(
-            MemberPostRow(
-                member_id=member_id, platform=platform, chat_id=chat_id, message_id=place.message_id,
-                thread_id=place.thread_id, card=card, created_at=now,
-            )
+        params = dict(
+            member_id=member_id, platform=platform, chat_id=chat_id, message_id=place.message_id,
+            thread_id=place.thread_id, card=card, created_at=now,
         )  # fmt: skip
-        await self._session.flush()
-        return True
+        result = await self._session.execute(MEMBER_POST_KEPT, params)
+        # False: he erased himself while this post was on its way (/forgetme dropped the rest).
+        return rows_affected(result) == 1
 
     async def of_member(self, member_id: int) -> list[MemberPost]:
         """Newest first: replies in a thread go before its root."""

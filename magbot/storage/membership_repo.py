@@ -165,10 +165,8 @@ class Members:
         return [_member(r) for r in rows]
 
     async def of_group(self, group_id: int) -> list[Member]:
-        rows = await self._session.scalars(
-            select(MemberRow).where(MemberRow.group_id == group_id).order_by(MemberRow.joined_at, MemberRow.id)
-        )
-        return [_member(r) for r in rows]
+        rows = await self._session.execute(hot.GROUP_MEMBERS, {"group_id": group_id})
+        return [Member(**row._mapping) for row in rows]
 
     async def add(self, group_id: int, user_id: str, name: str, *, founding: bool, now: datetime) -> Member:
         existing = await self._session.scalar(

@@ -12,16 +12,18 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from magbot.core.events import Outgoing
 from magbot.storage.codec import decode
-from magbot.storage.models import OutboxRow
+from magbot.storage.hot import OUTBOX
 
 ChatWait = Callable[[str], float]  # seconds a chat must wait for the rate limits
 SCAN_PAGE = 64  # rows read at a time looking for chats that may send
+_ROW = OUTBOX.c
 
 
 @dataclass(frozen=True)
@@ -68,26 +70,48 @@ def no_wait(chat_id: str) -> float:
     return 0.0
 
 
-def _pending(platform: str) -> tuple[ColumnElement[bool], ...]:
-    return (OutboxRow.platform == platform, OutboxRow.status == "pending")
+def _pending() -> tuple[ColumnElement[bool], ...]:
+    return (_ROW.platform == bindparam("platform"), _ROW.status == "pending")
+
+
+# Built once on the table (Core, not the ORM) with bound parameters: a flush runs these every time it wakes,
+# most often finding nothing, and building the expressions anew each time cost more Python than running them.
+_QUEUES = select(
+    _ROW.chat_id,
+    _ROW.id,
+    _ROW.urgent,
+    _ROW.card,
+    _ROW.thread,
+    _ROW.next_attempt_at,
+).where(*_pending())
+_QUEUES_OF = _QUEUES.where(_ROW.chat_id.in_(bindparam("chats", expanding=True))).order_by(_ROW.id)
+_QUEUES_ALL = _QUEUES.order_by(_ROW.id)
+_URGENT = select(_ROW.chat_id).where(*_pending(), _ROW.urgent.is_(True)).order_by(_ROW.id).limit(SCAN_PAGE)
+_PAGE = select(_ROW.id, _ROW.chat_id).where(*_pending(), _ROW.id > bindparam("after"))
+_PAGE_ANY = _PAGE.order_by(_ROW.id).limit(SCAN_PAGE)
+_PAGE_NOT_SEEN = _PAGE.where(_ROW.chat_id.not_in(bindparam("seen", expanding=True))).order_by(_ROW.id).limit(SCAN_PAGE)
+# The whole outbox when it is small (most of the time it holds a few rows): one statement, payloads included.
+_SMALL = (
+    select(
+        _ROW.id, _ROW.chat_id, _ROW.urgent, _ROW.card, _ROW.thread, _ROW.next_attempt_at, _ROW.payload, _ROW.attempts
+    )
+    .where(*_pending())
+    .order_by(_ROW.id)
+    .limit(SCAN_PAGE)
+)
+_PAYLOADS = select(_ROW.id, _ROW.payload, _ROW.attempts).where(_ROW.id.in_(bindparam("ids", expanding=True)))
 
 
 async def queues(
     session: AsyncSession, platform: str, chats: Collection[str] | None = None
 ) -> dict[str, list[Waiting]]:
     """Each chat's pending rows in order (of the given chats, or every chat)."""
-    query = select(
-        OutboxRow.chat_id,
-        OutboxRow.id,
-        OutboxRow.urgent,
-        OutboxRow.card,
-        OutboxRow.thread,
-        OutboxRow.next_attempt_at,
-    ).where(*_pending(platform))
-    if chats is not None:
-        query = query.where(OutboxRow.chat_id.in_(chats))
+    if chats is None:
+        result = await session.execute(_QUEUES_ALL, {"platform": platform})
+    else:
+        result = await session.execute(_QUEUES_OF, {"platform": platform, "chats": list(chats)})
     found: dict[str, list[Waiting]] = {}
-    for chat, row_id, urgent, card, thread, when in await session.execute(query.order_by(OutboxRow.id)):
+    for chat, row_id, urgent, card, thread, when in result:
         found.setdefault(chat, []).append(Waiting(row_id, urgent, card, thread, when))
     return found
 
@@ -133,14 +157,30 @@ async def due_heads(
     """Up to `most` chats whose next row may go now, that row read, and the earliest time one of the other
     chats seen may go. `wait_of` says how long a chat must wait for the rate limits (passed over meanwhile)."""
     found = _Found(now, most, wait_of, answers_first)
-    urgent = select(OutboxRow.chat_id).where(*_pending(platform), OutboxRow.urgent.is_(True)).order_by(OutboxRow.id)
-    await _consider(session, platform, found, list(await session.scalars(urgent.limit(SCAN_PAGE))))
+    small = list(await session.execute(_SMALL, {"platform": platform}))
+    if len(small) < SCAN_PAGE:  # that is every pending row: choose in memory
+        return _heads_of_small(found, small)
+    return await paged_due_heads(session, platform, now, most, wait_of, answers_first)
+
+
+async def paged_due_heads(
+    session: AsyncSession,
+    platform: str,
+    now: datetime,
+    most: int,
+    wait_of: ChatWait = no_wait,
+    answers_first: bool = True,
+) -> DueHeads:
+    """`due_heads` a page at a time, for an outbox too big to read whole (it chooses as `due_heads` does)."""
+    found = _Found(now, most, wait_of, answers_first)
+    urgent = list(await session.scalars(_URGENT, {"platform": platform}))
+    await _consider(session, platform, found, urgent)
     after = 0
     while not found.full:
-        page = select(OutboxRow.id, OutboxRow.chat_id).where(*_pending(platform), OutboxRow.id > after)
+        page, params = _PAGE_ANY, {"platform": platform, "after": after}
         if found.seen:
-            page = page.where(OutboxRow.chat_id.not_in(found.seen))
-        rows = list(await session.execute(page.order_by(OutboxRow.id).limit(SCAN_PAGE)))
+            page, params = _PAGE_NOT_SEEN, {**params, "seen": list(found.seen)}
+        rows = list(await session.execute(page, params))
         await _consider(session, platform, found, [chat for _, chat in rows])
         if len(rows) < SCAN_PAGE:
             break
@@ -148,8 +188,33 @@ async def due_heads(
     read: dict[int, tuple[str, int]] = {}
     if found.due:
         ids = [row.id for row, _ in found.due.values()]
-        query = select(OutboxRow.id, OutboxRow.payload, OutboxRow.attempts).where(OutboxRow.id.in_(ids))
-        read = {row_id: (payload, attempts) for row_id, payload, attempts in await session.execute(query)}
+        read = {
+            row_id: (payload, attempts) for row_id, payload, attempts in await session.execute(_PAYLOADS, {"ids": ids})
+        }
+    return _heads(found, read)
+
+
+def _heads_of_small(found: _Found, rows: Sequence[Sequence[Any]]) -> DueHeads:
+    """The scan's choice made on every pending row at once: chats with an answer waiting first, then by their
+    oldest row, as the paged scan goes."""
+    chats: dict[str, list[Waiting]] = {}
+    read: dict[int, tuple[str, int]] = {}
+    for row_id, chat, urgent, card, thread, when, payload, attempts in rows:
+        chats.setdefault(chat, []).append(Waiting(row_id, urgent, card, thread, when))
+        read[row_id] = (payload, attempts)
+    with_answers = [chat for chat, waiting in chats.items() if any(row.urgent for row in waiting)]
+    with_answers.sort(key=lambda chat: next(row.id for row in chats[chat] if row.urgent))
+    for group in (with_answers, [chat for chat in chats if chat not in with_answers]):
+        if found.full:
+            break
+        open_ = [chat for chat in group if not found.blocked(chat)]  # each one seen tells when it may go
+        for chat in open_:
+            if not found.full:
+                found.offer(chat, chats[chat])
+    return _heads(found, read)
+
+
+def _heads(found: _Found, read: dict[int, tuple[str, int]]) -> DueHeads:
     heads = {  # in the order found: answers first
         chat: QueuedMessage(row.id, decode(read[row.id][0]), read[row.id][1], row.next_attempt_at, more)
         for chat, (row, more) in found.due.items()

@@ -3,9 +3,13 @@ transaction that saves it; a direct answer goes before bulk rows unless it refer
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from magbot.core.events import ChatRef, Delete, Edit, Post
+from magbot.storage.outbox_scan import SCAN_PAGE, due_heads, paged_due_heads
 from magbot.storage.uow import UnitOfWorkFactory
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -99,3 +103,26 @@ async def test_a_flush_reads_a_page_of_chats_answers_first_passing_over_held_bac
         everything = await u.outbox.due_heads("telegram", NOW, 1000, lambda chat: limited.get(chat, 0.0))
     assert len(everything.heads) == 148 and not everything.more  # all but the two held back and the one waiting
     assert everything.later == NOW + timedelta(seconds=1)
+
+
+@pytest.mark.parametrize("seed", range(6))
+async def test_a_small_outbox_read_whole_is_chosen_as_the_paged_scan_chooses(uow: UnitOfWorkFactory, seed: int) -> None:
+    """Below a page, a flush reads every pending row in one statement and chooses in memory: the same heads, in
+    the same order, the same `later` and `more` as the scan a page at a time, on outboxes of every shape."""
+    draw = random.Random(seed)
+    chats = [ChatRef("telegram", f"-{n}") for n in range(8)] + [ChatRef("telegram", str(n), "dm") for n in range(3)]
+    async with uow() as u:
+        for _ in range(draw.randint(1, SCAN_PAGE - 1)):
+            chat, card = draw.choice(chats), draw.choice([None, "rsvp:1", "poll:2"])
+            message = Edit(chat, card, "count") if card and draw.random() < 0.5 else Post(chat, "text", card=card)
+            await u.outbox.add([message], NOW, urgent=draw.random() < 0.3)
+        for chat in draw.sample(chats, 2):
+            if (head := await u.outbox.head("telegram", chat.chat_id)) is not None:
+                await u.outbox.retry_later(head.id, NOW + timedelta(seconds=draw.randint(1, 60)))
+    held = {chat.chat_id: float(draw.randint(1, 5)) for chat in draw.sample(chats, 3)}
+    for most in (1, 3, 1000):
+        async with uow() as u:
+            whole = await due_heads(u.session, "telegram", NOW, most, lambda chat: held.get(chat, 0.0))
+            paged = await paged_due_heads(u.session, "telegram", NOW, most, lambda chat: held.get(chat, 0.0))
+        assert whole.heads and list(whole.heads) == list(paged.heads), (seed, most)
+        assert whole == paged, (seed, most)
