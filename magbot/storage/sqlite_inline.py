@@ -23,8 +23,10 @@ flight meanwhile), so these connections never checkpoint themselves (`wal_autoch
 CHECKPOINT_EVERY commits, a PASSIVE checkpoint runs on its own connection in a worker thread, which neither
 waits for nor blocks the writers.
 
-The COMMIT alone runs in a worker thread (one hop per transaction): it is where the transaction's pages are
-written to the log, and on a machine under disk pressure the kernel may hold a writer for hundreds of ms.
+The COMMIT runs inline too. With `synchronous=NORMAL` in WAL mode it writes the transaction's pages to the
+log without an fsync (that waits for the checkpoint, in its thread). It once ran in a worker thread, on the
+suspicion that a throttled write(2) held sends back; the cause was the fault check's stamps, and the hop cost
+a sixth of the bench's throughput (docs/DECISIONS.md, "The COMMIT back on the loop's thread").
 
 The interface is the part of aiosqlite's that SQLAlchemy's aiosqlite dialect calls (given to the engine as
 `async_creator`): `cursor()`, `execute`, `executemany`, `fetch*`, `close`, `commit`, `rollback`,
@@ -215,13 +217,10 @@ class InlineConnection:
         return await self.cursor().execute(sql, parameters)
 
     async def commit(self) -> None:
-        """In a worker thread: the commit writes the transaction's pages to the log, and a write(2) the kernel
-        throttles under disk pressure must not stop the loop (one thread hop per transaction, not per call)."""
         connection = self._conn
         if not connection.in_transaction:
             return
-        loop = asyncio.get_running_loop()
-        await _patiently_async(lambda: loop.run_in_executor(None, connection.commit), self._timeout)
+        await _patiently(connection.commit, self._timeout)
         self._checkpoints.committed()
 
     async def rollback(self) -> None:
