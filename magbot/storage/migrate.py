@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from alembic import command
@@ -26,6 +27,7 @@ def alembic_config() -> Config:
     return config
 
 
+@functools.cache  # the migration files are read once: they do not change while the process runs
 def head_revision() -> str:
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None
