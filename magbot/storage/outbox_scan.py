@@ -153,26 +153,21 @@ async def due_heads(
     most: int,
     wait_of: ChatWait = no_wait,
     answers_first: bool = True,
+    small_whole: bool = True,
 ) -> DueHeads:
     """Up to `most` chats whose next row may go now, that row read, and the earliest time one of the other
-    chats seen may go. `wait_of` says how long a chat must wait for the rate limits (passed over meanwhile)."""
+    chats seen may go. `wait_of` says how long a chat must wait for the rate limits (passed over meanwhile).
+    An outbox of fewer than SCAN_PAGE rows is read whole and chosen in memory; a bigger one (or any, with
+    `small_whole=False`: the tests compare both) a page at a time, choosing the same way."""
     found = _Found(now, most, wait_of, answers_first)
-    small = list(await session.execute(_SMALL, {"platform": platform}))
-    if len(small) < SCAN_PAGE:  # that is every pending row: choose in memory
-        return _heads_of_small(found, small)
-    return await paged_due_heads(session, platform, now, most, wait_of, answers_first)
+    if small_whole:
+        small = list(await session.execute(_SMALL, {"platform": platform}))
+        if len(small) < SCAN_PAGE:  # that is every pending row
+            return _heads_of_small(found, small)
+    return await _paged(session, platform, found)
 
 
-async def paged_due_heads(
-    session: AsyncSession,
-    platform: str,
-    now: datetime,
-    most: int,
-    wait_of: ChatWait = no_wait,
-    answers_first: bool = True,
-) -> DueHeads:
-    """`due_heads` a page at a time, for an outbox too big to read whole (it chooses as `due_heads` does)."""
-    found = _Found(now, most, wait_of, answers_first)
+async def _paged(session: AsyncSession, platform: str, found: _Found) -> DueHeads:
     urgent = list(await session.scalars(_URGENT, {"platform": platform}))
     await _consider(session, platform, found, urgent)
     after = 0

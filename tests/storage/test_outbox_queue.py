@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from magbot.core.events import ChatRef, Delete, Edit, Post
-from magbot.storage.outbox_scan import SCAN_PAGE, due_heads, paged_due_heads
+from magbot.storage.outbox_scan import SCAN_PAGE, due_heads
 from magbot.storage.uow import UnitOfWorkFactory
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -122,7 +122,11 @@ async def test_a_small_outbox_read_whole_is_chosen_as_the_paged_scan_chooses(uow
     held = {chat.chat_id: float(draw.randint(1, 5)) for chat in draw.sample(chats, 3)}
     for most in (1, 3, 1000):
         async with uow() as u:
-            whole = await due_heads(u.session, "telegram", NOW, most, lambda chat: held.get(chat, 0.0))
-            paged = await paged_due_heads(u.session, "telegram", NOW, most, lambda chat: held.get(chat, 0.0))
+
+            def wait_of(chat: str) -> float:
+                return held.get(chat, 0.0)
+
+            whole = await due_heads(u.session, "telegram", NOW, most, wait_of)
+            paged = await due_heads(u.session, "telegram", NOW, most, wait_of, small_whole=False)
         assert whole.heads and list(whole.heads) == list(paged.heads), (seed, most)
         assert whole == paged, (seed, most)
