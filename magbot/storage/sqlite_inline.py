@@ -26,7 +26,7 @@ waits for nor blocks the writers.
 The COMMIT runs inline too. With `synchronous=NORMAL` in WAL mode it writes the transaction's pages to the
 log without an fsync (that waits for the checkpoint, in its thread). It once ran in a worker thread, on the
 suspicion that a throttled write(2) held sends back; the cause was the fault check's stamps, and the hop cost
-a sixth of the bench's throughput (docs/DECISIONS.md, "The COMMIT back on the loop's thread").
+a sixth of the bench's throughput (docs/DECISIONS.md, "... the COMMIT on the loop's thread").
 
 The interface is the part of aiosqlite's that SQLAlchemy's aiosqlite dialect calls (given to the engine as
 `async_creator`): `cursor()`, `execute`, `executemany`, `fetch*`, `close`, `commit`, `rollback`,
@@ -40,7 +40,7 @@ import contextlib
 import logging
 import sqlite3
 import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -65,21 +65,12 @@ def _busy(error: sqlite3.OperationalError) -> bool:
 
 
 async def _patiently(call: Callable[[], Any], patience: float) -> Any:
-    """`call()`, tried again while SQLite answers SQLITE_BUSY, awaiting between tries, up to `patience` s."""
-
-    async def at_once() -> Any:
-        return call()
-
-    return await _patiently_async(at_once, patience)
-
-
-async def _patiently_async(call: Callable[[], Awaitable[Any]], patience: float) -> Any:
-    """`await call()`, tried again while SQLite answers SQLITE_BUSY, awaiting between tries (in growing steps),
-    up to `patience` s from the first refusal."""
+    """`call()`, tried again while SQLite answers SQLITE_BUSY, awaiting between tries (in growing steps), up to
+    `patience` s from the first refusal: other tasks, the lock's holder among them, run meanwhile."""
     deadline, pause = None, FIRST_PAUSE
     while True:
         try:
-            return await call()
+            return call()
         except sqlite3.OperationalError as error:
             if not _busy(error):
                 raise

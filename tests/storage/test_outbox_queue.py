@@ -120,12 +120,12 @@ async def test_a_small_outbox_read_whole_is_chosen_as_the_paged_scan_chooses(uow
             if (head := await u.outbox.head("telegram", chat.chat_id)) is not None:
                 await u.outbox.retry_later(head.id, NOW + timedelta(seconds=draw.randint(1, 60)))
     held = {chat.chat_id: float(draw.randint(1, 5)) for chat in draw.sample(chats, 3)}
+
+    def wait_of(chat: str) -> float:
+        return held.get(chat, 0.0)
+
     for most in (1, 3, 1000):
         async with uow() as u:
-
-            def wait_of(chat: str) -> float:
-                return held.get(chat, 0.0)
-
             whole = await due_heads(u.session, "telegram", NOW, most, wait_of)
             paged = await due_heads(u.session, "telegram", NOW, most, wait_of, small_whole=False)
         assert whole.heads and list(whole.heads) == list(paged.heads), (seed, most)
