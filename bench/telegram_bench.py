@@ -128,7 +128,10 @@ async def measure(
 
 
 class Counter:
-    """SQL statements and transactions (BEGINs) on magbot's engine."""
+    """SQL statements and transactions (BEGINs) on magbot's engine: those SQLAlchemy runs (its events) and the
+    hot ones run straight on the inline SQLite driver (storage/direct.py), counted where the driver runs them."""
+
+    direct = 0  # statements the inline driver ran straight, in this process (one bot runs at a time)
 
     def __init__(self, engine: Any) -> None:
         from sqlalchemy import event
@@ -136,6 +139,7 @@ class Counter:
         self.statements = self.transactions = 0
         event.listen(engine.sync_engine, "before_cursor_execute", self._statement)
         event.listen(engine.sync_engine, "begin", self._begin)
+        _count_direct()
 
     def _statement(self, *args: Any) -> None:
         self.statements += 1
@@ -144,7 +148,22 @@ class Counter:
         self.transactions += 1
 
     def snapshot(self) -> tuple[int, int]:
-        return self.statements, self.transactions
+        return self.statements + Counter.direct, self.transactions
+
+
+def _count_direct() -> None:
+    from magbot.storage.sqlite_inline import InlineConnection
+
+    run = InlineConnection.run
+    if getattr(run, "counted", False):
+        return
+
+    async def counted(connection: InlineConnection, *args: Any, **kwargs: Any) -> Any:
+        Counter.direct += 1
+        return await run(connection, *args, **kwargs)
+
+    counted.counted = True  # type: ignore[attr-defined]
+    InlineConnection.run = counted  # type: ignore[method-assign,assignment]
 
 
 async def start_ptb(fake: Any) -> Callable[[], Awaitable[None]]:

@@ -27,7 +27,7 @@ class ProcessedEvents:
     async def claim(self, key: str, now: datetime) -> bool:
         """Record the event as handled in this transaction. False when it was handled before."""
         params = {"key_hash": hash_key(key), "processed_at": now}
-        return bool(rows_affected(await self._session.execute(hot.claim_statement(self._session), params)))
+        return await hot.CLAIM.run(self._session, params) == 1
 
     async def serialize_chat(self, platform: str, chat_id: str) -> None:
         """On PostgreSQL, wait for any other transaction handling this chat's updates (another instance's, in

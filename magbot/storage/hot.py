@@ -1,9 +1,10 @@
 """The statements every event and every send runs, built once as SQLAlchemy Core with bound parameters.
 
 Through the ORM each of these cost 0.3-0.4 ms of Python (building the expression, its cache key, the ORM's
-compile state, loading entities into the identity map); built once on the tables, a statement's cache key is
-memoized and its rows come back as plain tuples, which the repositories turn into domain types themselves.
-What they return is the same as before: tests/storage and the fault suite hold them to it.
+compile state, loading entities into the identity map); built once on the tables and run as `Direct`
+statements (storage/direct.py: on SQLite straight on the driver), their rows come back as plain tuples, which
+the repositories turn into domain types themselves. What they return is the same as before: tests/storage and
+the fault suite hold them to it.
 """
 
 from __future__ import annotations
@@ -12,12 +13,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Table, bindparam, delete, exists, insert, select
+from sqlalchemy import Table, bindparam, delete, exists, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import Executable
 
+from magbot.storage.direct import Direct
 from magbot.storage.models import (
     Base,
     GroupRow,
@@ -64,7 +64,7 @@ def _labelled() -> list[Any]:
 
 
 # A group chat's group, the speaker's row in it and his waiting step in that chat.
-SPEAKER = (
+SPEAKER = Direct(
     select(*_labelled())
     .select_from(GROUPS)
     .outerjoin(MEMBERS, (MEMBERS.c.group_id == GROUPS.c.id) & (MEMBERS.c.user_id == bindparam("user_id")))
@@ -73,7 +73,7 @@ SPEAKER = (
 )
 
 # A private chat: the person's first active membership on the platform, and his step in this chat.
-FIRST_MEMBERSHIP = (
+FIRST_MEMBERSHIP = Direct(
     select(*_labelled())
     .select_from(GROUPS)
     .join(MEMBERS, MEMBERS.c.group_id == GROUPS.c.id)
@@ -88,15 +88,19 @@ FIRST_MEMBERSHIP = (
 )
 
 # A group's members in the order they joined (/members, every vote's electorate, the reminders).
-GROUP_MEMBERS = (
+GROUP_MEMBERS = Direct(
     select(*(MEMBERS.c[name] for name in MEMBER_COLUMNS))
     .where(MEMBERS.c.group_id == bindparam("group_id"))
     .order_by(MEMBERS.c.joined_at, MEMBERS.c.id)
 )
 
-OUTBOX_INSERT = insert(OUTBOX)
-OUTBOX_DONE = delete(OUTBOX).where(OUTBOX.c.id == bindparam("outbox_id"))
-OUTBOX_CHAT = (
+OUTBOX_COLUMNS = (
+    "platform", "chat_id", "payload", "created_at", "next_attempt_at", "status", "attempts", "kind", "card",
+    "thread", "urgent",
+)  # fmt: skip
+OUTBOX_INSERT = Direct(insert(OUTBOX), column_keys=OUTBOX_COLUMNS)
+OUTBOX_DONE = Direct(delete(OUTBOX).where(OUTBOX.c.id == bindparam("outbox_id")))
+OUTBOX_CHAT = Direct(
     select(
         OUTBOX.c.id,
         OUTBOX.c.urgent,
@@ -117,30 +121,35 @@ OUTBOX_CHAT = (
 # Where a post about a member landed, kept only while he is still there (one statement: he may have erased
 # himself while it was on its way, and then nothing of his may be written).
 _POST_COLUMNS = ("member_id", "platform", "chat_id", "message_id", "thread_id", "card", "created_at")
-MEMBER_POST_KEPT = insert(MEMBER_POSTS).from_select(
-    _POST_COLUMNS,
-    select(*(bindparam(name, type_=MEMBER_POSTS.c[name].type) for name in _POST_COLUMNS)).where(
-        exists().where(MEMBERS.c.id == bindparam("member_id"))
-    ),
+MEMBER_POST_KEPT = Direct(
+    insert(MEMBER_POSTS).from_select(
+        _POST_COLUMNS,
+        select(*(bindparam(name, type_=MEMBER_POSTS.c[name].type) for name in _POST_COLUMNS)).where(
+            exists().where(MEMBERS.c.id == bindparam("member_id"))
+        ),
+    )
 )
 
-_CLAIMS = {
-    dialect: builder(EVENTS)
-    .values(key_hash=bindparam("key_hash"), processed_at=bindparam("processed_at"))
-    .on_conflict_do_nothing(index_elements=["key_hash"])
-    for dialect, builder in (("sqlite", sqlite_insert), ("postgresql", pg_insert))
-}
 
 
-def claim_statement(session: AsyncSession) -> Executable:
-    """INSERT the event key unless it is there (ON CONFLICT DO NOTHING, in the session's dialect)."""
-    return _CLAIMS["postgresql" if session.bind is not None and session.bind.dialect.name == "postgresql" else "sqlite"]
+def _claim(builder: Any) -> Any:
+    """INSERT the event key unless it is there (ON CONFLICT DO NOTHING, in `builder`'s dialect)."""
+    return (
+        builder(EVENTS)
+        .values(key_hash=bindparam("key_hash"), processed_at=bindparam("processed_at"))
+        .on_conflict_do_nothing(index_elements=["key_hash"])
+    )
 
 
-def part(row: Row[Any], prefix: str, names: Sequence[str]) -> dict[str, Any] | None:
-    """One table's columns of a joined row (by their labels), or None where the outer join found nothing."""
-    mapping = row._mapping
-    values = {name: mapping[f"{prefix}_{name}"] for name in names}
+CLAIM = Direct(_claim(sqlite_insert), postgresql=_claim(pg_insert))
+
+# Where each table's columns start in a row of SPEAKER or FIRST_MEMBERSHIP.
+GROUP_AT, MEMBER_AT, PENDING_AT = 0, len(GROUP_COLUMNS), len(GROUP_COLUMNS) + len(MEMBER_COLUMNS)
+
+
+def part(row: Sequence[Any], start: int, names: Sequence[str]) -> dict[str, Any] | None:
+    """One table's columns of a joined row (from `start`), or None where the outer join found nothing."""
+    values = dict(zip(names, row[start : start + len(names)], strict=True))
     return None if values[names[0]] is None else values
 
 

@@ -9,7 +9,6 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from magbot.core.records import CardPlace
-from magbot.storage.db import rows_affected
 from magbot.storage.hot import MEMBER_POST_KEPT
 from magbot.storage.models import MemberPostRow
 
@@ -35,9 +34,8 @@ class MemberPosts:
             member_id=member_id, platform=platform, chat_id=chat_id, message_id=place.message_id,
             thread_id=place.thread_id, card=card, created_at=now,
         )  # fmt: skip
-        result = await self._session.execute(MEMBER_POST_KEPT, params)
         # False: he erased himself while this post was on its way (/forgetme dropped the rest).
-        return rows_affected(result) == 1
+        return await MEMBER_POST_KEPT.run(self._session, params) == 1
 
     async def of_member(self, member_id: int) -> list[MemberPost]:
         """Newest first: replies in a thread go before its root."""

@@ -9,7 +9,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from magbot.domain.members import Group, Member, MemberStatus
@@ -67,12 +67,13 @@ def _member(row: MemberRow) -> Member:
 Speaker = tuple[Group | None, Member | None, PendingRow | None]
 
 
-def _speaker(found: Row[Any] | None) -> Speaker:
+def _speaker(rows: list[tuple[Any, ...]]) -> Speaker:
     """A row of hot.SPEAKER or hot.FIRST_MEMBERSHIP as domain types (and the waiting step as read)."""
-    if found is None:
+    if not rows:
         return None, None, None
-    group, member = hot.part(found, "g", hot.GROUP_COLUMNS), hot.part(found, "m", hot.MEMBER_COLUMNS)
-    pending = hot.part(found, "p", hot.PENDING_COLUMNS)
+    found = rows[0]
+    group, member = hot.part(found, hot.GROUP_AT, hot.GROUP_COLUMNS), hot.part(found, hot.MEMBER_AT, hot.MEMBER_COLUMNS)
+    pending = hot.part(found, hot.PENDING_AT, hot.PENDING_COLUMNS)
     assert group is not None  # the query starts from the group
     return (
         _group_of(group["id"], group["platform"], group["chat_id"], group["setup_at"], group["settings"]),
@@ -95,13 +96,13 @@ class Groups:
         """The group of a chat, the person's row in it and his waiting guided-flow step there: one statement,
         as every event in a group chat needs them."""
         params = {"platform": platform, "chat_id": chat_id, "user_id": user_id}
-        return _speaker((await self._session.execute(hot.SPEAKER, params)).first())
+        return _speaker(await hot.SPEAKER.rows(self._session, params))
 
     async def first_membership(self, platform: str, user_id: str) -> Speaker:
         """In a private chat: the person's first active membership on this platform, its group, and his
         waiting step in this chat (his own id), in one statement."""
         params = {"platform": platform, "user_id": user_id}
-        return _speaker((await self._session.execute(hot.FIRST_MEMBERSHIP, params)).first())
+        return _speaker(await hot.FIRST_MEMBERSHIP.rows(self._session, params))
 
     async def get(self, group_id: int) -> Group | None:
         row = await self._session.get(GroupRow, group_id)
@@ -165,8 +166,8 @@ class Members:
         return [_member(r) for r in rows]
 
     async def of_group(self, group_id: int) -> list[Member]:
-        rows = await self._session.execute(hot.GROUP_MEMBERS, {"group_id": group_id})
-        return [Member(**row._mapping) for row in rows]
+        rows = await hot.GROUP_MEMBERS.rows(self._session, {"group_id": group_id})
+        return [Member(**dict(zip(hot.MEMBER_COLUMNS, row, strict=True))) for row in rows]
 
     async def add(self, group_id: int, user_id: str, name: str, *, founding: bool, now: datetime) -> Member:
         existing = await self._session.scalar(

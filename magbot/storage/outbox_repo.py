@@ -77,7 +77,7 @@ class Outbox:
             for chat, card in _edited_first(kept):
                 await self._drop_pending_edits(chat, card)
         lead = _leading_answers(kept) if urgent else 0
-        await self._session.execute(hot.OUTBOX_INSERT, [_values(m, now, n < lead) for n, m in enumerate(kept)])
+        await hot.OUTBOX_INSERT.run_many(self._session, [_values(m, now, n < lead) for n, m in enumerate(kept)])
 
     async def _drop_pending_edits(self, chat: ChatRef, card: str) -> None:
         same = (OutboxRow.platform == chat.platform, OutboxRow.chat_id == chat.chat_id, OutboxRow.card == card)
@@ -113,7 +113,7 @@ class Outbox:
 
     async def head(self, platform: str, chat_id: str) -> QueuedMessage | None:
         """The chat's next row to send (one statement)."""
-        rows = list(await self._session.execute(hot.OUTBOX_CHAT, {"platform": platform, "chat_id": chat_id}))
+        rows = await hot.OUTBOX_CHAT.rows(self._session, {"platform": platform, "chat_id": chat_id})
         if not rows:
             return None
         chosen = next_in_line([Waiting(r[0], r[1], r[2], r[3], r[4]) for r in rows], self.answers_first)
@@ -126,7 +126,7 @@ class Outbox:
 
     async def done(self, outbox_id: int) -> None:
         """Sent, or dropped for good: the row goes, so no message text outlives its delivery."""
-        await self._session.execute(hot.OUTBOX_DONE, {"outbox_id": outbox_id})
+        await hot.OUTBOX_DONE.run(self._session, {"outbox_id": outbox_id})
 
     async def hold_chat(self, platform: str, chat_id: str) -> None:
         """Keep a private chat's messages until the person opens the chat with the bot."""

@@ -207,6 +207,20 @@ class InlineConnection:
     async def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> InlineCursor:
         return await self.cursor().execute(sql, parameters)
 
+    async def run(self, sql: str, sets: list[Sequence[Any]], *, many: bool) -> tuple[list[Any], int]:
+        """One statement straight on the driver (storage/direct.py), once per parameter set when `many`: the
+        rows it returned and the rows it touched."""
+        cursor = self._conn.cursor()
+        try:
+            run = (lambda: cursor.executemany(sql, sets)) if many else (lambda: cursor.execute(sql, sets[0]))
+            await _patiently(run, self._timeout)
+            found = cursor.fetchall() if cursor.description else []
+            count = cursor.rowcount
+        finally:
+            cursor.close()
+        await _fair()
+        return found, count
+
     async def commit(self) -> None:
         connection = self._conn
         if not connection.in_transaction:
