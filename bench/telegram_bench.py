@@ -128,10 +128,11 @@ async def measure(
 
 
 class Counter:
-    """SQL statements and transactions (BEGINs) on magbot's engine: those SQLAlchemy runs (its events) and the
-    hot ones run straight on the inline SQLite driver (storage/direct.py), counted where the driver runs them."""
+    """SQL statements and transactions (BEGINs) on magbot's engine: those SQLAlchemy runs (its events), and the
+    hot statements and units of work run straight on the inline SQLite driver (storage/direct.py), counted where
+    the driver runs them."""
 
-    direct = 0  # statements the inline driver ran straight, in this process (one bot runs at a time)
+    direct = began = 0  # statements and BEGINs straight on the inline driver (one bot runs at a time)
 
     def __init__(self, engine: Any) -> None:
         from sqlalchemy import event
@@ -148,22 +149,27 @@ class Counter:
         self.transactions += 1
 
     def snapshot(self) -> tuple[int, int]:
-        return self.statements + Counter.direct, self.transactions
+        return self.statements + Counter.direct, self.transactions + Counter.began
 
 
 def _count_direct() -> None:
     from magbot.storage.sqlite_inline import InlineConnection
 
-    run = InlineConnection.run
+    run, begin = InlineConnection.run, InlineConnection.begin
     if getattr(run, "counted", False):
         return
 
-    async def counted(connection: InlineConnection, *args: Any, **kwargs: Any) -> Any:
+    async def counted_run(connection: InlineConnection, *args: Any, **kwargs: Any) -> Any:
         Counter.direct += 1
         return await run(connection, *args, **kwargs)
 
-    counted.counted = True  # type: ignore[attr-defined]
-    InlineConnection.run = counted  # type: ignore[method-assign,assignment]
+    async def counted_begin(connection: InlineConnection) -> None:
+        Counter.began += 1
+        await begin(connection)
+
+    counted_run.counted = True  # type: ignore[attr-defined]
+    InlineConnection.run = counted_run  # type: ignore[method-assign,assignment]
+    InlineConnection.begin = counted_begin  # type: ignore[method-assign]
 
 
 async def start_ptb(fake: Any) -> Callable[[], Awaitable[None]]:

@@ -68,6 +68,7 @@ class App:
             await platform.close()
         if self.claims is not None:
             await self.claims.close()
+        await self.uow.close()
         await self.engine.dispose()
 
     async def serve(self, stop: asyncio.Event | None = None) -> bool:

@@ -63,7 +63,10 @@ def _tune_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
         # On the driver's cursor: every transaction begins here, and SQLAlchemy's statement machinery
-        # (execution context, result) cost more than the BEGIN itself.
+        # (execution context, result) cost more than the BEGIN itself. A unit of work may have begun it on the
+        # driver already (storage/direct.py), before its session needed the connection.
+        if connection.connection.driver_connection.in_transaction:
+            return
         cursor = connection.connection.cursor()
         try:
             cursor.execute("BEGIN IMMEDIATE")

@@ -176,6 +176,11 @@ class Checkpoints:
         self._running = asyncio.get_running_loop().run_in_executor(None, _checkpoint, self._path)
         self._running.add_done_callback(_checked)
 
+    async def settled(self) -> None:
+        """Once the checkpoint in flight, if any, is over (only one can run: another would find the log busy)."""
+        if self._running is not None:
+            await asyncio.wait([self._running])
+
 
 def _checked(done: asyncio.Future[None]) -> None:
     if not done.cancelled() and (error := done.exception()) is not None:  # the next one catches up
@@ -187,7 +192,7 @@ class InlineConnection:
 
     def __init__(self, connection: sqlite3.Connection, timeout: float, checkpoints: Checkpoints) -> None:
         self._connection: sqlite3.Connection | None = connection
-        self._timeout, self._checkpoints = timeout, checkpoints
+        self._timeout, self.checkpoints = timeout, checkpoints
         self._tx = _RunNow()
 
     @property
@@ -199,6 +204,15 @@ class InlineConnection:
     @property
     def isolation_level(self) -> str | None:
         return self._conn.isolation_level
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._connection is not None and self._connection.in_transaction
+
+    async def begin(self) -> None:
+        """BEGIN IMMEDIATE straight on the driver (a unit of work's own transaction, storage/direct.py)."""
+        connection = self._conn
+        await _patiently(lambda: connection.execute("BEGIN IMMEDIATE"), self._timeout)
 
     def cursor(self) -> InlineCursor:
         """Entered with `async with` or awaited `__aenter__`, as SQLAlchemy does with aiosqlite's."""
@@ -226,7 +240,7 @@ class InlineConnection:
         if not connection.in_transaction:
             return
         await _patiently(connection.commit, self._timeout)
-        self._checkpoints.committed()
+        self.checkpoints.committed()
 
     async def rollback(self) -> None:
         self._conn.rollback()

@@ -36,7 +36,8 @@ async def text_cells(app: App) -> list[tuple[str, str, str]]:
 
 
 def every_file(app: App) -> list[tuple[Path, bytes]]:
-    """Every file in the data folder, after a checkpoint has folded the write-ahead log into the database."""
+    """Every file in the data folder, after a checkpoint has folded the write-ahead log into the database (the
+    app's own checkpoint in flight, if any, is over first: two cannot run at once)."""
     database = Path(app.settings.database_url.split("///", 1)[-1])
     with sqlite3.connect(database) as connection:
         busy, _, _ = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
@@ -109,6 +110,7 @@ async def test_after_forgetme_no_trace_in_any_table_the_outbox_or_the_database_f
             for column in (c for c in table.columns if c.name.endswith("member_id") or c.name == "about"):
                 found = await uow.session.scalar(select(column).where(column == member_id).limit(1))
                 assert found is None, (table.name, column.name)
+    await app.uow.settled()
     for path, data in every_file(app):  # the database (secure_delete zeroes what was deleted), charts, exports
         for needle in ("zebedee", "Zebedee", *WORDS):
             assert needle.encode() not in data, (path.name, needle)

@@ -26,7 +26,8 @@ async def test_a_crash_between_handled_and_sent_loses_nothing(tmp_path: Path) ->
     first = App(settings, clock=clock)
     await first.prepare()
     await first.dispatcher.dispatch(members_command("e1", "dave", first))  # handled and committed ...
-    await first.engine.dispose()  # ... and the process dies before the sender ran
+    await first.uow.close()  # ... and the process dies before the sender ran (its connections with it)
+    await first.engine.dispose()
 
     second = App(settings, clock=clock)
     sender = ScriptedSender()

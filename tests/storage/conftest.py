@@ -15,5 +15,7 @@ from magbot.storage.uow import UnitOfWorkFactory
 async def uow(database_url: str) -> AsyncIterator[UnitOfWorkFactory]:
     engine = make_engine(database_url)
     await ensure_schema(engine)
-    yield UnitOfWorkFactory(session_factory(engine))
+    factory = UnitOfWorkFactory(session_factory(engine))
+    yield factory
+    await factory.close()
     await engine.dispose()

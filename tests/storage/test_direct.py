@@ -112,3 +112,38 @@ def test_a_statement_whose_defaults_it_would_have_to_fill_is_refused() -> None:
 
     with pytest.raises(TypeError, match="every value"):
         Direct(insert(hot.OUTBOX), column_keys=["platform", "chat_id", "payload"]).compiled(sqlite.dialect())
+
+
+async def test_a_unit_of_work_of_hot_statements_begins_and_commits_on_the_driver_alone(
+    uow: UnitOfWorkFactory, database_url: str
+) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("on PostgreSQL the session begins every unit of work")
+    begins: list[object] = []
+    engine = uow.sessions.kw["bind"]
+    event.listen(engine.sync_engine, "begin", lambda connection: begins.append(connection))
+    async with uow() as u:
+        assert await u.events.claim("tg:1:2", NOW)
+    assert begins == []
+    async with uow() as u:
+        assert not await u.events.claim("tg:1:2", NOW)  # committed
+
+
+async def test_the_session_joins_the_hot_statements_transaction_and_both_commit_or_neither(
+    uow: UnitOfWorkFactory,
+) -> None:
+    async with uow() as u:
+        assert await u.events.claim("tg:1:1", NOW)  # on the driver
+        await u.state.put("tg:offset", "5")  # through the session, in the same transaction
+    with pytest.raises(RuntimeError):
+        async with uow() as u:
+            assert await u.events.claim("tg:1:2", NOW)
+            await u.state.put("tg:offset", "6")
+            raise RuntimeError("the handler failed")
+    async with uow() as u:
+        assert await u.state.get("tg:offset") == "5"
+        assert not await u.events.claim("tg:1:1", NOW) and await u.events.claim("tg:1:2", NOW)
+        await u.state.put("tg:offset", "7")
+        assert await u.events.claim("tg:1:3", NOW)  # after the session joined: still the one transaction
+    async with uow() as u:
+        assert await u.state.get("tg:offset") == "7" and not await u.events.claim("tg:1:3", NOW)

@@ -48,6 +48,7 @@ async def test_a_lock_held_by_another_connection_is_awaited_while_the_loop_runs_
     async with uow() as u:
         assert await u.state.get("k") == "v"
     other.close()
+    await uow.close()
     await engine.dispose()
 
 
@@ -88,4 +89,5 @@ async def test_a_ridden_write_goes_with_the_next_commit_and_waits_out_a_rollback
     async with engine.connect() as connection:
         stored = (await connection.execute(text("SELECT value FROM platform_state WHERE key = 'tg:offset'"))).all()
     assert stored == [("7",)]
+    await uow.close()
     await engine.dispose()

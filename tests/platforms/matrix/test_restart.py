@@ -172,6 +172,7 @@ async def test_an_access_token_login_uses_that_device(homeserver: tuple[str, str
         assert (await platform.check()).startswith(f"matrix: ok, {user.user_id} device {user.device_id}")
     finally:
         await platform.close()
+        await app.uow.close()
         await app.engine.dispose()
 
 
