@@ -164,7 +164,7 @@ class DriverLine:
         return self._held
 
     async def settled(self) -> None:
-        """Once a checkpoint of the file in flight is over (storage/sqlite_inline.py, `Checkpoints`)."""
+        """Once a checkpoint of the file in flight is over (storage/checkpoints.py)."""
         if self._held is not None:
             await self._held[1].checkpoints.settled()
 
