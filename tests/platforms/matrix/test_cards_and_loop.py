@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 from nio import Event, ReactionEvent, RedactionEvent, RoomSendError
-from sqlalchemy import event
 
 from magbot.core.dispatch import DispatchResult
 from magbot.core.events import Button, ChatRef, Delete, Edit, Incoming, Mute, Post, Text
 from magbot.platforms.matrix.session import check_login
+from magbot.storage.uow import UnitOfWork
 from tests.platforms.matrix.conftest import ENV, Bot, group_with, message_from, set_up
 
 pytestmark = pytest.mark.skipif(ENV is None, reason="MAGBOT_TEST_HOMESERVER is not set")
@@ -84,7 +84,9 @@ async def test_the_run_loop_answers_and_stops_promptly(bot: Bot, make_member: An
     await asyncio.wait_for(asyncio.gather(loop, outbox), timeout=5)  # the 30 s long-poll is cut short
 
 
-async def test_a_sync_round_saves_its_token_and_reads_only_who_wrote(bot: Bot, make_member: Any) -> None:
+async def test_a_sync_round_saves_its_token_and_reads_only_who_wrote(
+    bot: Bot, make_member: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The loop's own transactions, outside dispatch: a quiet round only saves the token (not read back, no
     late-key scan when nothing waits); a round with a member's message also reads his chat, once."""
     alice = await make_member("Alice")
@@ -101,7 +103,13 @@ async def test_a_sync_round_saves_its_token_and_reads_only_who_wrote(bot: Bot, m
         finally:
             inside = False
 
-    event.listen(bot.app.engine.sync_engine, "begin", lambda *_: begins.append(inside))
+    entered = UnitOfWork.__aenter__
+
+    async def counted(uow: UnitOfWork) -> UnitOfWork:  # on SQLite they begin on the driver: no engine event
+        begins.append(inside)
+        return await entered(uow)
+
+    monkeypatch.setattr(UnitOfWork, "__aenter__", counted)
     await bot.platform.sync_once(dispatch)  # the bot's own last messages come back: nothing to handle
     begins.clear()
     assert await bot.platform.sync_once(dispatch) == 0
