@@ -12,6 +12,8 @@ after the other, each against a fresh server:
     membership check -> dedup claim -> handler -> outbox row -> COMMIT -> offset stored -> outbox ->
     sendMessage. Members talk in 50 groups; the first message of each group creates it and its founding
     member. The rate policy is zero here (Telegram's real 1 msg/s per chat would measure Telegram, not us).
+    Started as `magbot run` starts it: what start built frozen out of full collections (magbot/ops/memory.py),
+    thawed again when it stops, so the next round's bare bot runs as it would on its own.
 
 magbot runs with SQLite on the loop's thread (storage/sqlite_inline.py, the default); with --aiosqlite it runs a
 second time in each round on aiosqlite's worker thread (a thread hop per driver call), for that lever's figure.
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import statistics
 import sys
@@ -213,6 +216,7 @@ async def _start_magbot(fake: Any, workdir: Path) -> Callable[[], Awaitable[None
     from magbot.app import App
     from magbot.config import Settings, TelegramSettings
     from magbot.core.delivery import RatePolicy
+    from magbot.ops.memory import freeze_startup
     from magbot.platforms.telegram import TelegramPlatform
 
     telegram = TelegramSettings(token=fake.token, base_url=f"{fake.url}/bot", base_file_url=f"{fake.url}/file/bot")
@@ -226,6 +230,7 @@ async def _start_magbot(fake: Any, workdir: Path) -> Callable[[], Awaitable[None
     await app.prepare()
     platform = TelegramPlatform(telegram, app.uow, app.router, clock=app.clock, rate=RatePolicy(), poll_timeout=10)
     app.add_platform(platform)
+    freeze_startup()  # as `magbot run` does before serving (magbot/ops/memory.py)
     stop_event = asyncio.Event()
     tasks = [
         asyncio.create_task(platform.run(app.dispatcher.dispatch, stop_event)),
@@ -238,6 +243,7 @@ async def _start_magbot(fake: Any, workdir: Path) -> Callable[[], Awaitable[None
         app.outbox.wake()
         await asyncio.gather(*tasks)
         await app.close()
+        gc.unfreeze()  # the next round's bare PTB bot starts as it would on its own
 
     stop.counter = Counter(app.engine)  # type: ignore[attr-defined]
     return stop

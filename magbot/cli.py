@@ -15,6 +15,7 @@ from magbot.config import ConfigError, Settings, load_settings
 from magbot.core.clock import ManualClock, SystemClock
 from magbot.logs import LOG_FORMAT, configure_logging
 from magbot.ops.backup import BackupError, backup
+from magbot.ops.memory import freeze_startup
 from magbot.ops.single import AlreadyRunning, only_process
 from magbot.storage.migrate import SchemaOutOfDate, current_revision, head_revision, upgrade
 
@@ -81,6 +82,7 @@ async def run_bot(settings: Settings) -> int:
             await app.prepare()
             for platform in make_platforms(app):
                 app.add_platform(platform)
+            freeze_startup()  # what start built stays out of full collections (a pause members feel)
             clean = await app.serve()
         finally:
             await app.close()

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from magbot.core.events import Outgoing
 from magbot.storage.codec import decode
+from magbot.storage.direct import Direct
 from magbot.storage.hot import OUTBOX
 
 ChatWait = Callable[[str], float]  # seconds a chat must wait for the rate limits
@@ -90,8 +91,9 @@ _URGENT = select(_ROW.chat_id).where(*_pending(), _ROW.urgent.is_(True)).order_b
 _PAGE = select(_ROW.id, _ROW.chat_id).where(*_pending(), _ROW.id > bindparam("after"))
 _PAGE_ANY = _PAGE.order_by(_ROW.id).limit(SCAN_PAGE)
 _PAGE_NOT_SEEN = _PAGE.where(_ROW.chat_id.not_in(bindparam("seen", expanding=True))).order_by(_ROW.id).limit(SCAN_PAGE)
-# The whole outbox when it is small (most of the time it holds a few rows): one statement, payloads included.
-_SMALL = (
+# The whole outbox when it is small (most of the time it holds a few rows): one statement, payloads included,
+# run straight on the driver (storage/direct.py) as every flush's scan starts with it.
+_SMALL = Direct(
     select(
         _ROW.id, _ROW.chat_id, _ROW.urgent, _ROW.card, _ROW.thread, _ROW.next_attempt_at, _ROW.payload, _ROW.attempts
     )
@@ -161,7 +163,7 @@ async def due_heads(
     `small_whole=False`: the tests compare both) a page at a time, choosing the same way."""
     found = _Found(now, most, wait_of, answers_first)
     if small_whole:
-        small = list(await session.execute(_SMALL, {"platform": platform}))
+        small = await _SMALL.rows(session, {"platform": platform})
         if len(small) < SCAN_PAGE:  # that is every pending row
             return _heads_of_small(found, small)
     return await _paged(session, platform, found)
