@@ -18,6 +18,7 @@ The pieces: ``telegram_updates`` (queue, getUpdates, webhook), ``telegram_inject
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -81,6 +82,7 @@ class FakeTelegramServer(InjectMixin):
         self.calls: list[Call] = []
         self.answered: list[Answered] = []  # every known method's call, in order, with its result or its error
         self._failures: list[_Failure] = []
+        self.latency = 0.0  # seconds each sendMessage answer takes, as Telegram's own round trip would
         self._runner: web.AppRunner | None = None
         self._port = 0
         self._server_methods: dict[str, Callable[[JSONDict], Awaitable[Any]]] = {
@@ -222,6 +224,8 @@ class FakeTelegramServer(InjectMixin):
         self.calls.append(Call(name or raw_name, params))
         if name is None:
             return json_response({"ok": False, "error_code": 404, "description": "Not Found"}, 404)
+        if self.latency and name == "sendMessage":
+            await asyncio.sleep(self.latency)  # the network, not a wait for the bot: it runs on meanwhile
         try:
             self._raise_injected_failure(name, params)
             if name in self._server_methods:

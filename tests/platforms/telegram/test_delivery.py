@@ -156,6 +156,20 @@ async def test_a_member_who_never_opened_the_private_chat_is_told_once_and_gets_
     assert texts[2].startswith("Hi Dave.")
 
 
+async def test_private_notes_to_many_at_once_all_go_though_each_answer_takes_a_while(world: World) -> None:
+    """A reminder to every member at once, with Telegram's answers 0.3 s away: the sender's parallel sends each
+    find a connection of the bot's pool in time (a send that waits for one more than a second fails unsent, and
+    is retried only after a backoff), so they all go in one flush, each once."""
+    users = range(7001, 7013)
+    for user in users:
+        world.fake.start_bot(user)
+    await enqueue(world, *(Post(ChatRef("telegram", str(user), "dm"), f"Reminder {user}") for user in users))
+    world.fake.latency = 0.3
+    await world.flush()
+    assert [world.texts(user) for user in users] == [[f"Reminder {user}"] for user in users]
+    assert len(world.fake.calls_to("sendMessage")) == len(users) and await pending(world) == 0
+
+
 async def test_a_group_that_removed_the_bot_drops_its_queue(world: World) -> None:
     world.fake.set_member_status(GROUP, world.fake.bot_id, "kicked")
     await enqueue(world, Post(CHAT, "hello"))
