@@ -2,10 +2,10 @@
 
 Each event and each send runs the same few statements, and SQLAlchemy's machinery around them (the session's
 execute, the connection's execution context, events, the result object and a greenlet per call) cost about a
-third of the CPU of an update against 2% for SQLite itself (docs/DECISIONS.md, "... below SQLAlchemy's execution
-layer"). So a `Direct` statement is compiled once per dialect by SQLAlchemy, its parameters put in order and
+third of the CPU of an update against 2% for SQLite itself (docs/DECISIONS.md, "The hot path below SQLAlchemy
+..."). So a `Direct` statement is compiled once per dialect by SQLAlchemy, its parameters put in order and
 converted by the same type processors SQLAlchemy would use, and run on the loop's own sqlite3 connection
-(storage/sqlite_inline.py) inside the session's transaction: the same SQL, the same values, the same rows.
+(storage/sqlite_inline.py) inside the unit of work's transaction: the same SQL, the same values, the same rows.
 
 Anything else (PostgreSQL, aiosqlite's :memory: databases) goes through `session.execute` as before, and the
 answer has the same shape: plain tuples, and a row count. tests/storage/test_direct.py holds both ways to the
