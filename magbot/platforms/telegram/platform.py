@@ -35,7 +35,7 @@ from magbot.storage.uow import UnitOfWorkFactory
 log = logging.getLogger(__name__)
 
 # httpx logs every request URL at INFO and PTB logs its base URL at DEBUG: both contain the bot token.
-QUIET_LOGGERS = ("httpx", "httpcore", "telegram")
+QUIET_LOGGERS = ("httpx", "httpcore", "aiohttp", "telegram")
 COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")  # what setMyCommands accepts
 POLL_TIMEOUT = 30.0  # seconds Telegram holds a getUpdates call open when there is nothing new
 
