@@ -6,7 +6,9 @@ Both bots poll the same in-process fake Bot API server (tests/fakes/telegram_api
 after the other, each against a fresh server:
 
 (a) "bare PTB": a PTB `Application` with one `MessageHandler` that answers each text with `reply_text`
-    (PTB's own Updater polling, no database, updates handled one at a time, PTB's default).
+    (PTB's own Updater polling, no database, updates handled one at a time, PTB's default), on PTB's own
+    httpx transport; and "bare PTB, aiohttp": the same bot on the transport magbot sends with
+    (platforms/telegram/http.py), so magbot's own cost shows apart from the transport's.
 (b) "magbot": `TelegramPlatform.run` + the outbox sender, on a temp SQLite file, answering `/members` (there
     are no check-ins yet, so `/members` stands in for `/checkin`): getUpdates -> Update -> Incoming ->
     membership check -> dedup claim -> handler -> outbox row -> COMMIT -> offset stored -> outbox ->
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import gc
 import logging
 import statistics
@@ -45,7 +48,7 @@ GROUPS = 50
 FIRST_USER = 7000
 
 
-class TimedCalls(list):  # type: ignore[type-arg]
+class TimedCalls(list[Any]):
     """The fake's list of successful sends, stamping each with the time it was recorded."""
 
     def __init__(self) -> None:
@@ -172,24 +175,21 @@ def _count_direct() -> None:
 
     counted_run.counted = True  # type: ignore[attr-defined]
     InlineConnection.run = counted_run  # type: ignore[method-assign,assignment]
-    InlineConnection.begin = counted_begin  # type: ignore[method-assign]
+    InlineConnection.begin = counted_begin  # type: ignore[method-assign,assignment]
 
 
-async def start_ptb(fake: Any) -> Callable[[], Awaitable[None]]:
+async def start_ptb(fake: Any, aiohttp: bool = False) -> Callable[[], Awaitable[None]]:
     from telegram import Update
     from telegram.ext import Application, ContextTypes, MessageHandler, filters
+
+    from magbot.platforms.telegram.http import AiohttpRequest
 
     async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.message is not None and update.message.text is not None
         await update.message.reply_text(update.message.text)
 
-    app = (
-        Application.builder()
-        .token(fake.token)
-        .base_url(f"{fake.url}/bot")
-        .base_file_url(f"{fake.url}/file/bot")
-        .build()
-    )
+    builder = Application.builder().token(fake.token).base_url(f"{fake.url}/bot").base_file_url(f"{fake.url}/file/bot")
+    app = (builder.request(AiohttpRequest()) if aiohttp else builder).build()
     app.add_handler(MessageHandler(filters.TEXT, echo))
     await app.initialize()
     await app.start()
@@ -249,18 +249,20 @@ async def _start_magbot(fake: Any, workdir: Path) -> Callable[[], Awaitable[None
     return stop
 
 
-async def run(updates: int, rate: float, paced: int, aiosqlite: bool) -> list[Result]:
+async def run(updates: int, rate: float, paced: int, aiosqlite: bool) -> dict[str, Result]:
+    """One round: each bot against a fresh fake, keyed ptb, ptb_aiohttp, magbot (and aiosqlite)."""
     from tests.fakes.telegram_api import FakeTelegramServer
 
-    results = []
-    async with FakeTelegramServer() as fake:
-        results.append(await measure("bare PTB echo", fake, "hello", updates, rate, paced, lambda: start_ptb(fake)))
-    for on_loop in (True, False) if aiosqlite else (True,):
+    results = {}
+    for key, on_aiohttp in (("ptb", False), ("ptb_aiohttp", True)):
+        async with FakeTelegramServer() as fake:
+            start = functools.partial(start_ptb, fake, on_aiohttp)
+            results[key] = await measure(key, fake, "hello", updates, rate, paced, start)
+    for key, on_loop in (("magbot", True), ("aiosqlite", False)) if aiosqlite else (("magbot", True),):
         with tempfile.TemporaryDirectory() as tmp:
             async with FakeTelegramServer() as fake:
-                start = lambda fake=fake, tmp=tmp, on_loop=on_loop: start_magbot(fake, Path(tmp), on_loop)  # noqa: E731
-                name = "magbot /members" if on_loop else "  on aiosqlite"
-                results.append(await measure(name, fake, "/members", updates, rate, paced, start))
+                start = functools.partial(start_magbot, fake, Path(tmp), on_loop)
+                results[key] = await measure(key, fake, "/members", updates, rate, paced, start)
     return results
 
 
@@ -281,36 +283,42 @@ def main() -> int:
     for noisy in ("httpx", "httpcore", "telegram", "aiosqlite"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     rounds = [asyncio.run(run(args.updates, args.rate, args.paced, args.aiosqlite)) for _ in range(args.runs)]
-    ptb, magbot = [r[0] for r in rounds], [r[1] for r in rounds]
-    ratios = [r[1].burst_rate / r[0].burst_rate for r in rounds]
+
+    def of(key: str) -> list[Result]:
+        return [r[key] for r in rounds if key in r]
+
+    def ratio(key: str, base: str, field: str = "burst_rate") -> list[float]:
+        return [getattr(r[key], field) / getattr(r[base], field) for r in rounds if key in r]
+
     print(f"{args.updates} updates in a burst; {args.paced} paced at {args.rate:g}/s; latency = inject -> reply sent")
     print(f"{args.runs} runs, min/median/max")
-    print(f"{'':18}{'updates/s':>16}{'p50 ms':>20}{'p99 ms':>22}{'CPU ms/update':>18}")
-    rows = [("bare PTB echo", ptb), ("magbot /members", magbot)]
-    old = [r[2] for r in rounds if len(r) > 2]
-    rows += [("  on aiosqlite", old)] if old else []
-    for name, rs in rows:
-        print(
-            f"{name:18}{spread([r.burst_rate for r in rs]):>16}{spread([r.p50 for r in rs], 1):>20}"
-            f"{spread([r.p99 for r in rs], 1):>22}{spread([r.cpu_ms for r in rs], 2):>18}"
-        )
-    print(f"{'magbot / PTB':18}{spread(ratios, 2):>16}")
-    old_ratios = [r[2].burst_rate / r[0].burst_rate for r in rounds if len(r) > 2]
-    if old_ratios:
-        print(f"{'  on aiosqlite':18}{spread(old_ratios, 2):>16}")
+    print(f"{'':22}{'updates/s':>16}{'p50 ms':>20}{'p99 ms':>22}{'CPU ms/update':>18}")
+    names = {"ptb": "bare PTB echo", "ptb_aiohttp": "  PTB on aiohttp", "magbot": "magbot /members"}
+    for key, name in {**names, "aiosqlite": "  on aiosqlite"}.items():
+        if rs := of(key):
+            print(
+                f"{name:22}{spread([r.burst_rate for r in rs]):>16}{spread([r.p50 for r in rs], 1):>20}"
+                f"{spread([r.p99 for r in rs], 1):>22}{spread([r.cpu_ms for r in rs], 2):>18}"
+            )
+    print(f"{'magbot / PTB':22}{spread(ratio('magbot', 'ptb'), 2):>16}")
+    print(f"{'magbot / PTB aiohttp':22}{spread(ratio('magbot', 'ptb_aiohttp'), 2):>16}")
+    if of("aiosqlite"):
+        print(f"{'  on aiosqlite':22}{spread(ratio('aiosqlite', 'ptb'), 2):>16}")
+    magbot, ptb = of("magbot"), of("ptb")
     statements = statistics.median(r.statements for r in magbot)
     transactions = statistics.median(r.transactions for r in magbot)
     print(f"magbot per update: {statements:.1f} SQL statements, {transactions:.1f} transactions")
     print(
-        f"summary throughput_ratio={statistics.median(ratios):.2f} "
+        f"summary throughput_ratio={statistics.median(ratio('magbot', 'ptb')):.2f} "
+        f"same_transport_ratio={statistics.median(ratio('magbot', 'ptb_aiohttp')):.2f} "
         f"ptb_rate={statistics.median(r.burst_rate for r in ptb):.0f} "
         f"magbot_rate={statistics.median(r.burst_rate for r in magbot):.0f} "
         f"p99_ms={statistics.median(r.p99 for r in magbot):.1f} p99_ms_max={max(r.p99 for r in magbot):.1f} "
         f"ptb_p99_ms={statistics.median(r.p99 for r in ptb):.1f} rate={args.rate:g} "
         f"statements={statements:.1f} transactions={transactions:.1f} "
-        f"cpu_ratio={statistics.median(r[1].cpu_ms / r[0].cpu_ms for r in rounds):.2f}"
-        + (f" aiosqlite_ratio={statistics.median(old_ratios):.2f}" if old_ratios else "")
-        + (f" aiosqlite_cpu_ratio={statistics.median(r[2].cpu_ms / r[0].cpu_ms for r in rounds):.2f}" if old else "")
+        f"cpu_ratio={statistics.median(ratio('magbot', 'ptb', 'cpu_ms')):.2f} "
+        f"same_transport_cpu_ratio={statistics.median(ratio('magbot', 'ptb_aiohttp', 'cpu_ms')):.2f}"
+        + (f" aiosqlite_ratio={statistics.median(ratio('aiosqlite', 'ptb')):.2f}" if of("aiosqlite") else "")
     )
     return 0
 
