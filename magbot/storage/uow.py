@@ -8,14 +8,16 @@ the transaction only if the work needs it (then it commits for both). Elsewhere 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from functools import partial
 from types import TracebackType
+from typing import cast
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from magbot.storage.activities_repo import Activities
 from magbot.storage.decisions_repo import Decisions, Flags, GroupRules
 from magbot.storage.delivery_repo import Cards, ProcessedEvents
-from magbot.storage.direct import DRIVER, DriverLine
+from magbot.storage.direct import DriverLine, LazySession
 from magbot.storage.help_offers_repo import HelpOffers
 from magbot.storage.meetings_repo import Meetings
 from magbot.storage.member_posts_repo import MemberPosts
@@ -108,12 +110,9 @@ class UnitOfWork:
             await self.session.begin()
             return
         connection, self._driver = held
-        try:
-            self.session = self._sessions(bind=connection)
-            self.session.info[DRIVER] = self._driver
-        except BaseException:
-            await self._driver.rollback()
-            raise
+        # Made only if the work needs it (most on the hot path do not); typed as the session it stands for.
+        lazy = LazySession(partial(self._sessions, bind=connection), connection, self._driver)
+        self.session = cast(AsyncSession, lazy)
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None

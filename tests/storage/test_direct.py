@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event, insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from magbot.core.events import ChatRef, Post
 from magbot.core.records import PendingInput
@@ -115,16 +116,28 @@ def test_a_statement_whose_defaults_it_would_have_to_fill_is_refused() -> None:
 
 
 async def test_a_unit_of_work_of_hot_statements_begins_and_commits_on_the_driver_alone(
-    uow: UnitOfWorkFactory, database_url: str
+    uow: UnitOfWorkFactory, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if not database_url.startswith("sqlite"):
         pytest.skip("on PostgreSQL the session begins every unit of work")
     begins: list[object] = []
     engine = uow.sessions.kw["bind"]
     event.listen(engine.sync_engine, "begin", lambda connection: begins.append(connection))
+    made: list[AsyncSession] = []
+    init = AsyncSession.__init__
+
+    def counted(session: AsyncSession, *args: Any, **kwargs: Any) -> None:
+        made.append(session)
+        init(session, *args, **kwargs)
+
+    monkeypatch.setattr(AsyncSession, "__init__", counted)
     async with uow() as u:
         assert await u.events.claim("tg:1:2", NOW)
-    assert begins == []
+        assert (await u.groups.speaker("telegram", "-100", "7"))[0] is None
+    assert begins == [] and made == []  # no session was even made
+    async with uow() as u:
+        await u.state.put("tg:offset", "5")  # a statement through the session: made, and joined in
+    assert len(made) == 1
     async with uow() as u:
         assert not await u.events.claim("tg:1:2", NOW)  # committed
 
