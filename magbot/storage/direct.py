@@ -24,6 +24,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.sql.compiler import SQLCompiler
 
+from magbot.storage.db import rows_affected
 from magbot.storage.sqlite_inline import InlineConnection
 
 Params = Mapping[str, Any]
@@ -108,8 +109,7 @@ class Direct:
         """An INSERT, UPDATE or DELETE: the number of rows it touched."""
         driver = _driver(session)
         if driver is None:
-            result = await session.execute(self._through_sqlalchemy(session), params)
-            return int(getattr(result, "rowcount", 0) or 0)
+            return rows_affected(await session.execute(self._through_sqlalchemy(session), params))
         compiled = self.compiled(_dialect(session))
         return (await driver.run(compiled.sql, [compiled.arguments(params)], many=False))[1]
 
