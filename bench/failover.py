@@ -118,7 +118,6 @@ class FailoverSession(Session):
 
     async def _scenario(self) -> None:
         """Three instances; the leader killed halfway through the stream; the survivors drain."""
-        self.fake.epoch = 1  # what the first leader sends
         instances = [await self.spawn_instance() for _ in range(INSTANCES)]
         leader = await self._leader(instances, START_LIMIT_S)
         await self._set_up_world()  # the fault suite's groups and members, by the three of them
@@ -154,7 +153,6 @@ class FailoverSession(Session):
         calls_before = len(self.fake.calls)
         killed_at = time.monotonic()
         await leader.kill()
-        self.fake.epoch = 2  # what the next leader sends
         self.world._dm()  # a member writes while nobody leads: his reply is the new leader's first send
         # Polling: the new leader's first getUpdates. Webhook: followers go on receiving, so its first send.
         methods = {"getupdates"} if self.options.mode == "polling" else OUTBOX_METHODS

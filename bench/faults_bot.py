@@ -59,12 +59,14 @@ class BotConfig:
         )
         return path
 
-    def env(self, fake: FaultyTelegram) -> dict[str, str]:
+    def env(self, fake: FaultyTelegram, number: int) -> dict[str, str]:
+        """Bot process `number`'s environment; it calls the fake under its own path (bench/faults_fake.py)."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("MAGBOT_")}
         env.update(
             MAGBOT_CONFIG=str(self.write(fake)),
             MAGBOT_DATABASE_URL=self.database_url,
             MAGBOT_LOG_LEVEL="DEBUG",
+            MAGBOT_TELEGRAM_BASE_URL=fake.process_url(number),
             MAGBOT_TELEGRAM_TOKEN=fake.token,
             MAGBOT_TELEGRAM_WEBHOOK_SECRET=WEBHOOK_SECRET,
             PYTHONPATH=str(ROOT),
@@ -92,7 +94,7 @@ class BotProcess:
                 "magbot",
                 "run",
                 cwd=str(self.config.workdir),
-                env=self.config.env(self.fake),
+                env=self.config.env(self.fake, self.number),
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=log,
                 stderr=log,

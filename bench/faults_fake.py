@@ -2,9 +2,11 @@
 
 `FaultyTelegram` is `tests.fakes.telegram_api.FakeTelegramServer` with two additions, both outside the fake:
 
-* every answered call is stamped with the bot process that was alive (the driver's `epoch`) and the real time
-  it was answered, so the checks can tell a resend after a kill from a message sent twice by one process, and
-  measure the gaps the rate limits promise;
+* every answered call is stamped with the bot process that made it and the real time it was answered (each
+  process calls the fake under a path of its own, `/p{number}/bot...`: a request still in a socket when its
+  process is killed is read after the kill, and must not be taken for the next process's; a call without
+  that path takes the driver's `epoch`), so the checks can tell a resend after a kill from a message sent twice
+  by one process, and measure the gaps the rate limits promise;
 * with probability `fault_rate`, a send method (sendMessage, editMessageText, answerCallbackQuery, ...) fails
   the way Telegram and the networks in between do: 429 with retry_after, 500, 502, a connection dropped before
   the request is handled, or one dropped after it was handled (Telegram accepted it; the bot never heard).
@@ -96,6 +98,16 @@ class FaultyTelegram(FakeTelegramServer):
         self._rng = random.Random(seed)
         self._forced: list[tuple[str, str]] = []
 
+    ROUTES = (*FakeTelegramServer.ROUTES, "/p{process}/bot{token}/{method}")
+
+    def process_url(self, number: int) -> str:
+        """The Bot API base URL for bot process `number`: its calls are stamped with it."""
+        return f"{self.url}/p{number}/bot"
+
+    def _epoch_of(self, request: web.Request) -> int:
+        process = request.match_info.get("process")
+        return int(process) if process is not None and process.isdigit() else self.epoch
+
     def stamped(self) -> list[tuple[Answered, Stamp]]:
         assert isinstance(self.answered, StampedAnswers)
         return list(zip(self.answered, self.answered.stamps, strict=True))
@@ -107,7 +119,7 @@ class FaultyTelegram(FakeTelegramServer):
             retry = self._rng.randint(1, 3) if fault == "429" else None
             if retry is not None:  # the bot must keep off this chat for `retry` seconds (checked afterwards)
                 chat = (await decode_params(request)).get("chat_id")
-                self.told_to_wait.append((self.epoch, time.monotonic(), str(chat), float(retry)))
+                self.told_to_wait.append((self._epoch_of(request), time.monotonic(), str(chat), float(retry)))
             description = f"Too Many Requests: retry after {retry}" if retry else "Internal Server Error"
             if fault == "502":
                 description = "Bad Gateway"
@@ -116,7 +128,7 @@ class FaultyTelegram(FakeTelegramServer):
             _drop(request)
             return web.Response(status=204)
         arrived = time.monotonic()
-        stamp = Stamp(self.epoch, arrived, received=arrived)
+        stamp = Stamp(self._epoch_of(request), arrived, received=arrived)
         _stamp.set(stamp)
         response = await super()._handle(request)
         stamp.at = time.monotonic()

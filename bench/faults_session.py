@@ -99,7 +99,7 @@ class Session:
         self.outbox_left = -1
 
     async def spawn(self) -> BotProcess:
-        self.fake.epoch = len(self.processes)
+        self.fake.epoch = len(self.processes)  # only for a call outside the process's path (bench/faults_fake.py)
         process = BotProcess(self.config, self.fake, len(self.processes))
         self.processes.append(process)
         await process.start()

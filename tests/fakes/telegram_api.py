@@ -67,6 +67,8 @@ class Answered(NamedTuple):
 class FakeTelegramServer(InjectMixin):
     """The fake Bot API server; see the module docstring."""
 
+    ROUTES: tuple[str, ...] = ("/bot{token}/{method}",)
+
     def __init__(
         self,
         token: str = DEFAULT_TOKEN,
@@ -98,7 +100,8 @@ class FakeTelegramServer(InjectMixin):
     async def start(self) -> FakeTelegramServer:
         """Listen on 127.0.0.1 on a free port."""
         app = web.Application(client_max_size=64 * 2**20)
-        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        for path in self.ROUTES:
+            app.router.add_route("*", path, self._handle)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()

@@ -3,6 +3,8 @@ a kill told apart from a double, replies out of order, a rate limit broken, a na
 
 from __future__ import annotations
 
+import aiohttp
+
 from bench.faults_check import (
     Verdict,
     check_limits,
@@ -138,3 +140,15 @@ def test_each_voter_counts_once_with_his_last_choice_across_the_copies_of_a_rese
     expected.votes += [("unknown", "pigeonloft1x", 7103, [1])]  # a copy the bot never learnt
     chosen = _last_votes(expected, {"first", "second"}, verdict)
     assert chosen == {("pigeonloft1x", "7101", 1), ("pigeonloft1x", "7103", 1)} and verdict.orphan_votes == 1
+
+
+async def test_a_call_is_stamped_with_the_process_that_made_it_not_the_one_alive_when_it_was_read() -> None:
+    """A request still in a socket when its process is SIGKILLed is read after the next process started: taken
+    for the next one's, its resend would look like a double (as it once did in CI under load)."""
+    async with FaultyTelegram() as fake, aiohttp.ClientSession() as http:
+        fake.epoch = 4  # the driver has moved on to process 4
+        async with http.post(f"{fake.process_url(3)}{fake.token}/getMe") as answer:
+            assert answer.status == 200
+        async with http.post(f"{fake.url}/bot{fake.token}/getMe") as answer:  # outside any process's path
+            assert answer.status == 200
+    assert [stamp.epoch for _, stamp in fake.stamped()] == [3, 4]
