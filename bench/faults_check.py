@@ -4,7 +4,8 @@
   the set of members who pressed (a press lost);
 * doubled: a reply sent more than once, other than one `resent` (the copy before was accepted by Telegram but
   its process was killed, or its connection dropped, before it could delete the outbox row: the copy is the
-  last thing that process got into that chat, or its answer was dropped), or two rows for one suggestion;
+  last thing that process got into that chat, or its answer never reached it: dropped, or given up on when its
+  read timed out), or two rows for one suggestion;
 * order: a chat's replies not in the order the members asked (a resend right after its first copy is fine);
 * limits: within one process, two messages to a chat less than a second apart, 21 to a group within a minute,
   31 overall within a second, or a message to a chat sooner than a 429's retry_after said (a small tolerance

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import random
 import time
@@ -68,7 +69,7 @@ class Stamp:
     # When it arrived: what Telegram's limits count. Answer times carry the fake's own delays, which under load
     # reach a second and would make two calls a second apart look closer (or farther) than they were.
     received: float = -1.0
-    dropped: bool = False  # handled, but the connection was dropped before the answer reached the bot
+    dropped: bool = False  # handled, but the answer never reached the bot (connection dropped, or it gave up)
 
 
 class StampedAnswers(list[Answered]):
@@ -97,6 +98,8 @@ class FaultyTelegram(FakeTelegramServer):
         self.told_to_wait: list[tuple[int, float, str, float]] = []  # (epoch, when, chat id, retry_after)
         self._rng = random.Random(seed)
         self._forced: list[tuple[str, str]] = []
+        self.hold_answers: asyncio.Event | None = None
+        self.held: list[web.Request] = []
 
     ROUTES = (*FakeTelegramServer.ROUTES, "/p{process}/bot{token}/{method}")
 
@@ -131,10 +134,17 @@ class FaultyTelegram(FakeTelegramServer):
         stamp = Stamp(self._epoch_of(request), arrived, received=arrived)
         _stamp.set(stamp)
         response = await super()._handle(request)
+        if self.hold_answers is not None:  # for tests: the answer waits until they let it go
+            self.held.append(request)
+            await self.hold_answers.wait()
         stamp.at = time.monotonic()
         if fault == "drop-after":
             stamp.dropped = True
             _drop(request)
+        elif request.transport is None or request.transport.is_closing():
+            # The bot gave up waiting (its read timed out, under load) or died: it never heard Telegram took
+            # it, so it sends the row again, exactly as after a dropped answer.
+            stamp.dropped = True
         return response
 
     def force(self, method: str, fault: str) -> None:

@@ -3,6 +3,8 @@ a kill told apart from a double, replies out of order, a rate limit broken, a na
 
 from __future__ import annotations
 
+import asyncio
+
 import aiohttp
 
 from bench.faults_check import (
@@ -16,6 +18,7 @@ from bench.faults_check import (
 )
 from bench.faults_effects import _last_votes
 from bench.faults_fake import FaultyTelegram, Stamp
+from bench.faults_session import until
 from bench.faults_world import Expected
 from tests.fakes.telegram_api import Answered
 from tests.fakes.telegram_objects import Call
@@ -152,3 +155,23 @@ async def test_a_call_is_stamped_with_the_process_that_made_it_not_the_one_alive
         async with http.post(f"{fake.url}/bot{fake.token}/getMe") as answer:  # outside any process's path
             assert answer.status == 200
     assert [stamp.epoch for _, stamp in fake.stamped()] == [3, 4]
+
+
+async def test_an_answer_the_bot_gave_up_waiting_for_is_stamped_dropped() -> None:
+    """A send whose read timed out (CI under load) is sent again: the fake took the first copy, the bot never
+    heard it did. Its copy is a resend, not a double; an answer the bot did get stays a double's first copy."""
+    async with FaultyTelegram() as fake, aiohttp.ClientSession() as http:
+        fake.start_bot(DM)  # he wrote to the bot first: it may write to him
+        fake.hold_answers = asyncio.Event()
+        url = f"{fake.process_url(1)}{fake.token}/sendMessage"
+        given_up = asyncio.create_task(http.post(url, data={"chat_id": str(DM), "text": "/zq1."}))
+        assert await until(lambda: len(fake.held) == 1, 10.0, 0.01)
+        given_up.cancel()  # as a read timeout does: the connection is closed with the answer not read
+        transport = fake.held[0].transport
+        assert await until(lambda: transport is None or transport.is_closing(), 10.0, 0.01)
+        fake.hold_answers.set()
+        async with http.post(url, data={"chat_id": str(DM), "text": "/zq1."}) as answer:  # the resend, heard
+            assert answer.status == 200
+    assert [stamp.dropped for _, stamp in fake.stamped()] == [True, False]
+    verdict = check_replies(fake, asked("/zq1."))
+    assert (verdict.doubled, verdict.resent) == (0, 1)
