@@ -15,6 +15,7 @@ import signal
 import socket
 import sys
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.faults_fake import FaultyTelegram
@@ -31,6 +32,18 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+# Every session's bots start at this instant, a Monday morning (London) in January, and their time runs on from
+# there: with the machine's own time, a run on a Thursday at 18:30 had the bots post the meeting's agenda, which
+# quotes the members' suggestions, and the checks took the agenda for a suggestion's card sent twice.
+SESSION_START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+
+def session_clock_shift() -> float:
+    """Seconds that put the bots' clock (`clock.shift`) at SESSION_START now; one value for a whole session,
+    so its processes, restarted or side by side, share one time line."""
+    return (SESSION_START - datetime.now(UTC)).total_seconds()
+
+
 @dataclass(frozen=True)
 class BotConfig:
     workdir: Path
@@ -38,6 +51,7 @@ class BotConfig:
     mode: str  # polling | webhook
     webhook_port: int
     extra: dict[str, str] = field(default_factory=dict)  # more environment, e.g. a health port per instance
+    clock_shift_s: float = 0.0  # added to the machine's time by every bot of the session (`session_clock_shift`)
 
     def write(self, fake: FaultyTelegram) -> Path:
         path = self.workdir / "magbot.toml"
@@ -67,6 +81,7 @@ class BotConfig:
             MAGBOT_DATABASE_URL=self.database_url,
             MAGBOT_LOG_LEVEL="DEBUG",
             MAGBOT_TELEGRAM_BASE_URL=fake.process_url(number),
+            MAGBOT_CLOCK_SHIFT=repr(self.clock_shift_s),
             MAGBOT_TELEGRAM_TOKEN=fake.token,
             MAGBOT_TELEGRAM_WEBHOOK_SECRET=WEBHOOK_SECRET,
             PYTHONPATH=str(ROOT),

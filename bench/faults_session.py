@@ -21,7 +21,7 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.faults_bot import WEBHOOK_SECRET, BotConfig, BotProcess, free_port, push_webhooks
+from bench.faults_bot import WEBHOOK_SECRET, BotConfig, BotProcess, free_port, push_webhooks, session_clock_shift
 from bench.faults_check import (
     Verdict,
     check_limits,
@@ -93,7 +93,9 @@ class Session:
         self.options, self.seed, self.kills = options, seed, kills
         self.rng = random.Random(seed)
         self.fake = FaultyTelegram(clock=time.time, fault_rate=options.fault_rate, seed=seed)
-        self.config = BotConfig(workdir, database_url, options.mode, free_port())
+        self.config = BotConfig(
+            workdir, database_url, options.mode, free_port(), clock_shift_s=session_clock_shift()
+        )
         self.world = World(self.fake, self.rng)
         self.processes: list[BotProcess] = []
         self.outbox_left = -1

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 
 from magbot.config import Settings
-from magbot.core.clock import Clock, SystemClock
+from magbot.core.clock import Clock, ShiftedClock, SystemClock
 from magbot.core.context import BotPolicy
 from magbot.core.dispatch import Dispatcher
 from magbot.core.platform import Platform
@@ -27,10 +28,14 @@ from magbot.storage.uow import UnitOfWorkFactory
 log = logging.getLogger(__name__)
 
 
+def _machine_clock(settings: Settings) -> Clock:
+    return ShiftedClock(timedelta(seconds=settings.clock_shift_s)) if settings.clock_shift_s else SystemClock()
+
+
 class App:
     def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
         self.settings = settings
-        self.clock = clock or SystemClock()
+        self.clock = clock or _machine_clock(settings)
         self.engine = make_engine(settings.database_url)
         self.uow = UnitOfWorkFactory(session_factory(self.engine))
         self.router, jobs = build_features()

@@ -66,6 +66,7 @@ class Settings:
     founding_members: tuple[str, ...] = ()
     defaults: dict[str, str] = field(default_factory=dict)
     console_start: str = ""
+    clock_shift_s: float = 0.0  # seconds added to the machine's clock: tests of the real process only
 
 
 # section.key -> (type, attribute path). The single list of what the file and the env may say.
@@ -88,6 +89,7 @@ KEYS: dict[str, type] = {
     "setup.allowed": list,
     "setup.founding_members": list,
     "console.start": str,
+    "clock.shift": str,
 }
 
 
@@ -197,7 +199,15 @@ def _build(values: dict[str, Any], defaults: dict[str, str], env: Mapping[str, s
         founding_members=values.get("setup.founding_members", ()),
         defaults=checked_defaults,
         console_start=values.get("console.start", ""),
+        clock_shift_s=_seconds("clock.shift", values.get("clock.shift", "0")),
     )
+
+
+def _seconds(key: str, value: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        raise ConfigError(f"'{key}' must be a number of seconds, e.g. \"-86400\" for a day back") from None
 
 
 def _section(cls: type, name: str, values: dict[str, Any], env: Mapping[str, str]) -> Any:

@@ -19,7 +19,7 @@ import asyncio
 import logging
 import traceback
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -167,7 +167,8 @@ class Scheduler:
         await self.tick()
         when = await self.next_due()
         if self._aps is not None and when is not None:
-            self._aps.add_job(self._wake, DateTrigger(max(when, datetime.now(UTC))), id="next", replace_existing=True)
+            at = wake_at(when, self._clock.now(), datetime.now(UTC))
+            self._aps.add_job(self._wake, DateTrigger(at), id="next", replace_existing=True)
 
     def shutdown(self) -> None:
         if self._aps is not None:
@@ -181,3 +182,9 @@ class Scheduler:
         if self._waking is not None and not self._waking.done():
             await asyncio.wait({self._waking}, timeout=limit_s)
         self.shutdown()
+
+
+def wake_at(due: datetime, clock_now: datetime, machine_now: datetime) -> datetime:
+    """When, by the machine's time (APScheduler's), to wake for a row due at `due` by the bot's clock: as long
+    from now as the bot's clock says, never in the past. The same instant unless the clock is shifted."""
+    return machine_now + max(timedelta(0), due - clock_now)

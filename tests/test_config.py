@@ -34,6 +34,7 @@ def test_env_overrides_every_key(tmp_path: Path) -> None:
         "MAGBOT_DEFAULTS_MEETING_DAY": "fri",
         "MAGBOT_HEALTH_LISTEN": "0.0.0.0:9108",
         "MAGBOT_LOG_FORMAT": "JSON",
+        "MAGBOT_CLOCK_SHIFT": "-86400.5",
     }
     settings = load_settings(path, env=env)
     assert settings.database_url == "postgresql+asyncpg://db/magbot"
@@ -42,6 +43,7 @@ def test_env_overrides_every_key(tmp_path: Path) -> None:
     assert "123:abc" not in repr(settings)
     assert settings.defaults["meeting_day"] == "Friday"
     assert (settings.health_listen, settings.log_format) == ("0.0.0.0:9108", "json")
+    assert settings.clock_shift_s == -86400.5
     assert env_name("telegram.base_url") == "MAGBOT_TELEGRAM_BASE_URL"
 
 
@@ -55,6 +57,7 @@ def test_env_overrides_every_key(tmp_path: Path) -> None:
         ('[defaults]\nmeeting_time = "25:00"\n', "time like 19:00"),
         ('[log]\nlevel = "LOUD"\n', "log.level"),
         ('[log]\nformat = "xml"\n', "log.format"),
+        ('[clock]\nshift = "yesterday"\n', "clock.shift"),
         ("platforms = [", "not valid TOML"),
     ],
 )

@@ -17,6 +17,20 @@ class SystemClock:
         return datetime.now(UTC)
 
 
+class ShiftedClock:
+    """The machine's time moved by a fixed amount, running at its pace (`clock.shift` in the config).
+
+    For tests of the real `magbot run` process: the fault suite pins each session's start at a fixed instant, so
+    that what the bot does at a meeting's start or a check-in day never falls inside a run on some days and not
+    others. Always 0 (the plain SystemClock) in production."""
+
+    def __init__(self, shift: timedelta) -> None:
+        self.shift = shift
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.shift
+
+
 class ManualClock:
     """A clock that only moves when told to (tests, the console's `:advance` and `:at`)."""
 

@@ -4,9 +4,12 @@ a kill told apart from a double, replies out of order, a rate limit broken, a na
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
+from pathlib import Path
 
 import aiohttp
 
+from bench.faults_bot import SESSION_START, BotConfig, session_clock_shift
 from bench.faults_check import (
     Verdict,
     check_limits,
@@ -20,6 +23,8 @@ from bench.faults_effects import _last_votes
 from bench.faults_fake import FaultyTelegram, Stamp
 from bench.faults_session import until
 from bench.faults_world import Expected
+from magbot.app import App
+from magbot.config import load_settings
 from tests.fakes.telegram_api import Answered
 from tests.fakes.telegram_objects import Call
 
@@ -175,3 +180,16 @@ async def test_an_answer_the_bot_gave_up_waiting_for_is_stamped_dropped() -> Non
     assert [stamp.dropped for _, stamp in fake.stamped()] == [True, False]
     verdict = check_replies(fake, asked("/zq1."))
     assert (verdict.doubled, verdict.resent) == (0, 1)
+
+
+async def test_a_sessions_bots_live_at_its_fixed_start_whatever_the_day(tmp_path: Path) -> None:
+    """The bots' time comes from the session, not the machine: on a Thursday at 18:45 the machine's time made
+    the bots post the meeting's agenda mid-run, quoting suggestions, and the checks saw a card sent twice."""
+    async with FaultyTelegram() as fake:
+        config = BotConfig(tmp_path, "sqlite+aiosqlite:///x.db", "polling", 0, clock_shift_s=session_clock_shift())
+        app = App(load_settings(config.write(fake), env=config.env(fake, 0)))
+        try:
+            assert abs(app.clock.now() - SESSION_START) < timedelta(minutes=1)
+        finally:
+            await app.close()
+    assert SESSION_START.weekday() == 0  # a Monday morning: no meeting, reminder or check-in round near it

@@ -18,7 +18,7 @@ from magbot.core.clock import ManualClock
 from magbot.core.events import ChatRef, Post
 from magbot.core.jobs import Due, JobHandler, JobKind, Jobs, decode, encode
 from magbot.domain.recurrence import next_weekly
-from magbot.scheduler import Scheduler
+from magbot.scheduler import Scheduler, wake_at
 from magbot.storage.uow import UnitOfWork
 from tests.conftest import START, settings_for, sqlite_url
 
@@ -301,3 +301,13 @@ async def test_failing_jobs_by_the_dozen_do_not_keep_the_tick_from_the_rest(tmp_
     async with app.uow() as uow:
         assert await uow.schedule.status_of("broken:0") == "pending"  # tried again at the next tick
     await app.close()
+
+
+def test_a_wake_up_is_as_far_ahead_by_the_machines_time_as_by_the_bots_clock() -> None:
+    """With a shifted clock (`clock.shift`: the fault suite's bots live in January) APScheduler, on the machine's
+    time, must still wake when the row is due by the bot's; a row already due wakes it at once."""
+    machine = datetime(2026, 12, 3, 18, 45, tzinfo=UTC)
+    bots = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    assert wake_at(bots + timedelta(minutes=5), bots, machine) == machine + timedelta(minutes=5)
+    assert wake_at(bots - timedelta(minutes=5), bots, machine) == machine
+    assert wake_at(machine + timedelta(seconds=2), machine, machine) == machine + timedelta(seconds=2)
