@@ -89,6 +89,8 @@ class StampedAnswers(list[Answered]):
 class FaultyTelegram(FakeTelegramServer):
     """See the module docstring; `epoch` is set by the driver each time it starts a bot process."""
 
+    ROUTES = (*FakeTelegramServer.ROUTES, "/p{process}/bot{token}/{method}")  # each process's own path
+
     def __init__(self, *args: Any, fault_rate: float = 0.0, seed: int = 0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.answered = StampedAnswers()
@@ -100,8 +102,6 @@ class FaultyTelegram(FakeTelegramServer):
         self._forced: list[tuple[str, str]] = []
         self.hold_answers: asyncio.Event | None = None
         self.held: list[web.Request] = []
-
-    ROUTES = (*FakeTelegramServer.ROUTES, "/p{process}/bot{token}/{method}")
 
     def process_url(self, number: int) -> str:
         """The Bot API base URL for bot process `number`: its calls are stamped with it."""
