@@ -22,7 +22,7 @@ from pathlib import Path
 
 from nio import Event, RoomMessagesResponse
 
-from bench.faults_bot import BotProcess
+from bench.faults_bot import BotProcess, session_clock_shift
 from bench.faults_check import Verdict, check_logs, crashes_in, order_violations
 from bench.faults_session import Report
 from tests.matrix_admin import homeserver_from_env, register_user, unique_localpart
@@ -38,9 +38,11 @@ class MatrixBot(BotProcess):
     """The bot process configured for Matrix; `ready` once it logs that it is running. (It keeps BotProcess's
     start/kill/stop and log handling; the Telegram config and fake are not needed.)"""
 
-    def __init__(self, workdir: Path, database_url: str, homeserver: str, user_id: str, number: int) -> None:
+    def __init__(
+        self, workdir: Path, database_url: str, homeserver: str, user_id: str, number: int, clock_shift_s: float
+    ) -> None:
         self.workdir, self.database_url, self.homeserver, self.user_id = workdir, database_url, homeserver, user_id
-        self.number = number
+        self.number, self.clock_shift_s = number, clock_shift_s
         self.log_path = workdir / f"bot-{number:04d}.log"
         self._proc: asyncio.subprocess.Process | None = None
         self._signalled = False
@@ -63,6 +65,7 @@ class MatrixBot(BotProcess):
             MAGBOT_LOG_LEVEL="DEBUG",
             MAGBOT_MATRIX_PASSWORD=BOT_PASSWORD,
             MAGBOT_MATRIX_STORE_KEY=STORE_KEY,
+            MAGBOT_CLOCK_SHIFT=repr(self.clock_shift_s),
             PYTHONPATH=str(ROOT),
         )
         return env
@@ -85,13 +88,21 @@ class MatrixSession:
             raise SystemExit("--platform matrix needs MAGBOT_TEST_HOMESERVER (source /tmp/syn.env)")
         self.homeserver, self.runs, self.workdir, self.database_url = env, runs, workdir, database_url
         self.rng = random.Random(seed)
+        # Every bot of the session starts at the same fixed Monday morning, as the Telegram sessions' do: on a
+        # meeting evening by the machine's clock the bot would post the agenda mid-run (see faults_bot.py).
+        self.clock_shift_s = session_clock_shift()
         self.processes: list[MatrixBot] = []
         self.tokens: list[str] = []
         self.bot_id = ""
         self.history: dict[str, Event] = {}  # event id -> event, read back from the homeserver
 
+    def next_bot(self) -> MatrixBot:
+        """The session's next bot process, not yet started."""
+        number = len(self.processes)
+        return MatrixBot(self.workdir, self.database_url, self.homeserver[0], self.bot_id, number, self.clock_shift_s)
+
     async def spawn(self) -> MatrixBot:
-        bot = MatrixBot(self.workdir, self.database_url, self.homeserver[0], self.bot_id, len(self.processes))
+        bot = self.next_bot()
         self.processes.append(bot)
         await bot.start()
         return bot

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from bench.faults_bot import SESSION_START, BotConfig, session_clock_shift
 from bench.faults_check import (
@@ -21,6 +22,7 @@ from bench.faults_check import (
 )
 from bench.faults_effects import _last_votes
 from bench.faults_fake import FaultyTelegram, Stamp
+from bench.faults_matrix import MatrixSession
 from bench.faults_session import until
 from bench.faults_world import Expected
 from magbot.app import App
@@ -193,3 +195,21 @@ async def test_a_sessions_bots_live_at_its_fixed_start_whatever_the_day(tmp_path
         finally:
             await app.close()
     assert SESSION_START.weekday() == 0  # a Monday morning: no meeting, reminder or check-in round near it
+
+
+async def test_a_matrix_sessions_bots_live_at_the_same_fixed_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Matrix fault world's bots too: every process of a session reads its clock at SESSION_START."""
+    monkeypatch.setenv("MAGBOT_TEST_HOMESERVER", "http://127.0.0.1:9")  # only read here: nothing is called
+    monkeypatch.setenv("MAGBOT_TEST_REGISTRATION_SECRET", "unused")
+    session = MatrixSession(1, 7, tmp_path, "sqlite+aiosqlite:///x.db")
+    session.bot_id = "@magbot:localhost"
+    for _ in range(2):  # a restarted process keeps the session's shift
+        bot = session.next_bot()
+        session.processes.append(bot)
+        app = App(load_settings(env=bot.env()))
+        try:
+            assert abs(app.clock.now() - SESSION_START) < timedelta(minutes=1)
+        finally:
+            await app.close()
